@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// The entry point behind `npm run demo`, `npm test` and `npm run bench`.
+//
+// It must run on a fresh machine that has only Node 20 and npm (see README "Requirements"), so it uses
+// nothing but Node 20 built-ins. It installs what litedao needs — Node 22 from the npm registry's `node`
+// package, pnpm through npx, the workspace dependencies and (for the browser lane) Debian's Chromium —
+// then runs every step with the workspace's Node 22 first on PATH. Re-running is fast: the install is
+// skipped while the stamp of the manifests it was made from is unchanged.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'node_modules', '.bin');
+const PNPM = 'pnpm@10.34.8';
+const CHROMIUM = process.env.LITEDAO_CHROMIUM ?? '/usr/bin/chromium';
+const env = {
+  ...process.env,
+  PATH: `${bin}:${process.env.PATH}`,
+  // wrangler and miniflare must not try to phone home from a closed network.
+  WRANGLER_SEND_METRICS: 'false',
+  NO_UPDATE_NOTIFIER: '1',
+  npm_config_update_notifier: 'false',
+};
+
+function log(msg) {
+  process.stdout.write(`\n[litedao] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  if (res.error) throw res.error;
+  return res.status ?? 1;
+}
+
+function must(cmd, args, opts) {
+  const code = run(cmd, args, opts);
+  if (code !== 0) {
+    log(`failed (${code}): ${cmd} ${args.join(' ')}`);
+    process.exit(code);
+  }
+}
+
+/** Hash of every manifest pnpm installs from: a change to any of them means a new install. */
+function manifestStamp() {
+  const h = createHash('sha256');
+  const files = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml'];
+  for (const dir of ['packages', 'examples']) {
+    const base = join(root, dir);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base).sort()) files.push(join(dir, name, 'package.json'));
+  }
+  for (const f of files) {
+    const p = join(root, f);
+    h.update(f);
+    if (existsSync(p)) h.update(readFileSync(p));
+  }
+  return h.digest('hex');
+}
+
+function nodeMajorOk() {
+  const node = join(bin, 'node');
+  if (!existsSync(node)) return false;
+  const res = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+  const [maj, min] = String(res.stdout).trim().split('.').map(Number);
+  return maj > 22 || (maj === 22 && min >= 12);
+}
+
+function ensureInstalled() {
+  const stampFile = join(root, 'node_modules', '.litedao-install-stamp');
+  const stamp = manifestStamp();
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp && nodeMajorOk()) return;
+  log(`installing dependencies with ${PNPM} (Node 22 comes from the registry's "node" package)`);
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : [];
+  must('npx', ['-y', PNPM, 'install', ...frozen]);
+  if (!nodeMajorOk()) {
+    log('node_modules/.bin/node is not Node >= 22.12 after install; see README "Requirements".');
+    process.exit(1);
+  }
+  mkdirSync(dirname(stampFile), { recursive: true });
+  writeFileSync(stampFile, stamp);
+}
+
+/** The browser lane needs a real Chromium; Debian's package is the one this project tests with. */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    log(`Chromium not found at ${CHROMIUM}. Install Debian's "chromium" package (or set LITEDAO_CHROMIUM).`);
+    process.exit(1);
+  }
+  log("installing Debian's chromium for the browser test lane (about a minute, once per machine)");
+  const apt = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
+  must('apt-get', ['update'], apt);
+  must('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], apt);
+}
+
+const node = () => join(bin, 'node');
+
+/** Runs one vitest lane and records its JSON report, so the summary can count every lane's tests. */
+function vitestLane(name, config, reports) {
+  log(`test lane: ${name}`);
+  const out = join(root, 'node_modules', '.litedao-reports', `${name}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  rmSync(out, { force: true });
+  const code = run(node(), [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--config',
+    config,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
+  reports.push({ name, out, code });
+}
+
+function summarize(reports) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  log('summary');
+  for (const r of reports) {
+    let line = `${r.name}: exit ${r.code}`;
+    if (existsSync(r.out)) {
+      const j = JSON.parse(readFileSync(r.out, 'utf8'));
+      passed += j.numPassedTests;
+      failed += j.numFailedTests;
+      skipped += j.numPendingTests + (j.numTodoTests ?? 0);
+      line += `, ${j.numPassedTests} passed, ${j.numFailedTests} failed`;
+      if (j.numTotalTests === 0) failed += 1; // a lane that ran nothing is a failure, not a pass
+    } else {
+      failed += 1;
+      line += ', no report';
+    }
+    process.stdout.write(`  ${line}\n`);
+  }
+  const bad = reports.some((r) => r.code !== 0) ? Math.max(failed, 1) : failed;
+  process.stdout.write(`\nTests: ${passed} passed, ${bad} failed, ${skipped} skipped\n`);
+  return bad === 0 ? 0 : 1;
+}
+
+const lanes = {
+  node: 'vitest.config.ts',
+  workerd: 'packages/adapter-d1/vitest.config.ts',
+  'worker-bot': 'examples/worker-bot/vitest.config.ts',
+  chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
+  'browser-app': 'examples/browser-app/vitest.config.ts',
+};
+
+const cmd = process.argv[2] ?? 'test';
+switch (cmd) {
+  case 'setup':
+    ensureInstalled();
+    break;
+  case 'demo':
+    ensureInstalled();
+    must(node(), ['examples/node-script/src/main.ts', ...process.argv.slice(3)]);
+    break;
+  case 'bench':
+    ensureInstalled();
+    must(node(), ['bench/src/main.ts', ...process.argv.slice(3)]);
+    break;
+  case 'test': {
+    ensureInstalled();
+    const only = process.argv.slice(3);
+    const wanted = only.length ? only : ['lint', 'types', ...Object.keys(lanes)];
+    const reports = [];
+    if (wanted.includes('lint')) {
+      log('lint and format (biome)');
+      reports.push({ name: 'lint', code: run(node(), [join(bin, 'biome'), 'ci', '.']), out: '' });
+    }
+    if (wanted.includes('types')) {
+      log('type-check (tsc, every package)');
+      reports.push({ name: 'types', code: run(node(), ['scripts/typecheck.mjs']), out: '' });
+    }
+    for (const [name, config] of Object.entries(lanes)) {
+      if (!wanted.includes(name) || !existsSync(join(root, config))) continue;
+      if (name === 'chromium' || name === 'browser-app') ensureChromium();
+      vitestLane(name, config, reports);
+    }
+    // lint and types have no test counts: they pass or fail as a whole.
+    for (const r of reports) if (!r.out) r.out = '/nonexistent';
+    const status = summarizeWithChecks(reports);
+    process.exit(status);
+  }
+  default:
+    log(`unknown command ${cmd}; use demo, test, bench or setup`);
+    process.exit(2);
+}
+
+function summarizeWithChecks(reports) {
+  const checks = reports.filter((r) => r.out === '/nonexistent');
+  const tests = reports.filter((r) => r.out !== '/nonexistent');
+  for (const c of checks) process.stdout.write(`  ${c.name}: ${c.code === 0 ? 'ok' : `FAILED (${c.code})`}\n`);
+  const status = summarize(tests);
+  return checks.some((c) => c.code !== 0) ? 1 : status;
+}
