@@ -65,7 +65,7 @@ export class DaoError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (!isDaoError(value)) return false;
     // The base class itself matches every litedao error.
     if (this === DaoError) return true;

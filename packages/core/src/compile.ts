@@ -1,0 +1,392 @@
+/**
+ * SQL compilation. Every statement litedao sends is built here from a model's metadata, with values always
+ * bound as parameters and identifiers always taken from the model (never from caller strings).
+ *
+ * SQL text is cached per model and query *shape* (`ModelMeta.sqlCache`), so the hot path — get by id, simple
+ * selects, single-row writes — looks the text up instead of rebuilding it, and the drivers' prepared
+ * statement caches (keyed by SQL text) hit every time.
+ */
+import { EncodeIssue, encoders } from './codec.ts';
+import type { DriverLimits, SqlValue, Statement } from './driver.ts';
+import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
+import { type ColumnMeta, type ModelMeta, NOW_SQL, type Row, zodIssues } from './model.ts';
+
+/** Comparison operators of a filter on one column. */
+export interface Operators<T> {
+  eq?: T | null;
+  ne?: T | null;
+  lt?: T;
+  lte?: T;
+  gt?: T;
+  gte?: T;
+  in?: readonly T[];
+  notIn?: readonly T[];
+  isNull?: boolean;
+  /** A raw LIKE pattern (`%` and `_` are wildcards, `\` escapes). Text columns only. */
+  like?: string;
+  /** Text contains the string; `%`, `_` and `\` in it are matched literally. */
+  contains?: string;
+  startsWith?: string;
+  endsWith?: string;
+}
+
+/** A filter on one column: a value (equality; `null` means IS NULL) or an object of operators. */
+export type Condition<T> = T | null | Operators<T>;
+
+/**
+ * Filters on a model: column → condition, all AND-ed. Keys are checked against the model's columns (an
+ * unknown key, `__proto__` or `constructor` is a ValidationError), values against the column's schema.
+ */
+export type Filters<M> = { [K in keyof Row<M>]?: Condition<Exclude<Row<M>[K], null>> };
+
+/** Sort order: `{ created_at: 'desc' }`, or a list of such entries for several keys. */
+export type OrderBy<M> =
+  | { [K in keyof Row<M>]?: 'asc' | 'desc' }
+  | readonly { [K in keyof Row<M>]?: 'asc' | 'desc' }[];
+
+const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'notIn', 'isNull', 'like', 'contains', 'startsWith', 'endsWith']);
+const COMPARE: Record<string, string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
+const TEXT_OPS = new Set(['like', 'contains', 'startsWith', 'endsWith']);
+
+/** A plain object (not a Date, array, Uint8Array or class instance): the shape of an operator object. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, '\\$&');
+}
+
+/** UTF-8 byte length of a well-formed string (D1's limits are in bytes). */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Validates and encodes one filter value against its column. */
+function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: (string | number)[]): SqlValue {
+  if (v === null || v === undefined) {
+    issues.push({ path, message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value' });
+    return null;
+  }
+  const r = col.schema.safeParse(v);
+  if (!r.success) {
+    issues.push(...zodIssues(r.error, path));
+    return null;
+  }
+  try {
+    return encoders[col.kind](v);
+  } catch (e) {
+    if (e instanceof EncodeIssue) {
+      issues.push({ path, message: e.message });
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`; bigints written exactly. */
+function jsonList(values: SqlValue[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out += (i ? ',' : '') + (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+  }
+  return `${out}]`;
+}
+
+/** The compiled WHERE clause of a filter object. */
+export interface CompiledWhere {
+  /** Cache key of the clause's shape (columns and operators, never values). */
+  readonly key: string;
+  /** ` WHERE …` or the empty string. */
+  readonly sql: string;
+  readonly params: SqlValue[];
+}
+
+const EMPTY_WHERE: CompiledWhere = { key: '', sql: '', params: [] };
+
+/**
+ * Compiles filters to a WHERE clause. Throws ValidationError listing every bad key and value (nothing is
+ * sent), LimitExceededError when a LIKE pattern is longer than the adapter allows.
+ *
+ * `in` lists compile to `IN (SELECT value FROM json_each(?))`: one bound parameter however long the list, so
+ * `findByIds` with 5,000 ids stays under D1's 100-parameter limit in one statement, and the SQL text is the
+ * same for every list length (one cached statement).
+ */
+export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLimits, what = 'filters'): CompiledWhere {
+  if (filters === undefined || filters === null) return EMPTY_WHERE;
+  if (!isPlainObject(filters)) {
+    throw new ValidationError(`invalid ${what}`, [{ path: [], message: 'filters must be a plain object of column → condition' }]);
+  }
+  const keys = Object.keys(filters);
+  if (keys.length === 0) return EMPTY_WHERE;
+  const issues: ValidationIssue[] = [];
+  const params: SqlValue[] = [];
+  const parts: string[] = [];
+  let key = '';
+  for (const k of keys) {
+    const col = meta.byName.get(k);
+    if (!col) {
+      issues.push({ path: [k], message: `unknown column of ${meta.name}` });
+      continue;
+    }
+    const cond = filters[k];
+    if (!isPlainObject(cond)) {
+      if (cond === null) {
+        parts.push(`${col.quoted} IS NULL`);
+        key += `${k}:null;`;
+      } else {
+        params.push(filterValue(col, cond, issues, [k]));
+        parts.push(`${col.quoted} = ?`);
+        key += `${k}:eq;`;
+      }
+      continue;
+    }
+    const ops = Object.keys(cond);
+    if (ops.length === 0) issues.push({ path: [k], message: 'empty operator object' });
+    for (const op of ops) {
+      const v = cond[op];
+      const path = [k, op];
+      if (!OPERATORS.has(op)) {
+        issues.push({ path, message: `unknown operator (use one of ${[...OPERATORS].join(', ')})` });
+        continue;
+      }
+      if (TEXT_OPS.has(op)) {
+        if (col.kind !== 'text') {
+          issues.push({ path, message: `${op} applies to text columns only` });
+          continue;
+        }
+        if (typeof v !== 'string' || !v.isWellFormed() || v.includes('\0')) {
+          issues.push({ path, message: 'expected a well-formed string' });
+          continue;
+        }
+        const pattern = op === 'like' ? v : op === 'contains' ? `%${escapeLike(v)}%` : op === 'startsWith' ? `${escapeLike(v)}%` : `%${escapeLike(v)}`;
+        const max = limits.maxLikePatternBytes;
+        if (max !== undefined && utf8Bytes(pattern) > max) {
+          throw new LimitExceededError('LIKE pattern bytes', utf8Bytes(pattern), max, `${meta.name}.${k} ${op}`);
+        }
+        params.push(pattern);
+        parts.push(`${col.quoted} LIKE ? ESCAPE '\\'`);
+        key += `${k}:like;`;
+        continue;
+      }
+      switch (op) {
+        case 'eq':
+        case 'ne':
+          if (v === null) {
+            parts.push(`${col.quoted} IS ${op === 'eq' ? '' : 'NOT '}NULL`);
+            key += `${k}:${op}null;`;
+          } else {
+            params.push(filterValue(col, v, issues, path));
+            // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
+            parts.push(op === 'eq' ? `${col.quoted} = ?` : `${col.quoted} IS NOT ?`);
+            key += `${k}:${op};`;
+          }
+          break;
+        case 'isNull':
+          if (typeof v !== 'boolean') {
+            issues.push({ path, message: 'expected true or false' });
+            break;
+          }
+          parts.push(`${col.quoted} IS ${v ? '' : 'NOT '}NULL`);
+          key += `${k}:isNull${v};`;
+          break;
+        case 'in':
+        case 'notIn': {
+          if (!Array.isArray(v)) {
+            issues.push({ path, message: 'expected an array' });
+            break;
+          }
+          if (col.kind === 'blob' || col.kind === 'json') {
+            issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
+            break;
+          }
+          if (v.length === 0) {
+            parts.push(op === 'in' ? '0' : '1');
+            key += `${k}:${op}0;`;
+            break;
+          }
+          const encoded = v.map((x, i) => filterValue(col, x, issues, [k, op, i]));
+          params.push(jsonList(encoded));
+          parts.push(`${col.quoted} ${op === 'in' ? 'IN' : 'NOT IN'} (SELECT value FROM json_each(?))`);
+          key += `${k}:${op};`;
+          break;
+        }
+        default: {
+          if (col.kind === 'blob' || col.kind === 'json' || col.kind === 'boolean') {
+            issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
+            break;
+          }
+          params.push(filterValue(col, v, issues, path));
+          parts.push(`${col.quoted} ${COMPARE[op]} ?`);
+          key += `${k}:${op};`;
+        }
+      }
+    }
+  }
+  if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
+  return { key, sql: ` WHERE ${parts.join(' AND ')}`, params };
+}
+
+/** Compiles an order-by spec; every key must be a column, every direction exactly `asc` or `desc`. */
+export function compileOrder(meta: ModelMeta, orderBy: unknown): { key: string; sql: string } {
+  if (orderBy === undefined) return { key: '', sql: '' };
+  const entries = Array.isArray(orderBy) ? orderBy : [orderBy];
+  const issues: ValidationIssue[] = [];
+  const parts: string[] = [];
+  entries.forEach((entry, i) => {
+    if (!isPlainObject(entry)) {
+      issues.push({ path: ['orderBy', i], message: 'expected { column: "asc" | "desc" }' });
+      return;
+    }
+    for (const k of Object.keys(entry)) {
+      const col = meta.byName.get(k);
+      const dir = entry[k];
+      if (!col) issues.push({ path: ['orderBy', k], message: `unknown column of ${meta.name}` });
+      else if (dir !== 'asc' && dir !== 'desc') issues.push({ path: ['orderBy', k], message: 'direction must be "asc" or "desc"' });
+      else parts.push(`${col.quoted} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+    }
+  });
+  if (issues.length) throw new ValidationError(`invalid orderBy for ${meta.name}`, issues);
+  if (parts.length === 0) return { key: '', sql: '' };
+  const sql = ` ORDER BY ${parts.join(', ')}`;
+  return { key: sql, sql };
+}
+
+function cached(meta: ModelMeta, key: string, build: () => string): string {
+  let sql = meta.sqlCache.get(key);
+  if (sql === undefined) {
+    sql = build();
+    meta.sqlCache.set(key, sql);
+  }
+  return sql;
+}
+
+/** `SELECT … FROM t WHERE "id" = ?`: the hot path, one cached text per model. */
+export function selectByIdSql(meta: ModelMeta): string {
+  return cached(meta, 'byid', () => `SELECT ${meta.selectList} FROM ${meta.quotedTable} WHERE "id" = ?`);
+}
+
+/** A SELECT of whole rows with filters, order, limit and offset (limit and offset are bound). */
+export function selectStatement(
+  meta: ModelMeta,
+  where: CompiledWhere,
+  order: { key: string; sql: string },
+  limit: number | undefined,
+  offset: number | undefined,
+): Statement {
+  const lo = `${limit !== undefined ? 'L' : ''}${offset !== undefined ? 'O' : ''}`;
+  const sql = cached(meta, `sel|${where.key}|${order.key}|${lo}`, () => {
+    let s = `SELECT ${meta.selectList} FROM ${meta.quotedTable}${where.sql}${order.sql}`;
+    if (limit !== undefined) s += ' LIMIT ?';
+    else if (offset !== undefined) s += ' LIMIT -1';
+    if (offset !== undefined) s += ' OFFSET ?';
+    return s;
+  });
+  const params = where.params.slice();
+  if (limit !== undefined) params.push(limit);
+  if (offset !== undefined) params.push(offset);
+  return { sql, params, returnsRows: true, columns: meta.columnNames, bigints: meta.hasBigint };
+}
+
+/** `SELECT count(*) …` with filters. */
+export function countStatement(meta: ModelMeta, where: CompiledWhere): Statement {
+  const sql = cached(meta, `cnt|${where.key}`, () => `SELECT count(*) FROM ${meta.quotedTable}${where.sql}`);
+  return { sql, params: where.params, returnsRows: true, columns: ['count(*)'] };
+}
+
+const RETURNING_INSERT = ' RETURNING "id", "created_at", "updated_at"';
+
+/** A multi-row INSERT of `rows` rows of the model's declared columns, returning id and timestamps. */
+export function insertSql(meta: ModelMeta, rows: number): string {
+  return cached(meta, `ins|${rows}`, () => {
+    if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES${RETURNING_INSERT}`;
+    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows)
+      .fill(tuple)
+      .join(', ')}${RETURNING_INSERT}`;
+  });
+}
+
+/**
+ * Splits `n` rows into insert chunks that stay under the parameter limit: as many full chunks as fit, then
+ * the remainder in powers of two, so a model has at most ~log2(max) distinct statement shapes to cache.
+ */
+export function insertChunks(n: number, columnsPerRow: number, limits: DriverLimits, what: string): number[] {
+  if (columnsPerRow === 0) return Array(n).fill(1);
+  const max = Math.min(512, Math.floor(limits.maxParameters / columnsPerRow));
+  if (max < 1) throw new LimitExceededError('bound parameters per statement', columnsPerRow, limits.maxParameters, what);
+  const out: number[] = [];
+  let left = n;
+  while (left >= max) {
+    out.push(max);
+    left -= max;
+  }
+  for (let p = 2 ** Math.floor(Math.log2(max)); left > 0 && p >= 1; p /= 2) {
+    if (left >= p) {
+      out.push(p);
+      left -= p;
+    }
+  }
+  return out;
+}
+
+/** UPDATE of some columns of one row by id, refreshing updated_at and returning it. */
+export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
+  const key = `upd|${cols.map((c) => c.name).join(',')}`;
+  return cached(meta, key, () => {
+    const set = cols.map((c) => `${c.quoted} = ?`);
+    set.push(`"updated_at" = ${NOW_SQL}`);
+    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')} WHERE "id" = ? RETURNING "updated_at"`;
+  });
+}
+
+/** UPDATE … SET cols, updated_at WHERE filters (the DAO's `update(filters, values)`). */
+export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], where: CompiledWhere): string {
+  const key = `updw|${cols.map((c) => c.name).join(',')}|${where.key}`;
+  return cached(meta, key, () => {
+    const set = cols.map((c) => `${c.quoted} = ?`);
+    set.push(`"updated_at" = ${NOW_SQL}`);
+    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
+  });
+}
+
+/** DELETE of one row by id. */
+export function deleteByIdSql(meta: ModelMeta): string {
+  return cached(meta, 'delid', () => `DELETE FROM ${meta.quotedTable} WHERE "id" = ?`);
+}
+
+/** DELETE … WHERE filters (empty filters delete every row; callers guard that). */
+export function deleteWhereSql(meta: ModelMeta, where: CompiledWhere): string {
+  return cached(meta, `delw|${where.key}`, () => `DELETE FROM ${meta.quotedTable}${where.sql}`);
+}
+
+/**
+ * INSERT … ON CONFLICT (target) DO UPDATE SET … RETURNING the whole row: an atomic upsert on a declared
+ * unique key (not select-then-write, which races and, in the template, lost its filter).
+ */
+export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols: readonly ColumnMeta[]): string {
+  const key = `ups|${target.join(',')}|${updateCols.map((c) => c.name).join(',')}`;
+  return cached(meta, key, () => {
+    const cols = meta.userColumns;
+    const set = updateCols.map((c) => `${c.quoted} = excluded.${c.quoted}`);
+    set.push(`"updated_at" = ${NOW_SQL}`);
+    return (
+      `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
+      `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} RETURNING ${meta.selectList}`
+    );
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Table naming and identifier policy.
+ *
+ * Default (`'plural'`): snake_case + English plural of the last word, via the maintained `inflection` library:
+ * `User`→`users`, `Category`→`categories`, `Person`→`people`, `UserProfile`→`user_profiles`,
+ * `Status`→`statuses`. Words in other scripts are not pluralized (English rules would give a mixed-script
+ * `пользовательs`): `Пользователь`→`пользователь`; give `tableName` for a proper plural in your language.
+ * `'legacy'` reproduces the Python template exactly (`cls.__name__.lower() + "s"`: `UserProfile`→`userprofiles`)
+ * so litedao can open databases it created.
+ */
+import { pluralize, underscore } from 'inflection';
+import { IdentifierError } from './errors.ts';
+
+/** How table names are derived from model names. */
+export type NamingMode = 'plural' | 'legacy';
+
+const IDENT_RE = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+const MAX_IDENT = 128;
+
+/**
+ * Validates an identifier and returns its NFC form. Letters, digits and `_` only (no quotes, spaces, NUL,
+ * bidi or zero-width characters), not starting with a digit, not `sqlite_…` (reserved by SQLite).
+ * NFC because SQLite treats NFC and NFD spellings as different tables.
+ */
+export function checkIdentifier(name: string, what: string): string {
+  if (typeof name !== 'string' || name.length === 0) throw new IdentifierError(`${what} must be a non-empty string`);
+  const nfc = name.normalize('NFC');
+  if (nfc.length > MAX_IDENT) throw new IdentifierError(`${what} is longer than ${MAX_IDENT} characters`);
+  if (!IDENT_RE.test(nfc)) {
+    throw new IdentifierError(`${what} ${JSON.stringify(nfc)} may hold only letters, digits and _ and must not start with a digit`);
+  }
+  if (/^sqlite_/i.test(nfc)) throw new IdentifierError(`${what} ${JSON.stringify(nfc)} uses the prefix sqlite_, reserved by SQLite`);
+  return nfc;
+}
+
+/** Double-quotes an identifier for SQL, doubling embedded quotes (identifiers are validated first anyway). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** How SQLite compares identifiers: case-insensitive for ASCII letters only. */
+export function foldIdentifier(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range test
+const ASCII_RE = /^[\x00-\x7f]*$/;
+
+function unicodeSnake(name: string): string {
+  return name
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1_$2')
+    .toLowerCase();
+}
+
+/** Derives a model's table name. See the module comment for the rules. */
+export function tableNameFor(modelName: string, mode: NamingMode): string {
+  if (mode === 'legacy') return `${modelName.toLowerCase()}s`;
+  if (!ASCII_RE.test(modelName)) return unicodeSnake(modelName);
+  const snake = underscore(modelName);
+  const cut = snake.lastIndexOf('_');
+  const head = cut === -1 ? '' : snake.slice(0, cut + 1);
+  return head + pluralize(snake.slice(cut + 1));
+}
