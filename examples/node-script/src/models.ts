@@ -17,6 +17,9 @@ export class User extends Base('User', {
 }
 
 export class Message extends Base('Message', {
-  user_id: t.integer().references(() => User, { onDelete: 'cascade' }).index(),
+  user_id: t
+    .integer()
+    .references(() => User, { onDelete: 'cascade' })
+    .index(),
   text: t.text(),
 }) {}

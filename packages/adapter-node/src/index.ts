@@ -1,5 +1,6 @@
 /** @litedao/adapter-node: litedao on better-sqlite3 (Node >= 22). */
-export { createNodeDriver } from './node-driver.ts';
-export type { NodeDriverOptions } from './node-driver.ts';
-export { createNodeEngine, filenameFromUrl } from './node-engine.ts';
+
 export type { NativeDatabase, NativeStatement } from './native.ts';
+export type { NodeDriverOptions } from './node-driver.ts';
+export { createNodeDriver } from './node-driver.ts';
+export { createNodeEngine, filenameFromUrl } from './node-engine.ts';

@@ -8,21 +8,22 @@
  *   Inside an interactive transaction it nests as a SAVEPOINT, so a batch is still all-or-nothing.
  * - Prepared statements are cached by SQL text (core caches SQL text per query shape), in raw (array) mode.
  */
-import Database from 'better-sqlite3';
+
 import {
   ConfigurationError,
+  type DaoError,
+  DatabaseError,
   type Driver,
   EngineClosedError,
   isDaoError,
-  type DaoError,
   type SqlValue,
+  StateError,
   type Statement,
   type StatementResult,
   sqliteErrorToDaoError,
-  DatabaseError,
   type TransactionDriver,
-  StateError,
 } from '@litedao/core';
+import Database from 'better-sqlite3';
 import type { NativeDatabase, NativeStatement, NativeTransactionFunction } from './native.ts';
 
 /** Options of {@link createNodeDriver}. */
@@ -52,10 +53,7 @@ const MAX_PARAMETERS = 32766; // SQLITE_MAX_VARIABLE_NUMBER default since 3.32.0
 export function createNodeDriver(source: string | NativeDatabase, options: NodeDriverOptions = {}): Driver {
   let db: NativeDatabase;
   try {
-    db =
-      typeof source === 'string'
-        ? (new Database(source, { readonly: options.readonly ?? false }) as unknown as NativeDatabase)
-        : source;
+    db = typeof source === 'string' ? (new Database(source, { readonly: options.readonly ?? false }) as unknown as NativeDatabase) : source;
   } catch (e) {
     throw mapError(e);
   }

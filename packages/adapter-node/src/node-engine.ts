@@ -14,10 +14,14 @@ import { createNodeDriver, type NodeDriverOptions } from './node-driver.ts';
  */
 export function filenameFromUrl(url: string): string {
   const m = /^sqlite(?:\+[a-z0-9]+)?:\/\/(.*)$/i.exec(url.trim());
-  if (!m) throw new ConfigurationError(`unsupported database URL ${JSON.stringify(url.split('?')[0])}: expected sqlite:///path.db or sqlite://:memory:`);
+  if (!m)
+    throw new ConfigurationError(
+      `unsupported database URL ${JSON.stringify(url.split('?')[0])}: expected sqlite:///path.db or sqlite://:memory:`,
+    );
   const rest = (m[1] ?? '').split('?')[0] ?? '';
   if (rest === '' || rest === ':memory:' || rest === '/:memory:') return ':memory:';
-  if (!rest.startsWith('/')) throw new ConfigurationError('a file database URL has three slashes: sqlite:///relative.db or sqlite:////absolute.db');
+  if (!rest.startsWith('/'))
+    throw new ConfigurationError('a file database URL has three slashes: sqlite:///relative.db or sqlite:////absolute.db');
   const path = decodeURIComponent(rest.slice(1));
   if (path === '') throw new ConfigurationError('the database URL names no file');
   return path;

@@ -44,8 +44,7 @@ export function formatTimestamp(d: Date): string {
   )}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
-const TIMESTAMP_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
 
 /**
  * Parses the timestamp layouts found in SQLite databases: `YYYY-MM-DD HH:MM:SS` (CURRENT_TIMESTAMP),
@@ -81,7 +80,9 @@ function encodeInteger(v: unknown): SqlValue {
 
 function encodeReal(v: unknown): SqlValue {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new EncodeIssue(typeof v === 'number' ? 'expected a finite number (NaN and Infinity are refused)' : `expected a number, got ${kindOf(v)}`);
+    throw new EncodeIssue(
+      typeof v === 'number' ? 'expected a finite number (NaN and Infinity are refused)' : `expected a number, got ${kindOf(v)}`,
+    );
   }
   return v === 0 ? 0 : v;
 }
@@ -174,7 +175,9 @@ export const decoders: Record<ColumnKind, Decoder> = {
     if (typeof raw === 'number') return raw;
     if (typeof raw === 'bigint') {
       if (raw >= BigInt(Number.MIN_SAFE_INTEGER) && raw <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(raw);
-      throw new DataIntegrityError(`stored integer in ${where} is beyond 2^53 and cannot be read exactly as a number; declare the column as bigint`);
+      throw new DataIntegrityError(
+        `stored integer in ${where} is beyond 2^53 and cannot be read exactly as a number; declare the column as bigint`,
+      );
     }
     return corrupt(where, 'integer', raw);
   },

@@ -40,9 +40,7 @@ export type Condition<T> = T | null | Operators<T>;
 export type Filters<M> = { [K in keyof Row<M>]?: Condition<Exclude<Row<M>[K], null>> };
 
 /** Sort order: `{ created_at: 'desc' }`, or a list of such entries for several keys. */
-export type OrderBy<M> =
-  | { [K in keyof Row<M>]?: 'asc' | 'desc' }
-  | readonly { [K in keyof Row<M>]?: 'asc' | 'desc' }[];
+export type OrderBy<M> = { [K in keyof Row<M>]?: 'asc' | 'desc' } | readonly { [K in keyof Row<M>]?: 'asc' | 'desc' }[];
 
 const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'notIn', 'isNull', 'like', 'contains', 'startsWith', 'endsWith']);
 const COMPARE: Record<string, string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
@@ -173,7 +171,8 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
           issues.push({ path, message: 'expected a well-formed string' });
           continue;
         }
-        const pattern = op === 'like' ? v : op === 'contains' ? `%${escapeLike(v)}%` : op === 'startsWith' ? `${escapeLike(v)}%` : `%${escapeLike(v)}`;
+        const pattern =
+          op === 'like' ? v : op === 'contains' ? `%${escapeLike(v)}%` : op === 'startsWith' ? `${escapeLike(v)}%` : `%${escapeLike(v)}`;
         const max = limits.maxLikePatternBytes;
         if (max !== undefined && utf8Bytes(pattern) > max) {
           throw new LimitExceededError('LIKE pattern bytes', utf8Bytes(pattern), max, `${meta.name}.${k} ${op}`);

@@ -8,7 +8,7 @@
  */
 import type { Statement } from './driver.ts';
 import { ConfigurationError } from './errors.ts';
-import { type AnyModel, type ColumnMeta, metaOf, type ModelMeta, NOW_SQL } from './model.ts';
+import { type AnyModel, type ColumnMeta, type ModelMeta, metaOf, NOW_SQL } from './model.ts';
 import { quoteIdent } from './naming.ts';
 
 const DECLARED_TYPE: Record<ColumnMeta['kind'], string> = {
@@ -97,7 +97,11 @@ export function createAllStatements(models: readonly AnyModel[]): Statement[] {
     out.push({ sql: `CREATE TABLE IF NOT EXISTS ${meta.quotedTable} (\n  ${defs.join(',\n  ')}\n)`, params: [], returnsRows: false });
     for (const set of meta.indexes) {
       const name = quoteIdent(`ix_${meta.tableName}_${set.join('_')}`);
-      out.push({ sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${meta.quotedTable} (${set.map(quoteIdent).join(', ')})`, params: [], returnsRows: false });
+      out.push({
+        sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${meta.quotedTable} (${set.map(quoteIdent).join(', ')})`,
+        params: [],
+        returnsRows: false,
+      });
     }
     const trigger = quoteIdent(`${meta.tableName}_touch_updated_at`);
     out.push({

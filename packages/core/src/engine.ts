@@ -152,7 +152,7 @@ export class Engine implements Executor {
     return this.#closing;
   }
 
-  async [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')](): Promise<void> {
+  async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }

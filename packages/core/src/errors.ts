@@ -65,6 +65,7 @@ export class DaoError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
+  // `this` is the class `instanceof` was asked about (a subclass): match by its code.
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (!isDaoError(value)) return false;
     // The base class itself matches every litedao error.

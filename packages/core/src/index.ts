@@ -2,10 +2,11 @@
  * @litedao/core: models, validation, SQL compilation, the engine and the unit-of-work session. Adapters
  * (`@litedao/adapter-node`, `@litedao/adapter-d1`, `@litedao/adapter-wasm`) provide the driver.
  */
-export { formatTimestamp, parseTimestamp } from './codec.ts';
+
 export type { ColumnKind } from './codec.ts';
-export { Column, t } from './columns.ts';
+export { formatTimestamp, parseTimestamp } from './codec.ts';
 export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction, RowOf, UpdateOf } from './columns.ts';
+export { Column, t } from './columns.ts';
 export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
 export { escapeLike } from './compile.ts';
 export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
@@ -18,8 +19,9 @@ export type {
   StatementResult,
   TransactionDriver,
 } from './driver.ts';
-export { createEngine, createSessionMaker, Engine } from './engine.ts';
 export type { SessionMaker } from './engine.ts';
+export { createEngine, createSessionMaker, Engine } from './engine.ts';
+export type { ConstraintKind, ErrorCode, ValidationIssue } from './errors.ts';
 export {
   BusyError,
   CheckConstraintError,
@@ -39,15 +41,13 @@ export {
   NotNullConstraintError,
   SchemaError,
   SessionClosedError,
-  sqliteErrorToDaoError,
   StateError,
   StorageUnavailableError,
+  sqliteErrorToDaoError,
   UniqueConstraintError,
   UnsupportedError,
   ValidationError,
 } from './errors.ts';
-export type { ConstraintKind, ErrorCode, ValidationIssue } from './errors.ts';
-export { declarativeBase, Entity, metaOf } from './model.ts';
 export type {
   AnyModel,
   BaseOptions,
@@ -60,9 +60,10 @@ export type {
   Row,
   Update,
 } from './model.ts';
-export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
+export { declarativeBase, Entity, metaOf } from './model.ts';
 export type { NamingMode } from './naming.ts';
-export { Query, Session, WriteResult } from './session.ts';
+export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
 export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
-export { isSqlQuery, sql } from './sql.ts';
+export { Query, Session, WriteResult } from './session.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';
+export { isSqlQuery, sql } from './sql.ts';

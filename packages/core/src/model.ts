@@ -85,8 +85,14 @@ export interface ModelClass<C extends ColumnsShape = ColumnsShape> {
 }
 
 /** Any model class (for generic APIs). */
-// biome-ignore lint/suspicious/noExplicitAny: generic bound
-export type AnyModel = ModelClass<any> & (abstract new (...args: any) => Entity);
+export type AnyModel = {
+  readonly modelName: string;
+  readonly tableName: string;
+  readonly schemas: ModelSchemas;
+} & AnyConstructor;
+
+// biome-ignore lint/suspicious/noExplicitAny: any model constructor
+type AnyConstructor = abstract new (...args: any[]) => Entity;
 
 /** The declared columns of a model class. */
 export type ColumnsOf<M> = M extends ModelClass<infer C> ? C : never;
@@ -244,7 +250,14 @@ export interface DeclarativeBase {
 
 const OWNED = ['id', 'created_at', 'updated_at'] as const;
 /** Names that would shadow litedao's or JavaScript's own members of an instance. */
-const FORBIDDEN_COLUMNS = new Set(['toDict', 'toJSON', 'constructor', 'prototype', '__proto__', ...Object.getOwnPropertyNames(Object.prototype)]);
+const FORBIDDEN_COLUMNS = new Set([
+  'toDict',
+  'toJSON',
+  'constructor',
+  'prototype',
+  '__proto__',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 
 function ownedColumn(name: 'id' | 'created_at' | 'updated_at'): ColumnConfig {
   return {
@@ -280,7 +293,9 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
     const folded = foldIdentifier(tableName);
     const clash = tables.get(folded);
     if (clash !== undefined) {
-      throw new IdentifierError(`models ${clash} and ${modelName} both map to table ${JSON.stringify(tableName)}; give one an explicit tableName`);
+      throw new IdentifierError(
+        `models ${clash} and ${modelName} both map to table ${JSON.stringify(tableName)}; give one an explicit tableName`,
+      );
     }
     const meta = buildMeta(modelName, tableName, columns, modelOptions as ModelOptions<ColumnsShape>, metadata);
     const cls = makeClass(meta);
@@ -292,7 +307,13 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
   return Object.assign(base, { metadata, naming });
 }
 
-function buildMeta(name: string, tableName: string, columns: ColumnsShape, options: ModelOptions<ColumnsShape>, metadata: Metadata): ModelMeta {
+function buildMeta(
+  name: string,
+  tableName: string,
+  columns: ColumnsShape,
+  options: ModelOptions<ColumnsShape>,
+  metadata: Metadata,
+): ModelMeta {
   if (typeof columns !== 'object' || columns === null) throw new ConfigurationError(`model ${name}: columns must be an object`);
   const declared: [string, ColumnConfig][] = [];
   const seen = new Set<string>();
@@ -306,7 +327,8 @@ function buildMeta(name: string, tableName: string, columns: ColumnsShape, optio
     const f = foldIdentifier(colName);
     if (seen.has(f)) throw new IdentifierError(`model ${name}: two columns named ${colName} (SQLite ignores ASCII case)`);
     seen.add(f);
-    if (!col || typeof col !== 'object' || !('config' in col)) throw new ConfigurationError(`model ${name}: ${colName} is not a column (use t.text(), …)`);
+    if (!col || typeof col !== 'object' || !('config' in col))
+      throw new ConfigurationError(`model ${name}: ${colName} is not a column (use t.text(), …)`);
     declared.push([colName, col.config]);
   }
   const all: [string, ColumnConfig, boolean][] = [

@@ -183,7 +183,8 @@ export class Session {
   }
 
   #entityMeta(entity: unknown, what: string): ModelMeta {
-    if (!(entity instanceof Entity)) throw new ValidationError(`${what} expects a model instance`, [{ path: [], message: 'not a model instance' }]);
+    if (!(entity instanceof Entity))
+      throw new ValidationError(`${what} expects a model instance`, [{ path: [], message: 'not a model instance' }]);
     return metaOf(entity.constructor);
   }
 
@@ -311,7 +312,8 @@ export class Session {
   }
 
   #encodeUpdate(meta: ModelMeta, values: unknown): { cols: ColumnMeta[]; params: SqlValue[] } {
-    if (!isPlainObject(values)) throw new ValidationError(`invalid values for ${meta.name}`, [{ path: [], message: 'expected a plain object' }]);
+    if (!isPlainObject(values))
+      throw new ValidationError(`invalid values for ${meta.name}`, [{ path: [], message: 'expected a plain object' }]);
     const parsed = parseOrThrow(meta.schemas.update, values, `invalid values for ${meta.name}`) as Record<string, unknown>;
     const cols: ColumnMeta[] = [];
     const params: SqlValue[] = [];
@@ -364,7 +366,8 @@ export class Session {
     const updateCols: ColumnMeta[] = [];
     for (const n of updateNames) {
       const c = meta.byName.get(n);
-      if (!c || c.owned) throw new ValidationError(`invalid upsert update list for ${meta.name}`, [{ path: ['update', n], message: 'unknown column' }]);
+      if (!c || c.owned)
+        throw new ValidationError(`invalid upsert update list for ${meta.name}`, [{ path: ['update', n], message: 'unknown column' }]);
       updateCols.push(c);
     }
     const issues: ValidationIssue[] = [];
@@ -375,7 +378,13 @@ export class Session {
       kind: 'upsert',
       entity,
       meta,
-      statement: { sql: upsertSql(meta, target, updateCols), params, returnsRows: true, columns: meta.columnNames, bigints: meta.hasBigint },
+      statement: {
+        sql: upsertSql(meta, target, updateCols),
+        params,
+        returnsRows: true,
+        columns: meta.columnNames,
+        bigints: meta.hasBigint,
+      },
     });
     return entity as InstanceType<M>;
   }
@@ -386,7 +395,8 @@ export class Session {
    */
   async execute(query: SqlQuery): Promise<RawResult> {
     this.#checkOpen();
-    if (!isSqlQuery(query)) throw new ValidationError('execute() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
+    if (!isSqlQuery(query))
+      throw new ValidationError('execute() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
     const res = await this.#exec.execute(rawStatement(query));
     const cols = res.columns ?? [];
     return {
@@ -399,7 +409,8 @@ export class Session {
   /** Queues a raw write (from the `sql` tag) into the unit of work; its row count is known after commit. */
   addStatement(query: SqlQuery): WriteResult {
     this.#checkOpen();
-    if (!isSqlQuery(query)) throw new ValidationError('addStatement() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
+    if (!isSqlQuery(query))
+      throw new ValidationError('addStatement() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
     const result = new WriteResult();
     this.#ops.push({ kind: 'write', statement: rawStatement(query), result });
     return result;
@@ -467,7 +478,12 @@ export class Session {
     if (!map.has(id)) map.set(id, entity);
   }
 
-  #planInserts(meta: ModelMeta, entities: Entity[], add: (s: Statement[], a: (r: StatementResult[]) => void) => void, issues: ValidationIssue[]): void {
+  #planInserts(
+    meta: ModelMeta,
+    entities: Entity[],
+    add: (s: Statement[], a: (r: StatementResult[]) => void) => void,
+    issues: ValidationIssue[],
+  ): void {
     const cols = meta.userColumns;
     const width = cols.length;
     const encoded: SqlValue[][] = entities.map((e, k) => cols.map((c) => encodeColumn(c, asRecord(e)[c.name], issues, [meta.name, k])));
@@ -514,7 +530,10 @@ export class Session {
         for (const c of meta.columns) {
           if (sameAsStored(c.kind, rec[c.name], snap[c.position] ?? null)) continue;
           if (c.owned) {
-            issues.push({ path: [meta.name, toId(snap[0] ?? null), c.name], message: `${c.name} is managed by litedao and cannot be changed` });
+            issues.push({
+              path: [meta.name, toId(snap[0] ?? null), c.name],
+              message: `${c.name} is managed by litedao and cannot be changed`,
+            });
             continue;
           }
           if (!changed) changed = [];
@@ -596,7 +615,7 @@ export class Session {
     this.#closed = true;
   }
 
-  async [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')](): Promise<void> {
+  async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
@@ -623,7 +642,8 @@ export class Query<M extends AnyModel> {
     if (!isPlainObject(filters)) throw new ValidationError('invalid filters', [{ path: [], message: 'expected a plain object' }]);
     if (this.#filters) {
       for (const k of Object.keys(filters)) {
-        if (Object.hasOwn(this.#filters, k)) throw new ValidationError('invalid filters', [{ path: [k], message: 'column filtered twice' }]);
+        if (Object.hasOwn(this.#filters, k))
+          throw new ValidationError('invalid filters', [{ path: [k], message: 'column filtered twice' }]);
       }
       this.#filters = { ...this.#filters, ...filters };
     } else this.#filters = filters;

@@ -1,0 +1,17 @@
+import { describe } from 'vitest';
+import { contractTests } from './contract.ts';
+import type { ConformanceTarget } from './harness.ts';
+import { sessionTests } from './session-tests.ts';
+
+export type { ConformanceTarget } from './harness.ts';
+
+/**
+ * Registers the whole conformance suite for one adapter. The same suite runs unchanged on every adapter;
+ * a capability an adapter lacks is tested to fail with a typed error, never skipped.
+ */
+export function defineConformanceSuite(target: ConformanceTarget): void {
+  describe(`conformance: ${target.name}`, () => {
+    contractTests(target);
+    sessionTests(target);
+  });
+}

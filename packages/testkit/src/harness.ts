@@ -1,0 +1,75 @@
+import { createEngine, createSessionMaker, type Driver, type Engine, type SessionMaker } from '@litedao/core';
+import { afterEach } from 'vitest';
+import { Base } from './models.ts';
+
+/** How the suite reaches one adapter. */
+export interface ConformanceTarget {
+  /** Adapter name shown in test titles, e.g. "better-sqlite3". */
+  readonly name: string;
+  /**
+   * Returns a driver on a database the suite may wipe (it drops every table it finds before each test), so
+   * one shared database (D1 inside a test file) is fine. Called once per test; the suite closes the engine.
+   */
+  createDriver(): Promise<Driver>;
+}
+
+export interface Ctx {
+  readonly driver: Driver;
+  readonly engine: Engine;
+  readonly Session: SessionMaker;
+}
+
+const open: Engine[] = [];
+afterEach(async () => {
+  for (const e of open.splice(0)) await e.close().catch(() => {});
+});
+
+/** Tables the suite must never touch: SQLite's own and the platform's (D1 keeps `_cf_…` tables). */
+function isSystemTable(name: string): boolean {
+  return name.startsWith('sqlite_') || name.startsWith('_cf_') || name === 'd1_migrations';
+}
+
+/** A driver on an empty database with the suite's tables created (unless `create` is false). */
+export async function setup(target: ConformanceTarget, create = true): Promise<Ctx> {
+  const driver = await target.createDriver();
+  const res = await driver.execute({ sql: "SELECT name FROM sqlite_schema WHERE type = 'table'", params: [], returnsRows: true });
+  const drops = res.rows
+    .map((r) => String(r[0]))
+    .filter((n) => !isSystemTable(n))
+    .map((n) => ({ sql: `DROP TABLE IF EXISTS "${n.replaceAll('"', '""')}"`, params: [], returnsRows: false }));
+  // Deferred foreign keys: tables can be dropped in any order inside one atomic batch.
+  if (drops.length) await driver.batch([{ sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false }, ...drops]);
+  const engine = createEngine(driver);
+  open.push(engine);
+  if (create) await Base.metadata.createAll(engine);
+  return { driver, engine, Session: createSessionMaker(engine) };
+}
+
+/** Every row of a table, via the driver (not through litedao's own read path). */
+export async function dump(driver: Driver, table: string): Promise<unknown[][]> {
+  const res = await driver.execute({ sql: `SELECT * FROM "${table}" ORDER BY 1`, params: [], returnsRows: true });
+  return res.rows;
+}
+
+/** Row counts of the suite's tables. */
+export async function counts(driver: Driver): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of ['users', 'posts', 'samples', 'wides', 'categories', 'user_profiles']) {
+    const res = await driver.execute({ sql: `SELECT count(*) FROM "${table}"`, params: [], returnsRows: true });
+    out[table] = Number(res.rows[0]?.[0]);
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asserts that a promise rejects with an error of `cls`; returns the error. */
+export async function rejectsWith<E>(p: Promise<unknown> | (() => unknown), cls: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (e instanceof cls) return e;
+    throw new Error(`expected ${cls.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+  }
+  throw new Error(`expected ${cls.name}, but nothing was thrown`);
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+/** The Node lane: core unit tests, the Node adapter, sqlite-wasm in Node, and the Node example. */
+export default defineConfig({
+  test: {
+    include: [
+      'packages/core/test/**/*.test.ts',
+      'packages/adapter-node/test/**/*.test.ts',
+      'packages/adapter-wasm/test/node/**/*.test.ts',
+      'examples/node-script/test/**/*.test.ts',
+    ],
+    testTimeout: 30_000,
+  },
+});
