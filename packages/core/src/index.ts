@@ -9,6 +9,8 @@ export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction
 export { Column, t } from './columns.ts';
 export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
 export { escapeLike } from './compile.ts';
+export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
+export { BaseDAO } from './dao.ts';
 export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
 export type {
   Driver,
@@ -48,6 +50,8 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.ts';
+export type { MakerSource } from './middleware.ts';
+export { sessionMiddleware, withSession } from './middleware.ts';
 export type {
   AnyModel,
   BaseOptions,

@@ -64,21 +64,29 @@ import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
  */
 export class WriteResult {
   #rows: number | undefined;
+  #parts: readonly WriteResult[] | undefined;
 
   /** True once the unit of work holding this write has been committed. */
   get committed(): boolean {
-    return this.#rows !== undefined;
+    return this.#parts ? this.#parts.every((p) => p.committed) : this.#rows !== undefined;
   }
 
   /** Rows changed by the write. Throws StateError before commit. */
   get rowsAffected(): number {
-    if (this.#rows === undefined) throw new StateError('rowsAffected is known after session.commit()');
-    return this.#rows;
+    if (!this.committed) throw new StateError('rowsAffected is known after session.commit()');
+    return this.#parts ? this.#parts.reduce((n, p) => n + p.rowsAffected, 0) : (this.#rows as number);
   }
 
   /** @internal */
   static settle(r: WriteResult, rows: number): void {
     r.#rows = rows;
+  }
+
+  /** A result whose count is the sum of several queued writes (e.g. `bulkUpdate`). */
+  static combine(parts: readonly WriteResult[]): WriteResult {
+    const r = new WriteResult();
+    r.#parts = parts.slice();
+    return r;
   }
 }
 

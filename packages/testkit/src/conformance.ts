@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { contractTests } from './contract.ts';
+import { daoTests } from './dao-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { sessionTests } from './session-tests.ts';
 
@@ -13,5 +14,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
   describe(`conformance: ${target.name}`, () => {
     contractTests(target);
     sessionTests(target);
+    daoTests(target);
   });
 }

@@ -1,0 +1,264 @@
+/**
+ * `BaseDAO`: the Python template's generic repository (`bot/dao/base.py`), method for method, with its bugs
+ * fixed. A DAO is bound to one session (one unit of work); the caller commits, as in the template's newer
+ * version where an aiogram middleware commits after the handler.
+ *
+ * ```ts
+ * class UserDAO extends BaseDAO(User) {}
+ * await Session.begin(async (session) => {
+ *   const users = new UserDAO(session);
+ *   const u = (await users.findOneOrNone({ telegram_id: 42 })) ?? (await users.add({ telegram_id: 42 }));
+ * });
+ * ```
+ *
+ * Reads run at once. Writes are queued in the session and reach the database, all together and atomically,
+ * at `session.commit()`; write counts (`update`, `delete`, `bulkUpdate`) are read from the returned
+ * `WriteResult` after that commit. See docs/dao.md for the template-to-litedao table.
+ */
+import type { Filters, OrderBy } from './compile.ts';
+import { isPlainObject } from './compile.ts';
+import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssue } from './errors.ts';
+import { type AnyModel, type Entity, type Insert, type ModelMeta, metaOf, type Update, zodIssues } from './model.ts';
+import type { Session } from './session.ts';
+import { WriteResult } from './session.ts';
+
+/** One page of results (`paginate`). */
+export interface Page<T> {
+  readonly items: T[];
+  /** Rows matching the filters, over all pages. */
+  readonly total: number;
+  /** 1-based page number. */
+  readonly page: number;
+  readonly pageSize: number;
+  /** Number of pages (0 when nothing matches). */
+  readonly pages: number;
+}
+
+/** Options of `paginate`. */
+export interface PaginateOptions<M> {
+  /** 1-based page number (default 1). */
+  readonly page?: number;
+  /** Rows per page, 1–1000 (default 10, as the template). */
+  readonly pageSize?: number;
+  readonly filters?: Filters<M>;
+  /** Sort order; `id` is always appended as the last key, so pages are stable. */
+  readonly orderBy?: OrderBy<M>;
+}
+
+/** Options of `findAll`. */
+export interface FindAllOptions<M> {
+  /** Sort order; default `{ id: 'asc' }` (the template had none, so order was unspecified). */
+  readonly orderBy?: OrderBy<M>;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/** Options of `findByIds`. */
+export interface FindByIdsOptions {
+  /**
+   * What to do with ids that have no row: `'skip'` (default, as the template) leaves them out;
+   * `'error'` throws NotFoundError naming how many are missing.
+   */
+  readonly missing?: 'skip' | 'error';
+}
+
+/** A record for `bulkUpdate`: the row's id and the columns to set. */
+export type BulkRecord<M> = { readonly id: number } & Update<M>;
+
+/** The DAO class for a model; extend it: `class UserDAO extends BaseDAO(User) {}`. */
+export interface BaseDAOClass<M extends AnyModel> {
+  new (session: Session): DAO<M>;
+  /** The model this DAO serves. */
+  readonly model: M;
+}
+
+/** The instance side of a DAO (see {@link BaseDAO}). */
+export interface DAO<M extends AnyModel> {
+  readonly session: Session;
+  readonly model: M;
+  findOneOrNoneById(id: number): Promise<InstanceType<M> | null>;
+  findOneOrNone(filters: Filters<M>): Promise<InstanceType<M> | null>;
+  findAll(filters?: Filters<M>, options?: FindAllOptions<M>): Promise<InstanceType<M>[]>;
+  add(values: Insert<M>): Promise<InstanceType<M>>;
+  addMany(values: readonly Insert<M>[]): Promise<InstanceType<M>[]>;
+  update(filters: Filters<M>, values: Update<M>): Promise<WriteResult>;
+  delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult>;
+  count(filters?: Filters<M>): Promise<number>;
+  paginate(options?: PaginateOptions<M>): Promise<Page<InstanceType<M>>>;
+  findByIds(ids: readonly number[], options?: FindByIdsOptions): Promise<InstanceType<M>[]>;
+  upsert(uniqueFields: readonly (keyof Update<M> & string)[], values: Insert<M>): Promise<InstanceType<M>>;
+  bulkUpdate(records: readonly BulkRecord<M>[]): Promise<WriteResult>;
+}
+
+/**
+ * Creates the DAO base class for a model. Extend it (`class UserDAO extends BaseDAO(User) {}`) to add your own
+ * queries next to the generic ones, and construct it with the session of the current unit of work.
+ */
+export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
+  const meta: ModelMeta = metaOf(model);
+  type T = InstanceType<M>;
+
+  class GenericDAO implements DAO<M> {
+    static readonly model = model;
+    readonly model = model;
+    readonly session: Session;
+
+    constructor(session: Session) {
+      if (!session || typeof session.select !== 'function') throw new ConfigurationError(`new ${meta.name}DAO(session) needs a Session`);
+      this.session = session;
+    }
+
+    /** The row with this id, or null (identity map first). */
+    findOneOrNoneById(id: number): Promise<T | null> {
+      return this.session.get(model, id) as Promise<T | null>;
+    }
+
+    /** The only row matching the filters, or null; MultipleResultsError when several match. */
+    findOneOrNone(filters: Filters<M>): Promise<T | null> {
+      return this.session.select(model).where(filters).oneOrNull() as Promise<T | null>;
+    }
+
+    /** Every row matching the filters (all rows without filters), ordered by id unless told otherwise. */
+    findAll(filters?: Filters<M>, options: FindAllOptions<M> = {}): Promise<T[]> {
+      const q = this.session.select(model);
+      if (filters !== undefined) q.where(filters);
+      q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
+      if (options.limit !== undefined) q.limit(options.limit);
+      if (options.offset !== undefined) q.offset(options.offset);
+      return q.all() as Promise<T[]>;
+    }
+
+    /** Validates the values and queues the new row; the object gets its id and timestamps at commit. */
+    async add(values: Insert<M>): Promise<T> {
+      // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
+      const entity = new (model as any)(values) as T;
+      this.session.add(entity as Entity);
+      return entity;
+    }
+
+    /** Validates every value set first (issues are reported by index), then queues them all, or none. */
+    async addMany(values: readonly Insert<M>[]): Promise<T[]> {
+      if (!Array.isArray(values)) throw new ValidationError('addMany expects an array', [{ path: [], message: 'expected an array' }]);
+      const issues: ValidationIssue[] = [];
+      const out: T[] = [];
+      values.forEach((v, i) => {
+        const r = meta.schemas.insert.safeParse(v);
+        if (!r.success) issues.push(...zodIssues(r.error, [i]));
+      });
+      if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);
+      // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
+      for (const v of values) out.push(new (model as any)(v) as T);
+      this.session.addAll(out as Entity[]);
+      return out;
+    }
+
+    /** Queues `UPDATE … WHERE filters` (refreshing updated_at); `rowsAffected` after commit. */
+    async update(filters: Filters<M>, values: Update<M>): Promise<WriteResult> {
+      return this.session.updateWhere(model, filters, values);
+    }
+
+    /** Queues `DELETE … WHERE filters`; empty filters need `{ all: true }`. `rowsAffected` after commit. */
+    async delete(filters: Filters<M>, options: { all?: boolean } = {}): Promise<WriteResult> {
+      return this.session.deleteWhere(model, filters, options);
+    }
+
+    /** Rows matching the filters (all rows without filters). */
+    count(filters?: Filters<M>): Promise<number> {
+      const q = this.session.select(model);
+      if (filters !== undefined) q.where(filters);
+      return q.count();
+    }
+
+    /** One page, in a stable order (id is always the last sort key), with the total and the page count. */
+    async paginate(options: PaginateOptions<M> = {}): Promise<Page<T>> {
+      const page = options.page ?? 1;
+      const pageSize = options.pageSize ?? 10;
+      const issues: ValidationIssue[] = [];
+      if (!Number.isSafeInteger(page) || page < 1) issues.push({ path: ['page'], message: 'expected an integer ≥ 1' });
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+        issues.push({ path: ['pageSize'], message: 'expected an integer from 1 to 1000' });
+      }
+      if (issues.length) throw new ValidationError('invalid pagination', issues);
+      const order = options.orderBy === undefined ? [] : Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy];
+      const hasId = order.some((o) => isPlainObject(o) && Object.hasOwn(o, 'id'));
+      const orderBy = (hasId ? order : [...order, { id: 'asc' }]) as OrderBy<M>;
+      const q = this.session.select(model);
+      if (options.filters !== undefined) q.where(options.filters);
+      const [items, total] = await Promise.all([
+        q
+          .orderBy(orderBy)
+          .limit(pageSize)
+          .offset((page - 1) * pageSize)
+          .all() as Promise<T[]>,
+        this.count(options.filters),
+      ]);
+      return { items, total, page, pageSize, pages: Math.ceil(total / pageSize) };
+    }
+
+    /**
+     * The rows with these ids, in the order of `ids` (a repeated id appears again). Any number of ids: the
+     * list is bound as one JSON parameter, so D1's 100-parameter limit is never reached.
+     */
+    async findByIds(ids: readonly number[], options: FindByIdsOptions = {}): Promise<T[]> {
+      if (!Array.isArray(ids)) throw new ValidationError('findByIds expects an array of ids', [{ path: [], message: 'expected an array' }]);
+      const issues: ValidationIssue[] = [];
+      ids.forEach((id, i) => {
+        if (typeof id !== 'number' || !Number.isSafeInteger(id)) issues.push({ path: [i], message: 'expected a safe integer id' });
+      });
+      if (issues.length) throw new ValidationError(`invalid ids for ${meta.name}`, issues);
+      if (ids.length === 0) return [];
+      const rows = (await this.session
+        .select(model)
+        .where({ id: { in: [...new Set(ids)] } } as Filters<M>)
+        .all()) as T[];
+      const byId = new Map<number, T>();
+      for (const r of rows) byId.set((r as unknown as { id: number }).id, r);
+      const out: T[] = [];
+      let missing = 0;
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (r) out.push(r);
+        else missing++;
+      }
+      if (missing && options.missing === 'error') throw new NotFoundError(`${missing} of ${ids.length} ${meta.name} ids not found`);
+      return out;
+    }
+
+    /**
+     * Atomic `INSERT … ON CONFLICT (uniqueFields) DO UPDATE`: inserts the row, or updates the existing row
+     * with the same unique key (the template selected then wrote, which raced and could lose its filter).
+     * `uniqueFields` must be a declared unique constraint.
+     */
+    async upsert(uniqueFields: readonly (keyof Update<M> & string)[], values: Insert<M>): Promise<T> {
+      return this.session.upsert(model, values as never, { on: uniqueFields }) as T;
+    }
+
+    /**
+     * Queues one `UPDATE … WHERE id = ?` per record, all in the session's unit of work (one atomic commit).
+     * Every record is validated first; a record without a valid id is an error, not silently skipped.
+     * `rowsAffected` (the total) after commit.
+     */
+    async bulkUpdate(records: readonly BulkRecord<M>[]): Promise<WriteResult> {
+      if (!Array.isArray(records)) throw new ValidationError('bulkUpdate expects an array', [{ path: [], message: 'expected an array' }]);
+      const issues: ValidationIssue[] = [];
+      const prepared: [number, Record<string, unknown>][] = [];
+      records.forEach((rec, i) => {
+        if (!isPlainObject(rec)) {
+          issues.push({ path: [i], message: 'expected a plain object' });
+          return;
+        }
+        const { id, ...values } = rec as Record<string, unknown>;
+        if (typeof id !== 'number' || !Number.isSafeInteger(id)) issues.push({ path: [i, 'id'], message: 'expected a safe integer id' });
+        const r = meta.schemas.update.safeParse(values);
+        if (!r.success) issues.push(...zodIssues(r.error, [i]));
+        else if (Object.keys(values).length === 0) issues.push({ path: [i], message: 'nothing to update' });
+        prepared.push([id as number, values]);
+      });
+      if (issues.length) throw new ValidationError(`invalid records for ${meta.name}; nothing was queued`, issues);
+      const parts = prepared.map(([id, values]) => this.session.updateWhere(model, { id } as Filters<M>, values as Update<M>));
+      return WriteResult.combine(parts);
+    }
+  }
+  Object.defineProperty(GenericDAO, 'name', { value: `${meta.name}DAO` });
+  return GenericDAO as unknown as BaseDAOClass<M>;
+}
