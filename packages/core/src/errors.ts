@@ -56,7 +56,8 @@ export class DaoError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     const codes: ErrorCode[] = [];
-    for (let c = new.target as unknown as typeof DaoError; c && c !== (Error as unknown); c = Object.getPrototypeOf(c)) {
+    // The chain of litedao subclasses below DaoError itself (DaoError's own code is only a fallback).
+    for (let c = new.target as unknown as typeof DaoError; c && c !== DaoError; c = Object.getPrototypeOf(c)) {
       if (Object.hasOwn(c, 'code')) codes.push(c.code);
     }
     this.code = codes[0] ?? 'DATABASE';

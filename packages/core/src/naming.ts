@@ -8,7 +8,7 @@
  * `'legacy'` reproduces the Python template exactly (`cls.__name__.lower() + "s"`: `UserProfile`→`userprofiles`)
  * so litedao can open databases it created.
  */
-import { pluralize, underscore } from 'inflection';
+import { pluralize } from 'inflection';
 import { IdentifierError } from './errors.ts';
 
 /** How table names are derived from model names. */
@@ -46,18 +46,19 @@ export function foldIdentifier(name: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range test
 const ASCII_RE = /^[\x00-\x7f]*$/;
 
-function unicodeSnake(name: string): string {
+/** `UserProfile` → `user_profile`, `HTTPRequest` → `http_request`, `ЛичныйКабинет` → `личный_кабинет`. */
+function snakeCase(name: string): string {
   return name
-    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
     .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1_$2')
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
     .toLowerCase();
 }
 
 /** Derives a model's table name. See the module comment for the rules. */
 export function tableNameFor(modelName: string, mode: NamingMode): string {
   if (mode === 'legacy') return `${modelName.toLowerCase()}s`;
-  if (!ASCII_RE.test(modelName)) return unicodeSnake(modelName);
-  const snake = underscore(modelName);
+  const snake = snakeCase(modelName);
+  if (!ASCII_RE.test(modelName)) return snake;
   const cut = snake.lastIndexOf('_');
   const head = cut === -1 ? '' : snake.slice(0, cut + 1);
   return head + pluralize(snake.slice(cut + 1));
