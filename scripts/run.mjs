@@ -83,17 +83,31 @@ function ensureInstalled() {
   writeFileSync(stampFile, stamp);
 }
 
-/** The browser lane needs a real Chromium; Debian's package is the one this project tests with. */
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
+const PYTHON = process.env.LITEDAO_PYTHON ?? '/usr/bin/python3';
+
+function pythonTemplateOk() {
+  const res = spawnSync(PYTHON, ['-c', 'import sqlalchemy, aiosqlite'], { stdio: 'ignore' });
+  return res.status === 0;
+}
+
+/**
+ * Debian packages some lanes need: Chromium for the browser lanes (Debian's; never a downloaded browser) and
+ * the Python template's stack (python3-sqlalchemy, python3-aiosqlite) for the Node lane's interop test.
+ * Installed with one `apt-get update` when missing and running as root; otherwise a clear message.
+ */
+function ensureSystemPackages(lanesWanted) {
+  const missing = [];
+  if (lanesWanted.some((l) => l === 'chromium' || l === 'browser-app') && !existsSync(CHROMIUM)) missing.push('chromium');
+  if (lanesWanted.includes('node') && !pythonTemplateOk()) missing.push('python3-sqlalchemy', 'python3-aiosqlite');
+  if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    log(`Chromium not found at ${CHROMIUM}. Install Debian's "chromium" package (or set LITEDAO_CHROMIUM).`);
+    log(`missing Debian packages: ${missing.join(' ')}. Install them (apt-get install ${missing.join(' ')}), or run as root.`);
     process.exit(1);
   }
-  log("installing Debian's chromium for the browser test lane (about a minute, once per machine)");
+  log(`installing Debian packages: ${missing.join(' ')} (once per machine)`);
   const apt = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
   must('apt-get', ['update'], apt);
-  must('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], apt);
+  must('apt-get', ['install', '-y', '--no-install-recommends', ...missing], apt);
 }
 
 const node = () => join(bin, 'node');
@@ -182,9 +196,9 @@ switch (cmd) {
       log('type-check (tsc, every package)');
       reports.push({ name: 'types', code: run(node(), ['scripts/typecheck.mjs']) });
     }
+    ensureSystemPackages(wanted);
     for (const [name, config] of Object.entries(lanes)) {
       if (!wanted.includes(name) || !existsSync(join(root, config))) continue;
-      if (name === 'chromium' || name === 'browser-app') ensureChromium();
       vitestLane(name, config, reports);
     }
     process.exit(summarize(reports));

@@ -33,15 +33,16 @@ function pad(n: number, width: number): string {
 }
 
 /**
- * Formats a Date in SQLite's `CURRENT_TIMESTAMP` layout with milliseconds, UTC: `2026-11-22 03:12:45.123`.
- * This is the layout the Python template's `server_default=func.now()` writes (seconds only), so databases
- * written by either side read the same. See https://sqlite.org/lang_datefunc.html.
+ * Formats a Date in SQLite's `CURRENT_TIMESTAMP` layout, UTC, with six fractional digits as Python writes them:
+ * `2026-11-22 03:12:45.123000`. The Python template's `server_default=func.now()` writes the same layout
+ * without a fraction; SQLAlchemy reads both, and would read a 3-digit `.123` as 123 µs, hence six digits.
+ * See https://sqlite.org/lang_datefunc.html.
  */
 export function formatTimestamp(d: Date): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(
     d.getUTCHours(),
     2,
-  )}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}`;
+  )}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}000`;
 }
 
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;

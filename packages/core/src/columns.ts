@@ -104,7 +104,7 @@ export const t = {
   text: (): Column<string> => make<string>('text'),
   /** BOOLEAN stored as 0/1 with a CHECK, read back as `true`/`false`. */
   boolean: (): Column<boolean> => make<boolean>('boolean'),
-  /** TIMESTAMP stored as UTC text `YYYY-MM-DD HH:MM:SS.SSS`, read back as `Date`. */
+  /** TIMESTAMP stored as UTC text `YYYY-MM-DD HH:MM:SS.ffffff` (as Python writes it), read back as `Date`. */
   timestamp: (): Column<Date> => make<Date>('timestamp'),
   /** JSON stored as TEXT; optionally typed and validated by a zod schema. */
   json: <T = JsonValue>(schema?: z.ZodType<T>): Column<T> => {

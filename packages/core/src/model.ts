@@ -21,8 +21,12 @@ import type { SqlValue } from './driver.ts';
 import { ConfigurationError, IdentifierError, ValidationError, type ValidationIssue } from './errors.ts';
 import { checkIdentifier, foldIdentifier, type NamingMode, quoteIdent, tableNameFor } from './naming.ts';
 
-/** SQL for "now" in the `CURRENT_TIMESTAMP` layout with milliseconds, UTC. */
-export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+/**
+ * SQL for "now", UTC, in the layout Python's SQLAlchemy writes: `CURRENT_TIMESTAMP` plus six fractional digits
+ * (`2026-11-22 03:04:05.123000`). SQLite has millisecond resolution, so the last three digits are literal zeros:
+ * SQLAlchemy 1.4 reads a 3-digit fraction `.123` as 123 *microseconds*, six digits read correctly everywhere.
+ */
+export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f000', 'now')";
 
 /** Runtime description of one column of a model. */
 export interface ColumnMeta {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatTimestamp, parseTimestamp } from '../src/index.ts';
 
 describe('timestamp layout', () => {
-  it('formats UTC in the CURRENT_TIMESTAMP layout with milliseconds', () => {
-    expect(formatTimestamp(new Date('2026-11-22T03:04:05.006Z'))).toBe('2026-11-22 03:04:05.006');
-    expect(formatTimestamp(new Date('0001-01-01T00:00:00.000Z'))).toBe('0001-01-01 00:00:00.000');
+  it('formats UTC in the CURRENT_TIMESTAMP layout with six fractional digits, as Python writes it', () => {
+    expect(formatTimestamp(new Date('2026-11-22T03:04:05.006Z'))).toBe('2026-11-22 03:04:05.006000');
+    expect(formatTimestamp(new Date('0001-01-01T00:00:00.000Z'))).toBe('0001-01-01 00:00:00.000000');
   });
 
   it.each([
