@@ -1,0 +1,117 @@
+/**
+ * The bot: grammY handlers over litedao on D1.
+ *
+ * Each handler is one unit of work: it reads what it needs, queues its writes on a session, and
+ * `Session.begin()` commits them as ONE D1 `batch()` (atomic; D1 has no BEGIN) before the bot replies — so a
+ * reply never claims something the database does not hold.
+ */
+import type { SessionMaker } from '@litedao/core';
+import { BusyError, ConnectionError, UniqueConstraintError } from '@litedao/core';
+import { Bot } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { Message, User } from './models.ts';
+
+/** What {@link createBot} needs. */
+export interface BotDeps {
+  /** The bot token from @BotFather. */
+  readonly token: string;
+  /** Sessions on the request's engine. */
+  readonly Session: SessionMaker;
+  /**
+   * The bot's own `getMe` answer. Without it grammY calls `getMe` on every request, because a Worker builds
+   * a new bot per request (https://grammy.dev/hosting/cloudflare-workers-nodejs).
+   */
+  readonly botInfo?: UserFromGetMe | undefined;
+}
+
+/** Replies, kept in one place so tests and handlers agree. */
+export const replies = {
+  welcome: (name: string) => `Welcome, ${name}! You are registered.`,
+  welcomeBack: (name: string) => `Welcome back, ${name}!`,
+  startFirst: 'Send /start first, then I will keep your messages.',
+  saved: (count: number) => `Saved. You have ${count} saved message${count === 1 ? '' : 's'}.`,
+  stats: (s: { users: number; messages: number; yours: number }) => `Users: ${s.users}\nMessages: ${s.messages}\nYours: ${s.yours}`,
+  failed: 'Sorry, something went wrong. Please try again.',
+} as const;
+
+/** Builds the bot with its handlers. Call it once per request (Workers keep no state between requests). */
+export function createBot({ token, Session, botInfo }: BotDeps): Bot {
+  const bot = new Bot(token, botInfo ? { botInfo } : {});
+
+  // Error boundary. A transient D1 fault (connection lost, overloaded) is re-thrown: the webhook then answers
+  // 500 and Telegram redelivers the update, which is safe because every write here is idempotent (unique
+  // keys). Anything else is answered and swallowed, so one bad update cannot make Telegram retry forever.
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof ConnectionError || error instanceof BusyError) throw error;
+      console.error('update failed', ctx.update.update_id, error);
+      if (ctx.chat) await ctx.reply(replies.failed).catch(() => {});
+    }
+  });
+
+  // /start: register the user, or refresh their names. One unit of work.
+  bot.command('start', async (ctx) => {
+    const from = ctx.from;
+    if (!from) return;
+    let isNew: boolean;
+    try {
+      isNew = await Session.begin(async (session) => {
+        const existing = await session.select(User).where({ telegram_id: from.id }).first();
+        if (existing) {
+          // A change to a loaded object is written at commit (nothing is sent if nothing changed).
+          existing.username = from.username ?? null;
+          existing.first_name = from.first_name;
+          return false;
+        }
+        session.add(new User({ telegram_id: from.id, username: from.username ?? null, first_name: from.first_name }));
+        return true;
+      });
+    } catch (error) {
+      // Two /start updates raced and the other one inserted first: the user is registered either way.
+      if (!(error instanceof UniqueConstraintError)) throw error;
+      isNew = false;
+    }
+    await ctx.reply(isNew ? replies.welcome(from.first_name) : replies.welcomeBack(from.first_name));
+  });
+
+  // /stats: counts only, so the unit of work commits nothing.
+  bot.command('stats', async (ctx) => {
+    const telegramId = ctx.from?.id;
+    const stats = await Session.begin(async (session) => {
+      const me = telegramId === undefined ? null : await session.select(User).where({ telegram_id: telegramId }).first();
+      return {
+        users: await session.select(User).count(),
+        messages: await session.select(Message).count(),
+        yours: me ? await session.select(Message).where({ user_id: me.id }).count() : 0,
+      };
+    });
+    await ctx.reply(replies.stats(stats));
+  });
+
+  // Any other text: save it for a registered user. One unit of work.
+  bot.on('message:text', async (ctx) => {
+    const from = ctx.from;
+    const { message_id, text } = ctx.msg;
+    let outcome: { kind: 'saved'; count: number } | { kind: 'unregistered' } | { kind: 'duplicate' };
+    try {
+      outcome = await Session.begin(async (session) => {
+        const user = await session.select(User).where({ telegram_id: from.id }).first();
+        if (!user) return { kind: 'unregistered' } as const;
+        const before = await session.select(Message).where({ user_id: user.id }).count();
+        session.add(new Message({ user_id: user.id, chat_id: ctx.chat.id, telegram_message_id: message_id, text }));
+        return { kind: 'saved', count: before + 1 } as const;
+      });
+    } catch (error) {
+      // Telegram delivered this update before (our first answer did not reach it): it is already stored,
+      // and the user already got the reply.
+      if (!(error instanceof UniqueConstraintError)) throw error;
+      outcome = { kind: 'duplicate' };
+    }
+    if (outcome.kind === 'unregistered') await ctx.reply(replies.startFirst);
+    else if (outcome.kind === 'saved') await ctx.reply(replies.saved(outcome.count));
+  });
+
+  return bot;
+}

@@ -1,0 +1,36 @@
+/**
+ * The bot's tables. `id`, `created_at` and `updated_at` come from litedao's base; table names are the
+ * pluralized snake_case of the model names (`users`, `messages`). `migrations/0001_init.sql` is generated
+ * from these models (a test keeps the two in step).
+ */
+import { declarativeBase, t } from '@litedao/core';
+
+export const Base = declarativeBase();
+
+/** A Telegram user who sent /start. */
+export class User extends Base('User', {
+  telegram_id: t.integer().unique(),
+  username: t.text().nullable(),
+  first_name: t.text(),
+}) {}
+
+/**
+ * A text message a registered user sent. `(chat_id, telegram_message_id)` is unique, so an update Telegram
+ * delivers twice (it retries a webhook that did not answer 200) is stored once.
+ */
+export class Message extends Base(
+  'Message',
+  {
+    user_id: t
+      .integer()
+      .references(() => User, { onDelete: 'cascade' })
+      .index(),
+    chat_id: t.integer(),
+    telegram_message_id: t.integer(),
+    text: t.text(),
+  },
+  { unique: [['chat_id', 'telegram_message_id']] },
+) {}
+
+/** Every model, parents first, for migrations and tests. */
+export const models = [User, Message] as const;

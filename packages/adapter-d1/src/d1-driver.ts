@@ -1,0 +1,455 @@
+/**
+ * The Cloudflare D1 driver: moves core's compiled statements to a D1 binding inside a Worker and back.
+ *
+ * D1 has no interactive transactions (`BEGIN`/`SAVEPOINT` are rejected, and Cloudflare has no plans to add
+ * them: https://github.com/cloudflare/workers-sdk/issues/2733). Its one atomic primitive is
+ * `D1Database.batch()`, which "executes statements sequentially, non-concurrently… If a statement in the
+ * sequence fails, then an error is returned for that specific statement, and it aborts or rolls back the
+ * entire sequence" (https://developers.cloudflare.com/d1/worker-api/d1-database/#batch). So
+ * {@link Driver.batch} is exactly one `batch()` call and this driver never sends transaction control.
+ */
+
+import type { DaoError, Driver, DriverCapabilities, DriverLimits, SqlValue, Statement, StatementResult } from '@litedao/core';
+import {
+  BusyError,
+  ConfigurationError,
+  ConnectionError,
+  DatabaseError,
+  DataIntegrityError,
+  EngineClosedError,
+  isDaoError,
+  LimitExceededError,
+  sqliteErrorToDaoError,
+  UnsupportedError,
+  ValidationError,
+} from '@litedao/core';
+import type { D1NativeBinding, D1NativePreparedStatement, D1NativeResult, D1NativeSession } from './native.ts';
+
+/** How a D1 driver opens a read-replication session. */
+export type D1SessionConstraint = 'first-primary' | 'first-unconstrained';
+
+/** Options for {@link createD1Driver}. */
+export interface D1DriverOptions {
+  /**
+   * Run every statement through `binding.withSession(session)`: `"first-primary"` (first query on the
+   * primary, e.g. for a request that writes), `"first-unconstrained"` (any replica), or a bookmark string from
+   * an earlier request's {@link Driver.bookmark} so this request reads at least that fresh.
+   * Omit it to use the binding as given (plain `env.DB` always goes to the primary).
+   * See https://developers.cloudflare.com/d1/best-practices/read-replication/.
+   */
+  readonly session?: D1SessionConstraint | (string & {}) | undefined;
+}
+
+/**
+ * D1's documented per-statement limits (https://developers.cloudflare.com/d1/platform/limits/). Core chunks
+ * multi-row writes and `IN` lists under `maxParameters`, and checks LIKE patterns and column counts; the
+ * driver checks parameters, SQL bytes and value bytes again before sending anything.
+ */
+export const D1_LIMITS: DriverLimits = Object.freeze({
+  maxParameters: 100,
+  maxStatementBytes: 100_000,
+  maxValueBytes: 2_000_000,
+  maxLikePatternBytes: 50,
+  maxColumns: 100,
+});
+
+/** D1 has no BEGIN (only atomic `batch()`) and no BigInt binding (https://developers.cloudflare.com/d1/worker-api/#type-conversion). */
+export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
+  interactiveTransactions: false,
+  bigint: false,
+});
+
+/**
+ * Creates a litedao {@link Driver} over a D1 binding.
+ *
+ * Pass `env.DB` (or a session opened with `env.DB.withSession()`); the driver never looks the binding up on
+ * `globalThis`. Statements run one at a time with `execute`, and `batch` sends a whole unit of work as one
+ * atomic D1 `batch()` — which is all `session.commit()` ever does on D1.
+ *
+ * @example
+ * ```ts
+ * export default {
+ *   async fetch(request: Request, env: { DB: D1Database }) {
+ *     const driver = createD1Driver(env.DB, { session: request.headers.get('x-d1-bookmark') || 'first-primary' });
+ *     // … hand `driver` to a litedao engine, then return driver.bookmark() to the client.
+ *   },
+ * };
+ * ```
+ *
+ * @throws {ConfigurationError} when `options.session` is given but the binding cannot open sessions (it is
+ *   already a session, or the runtime predates D1 sessions) — silently ignoring a bookmark would allow stale
+ *   reads.
+ */
+export function createD1Driver(binding: D1NativeBinding, options: D1DriverOptions = {}): Driver {
+  if (binding === null || typeof binding !== 'object' || typeof binding.prepare !== 'function') {
+    throw new ConfigurationError('createD1Driver needs a D1 binding (for example env.DB)');
+  }
+  let target: D1NativeBinding = binding;
+  if (options.session !== undefined) {
+    if (typeof options.session !== 'string' || options.session.trim() === '') {
+      throw new ConfigurationError('D1 session must be "first-primary", "first-unconstrained" or a bookmark');
+    }
+    if (!('withSession' in binding) || typeof binding.withSession !== 'function') {
+      throw new ConfigurationError('D1 session option given, but this binding has no withSession() (pass the D1Database binding itself)');
+    }
+    try {
+      target = binding.withSession(options.session);
+    } catch (error) {
+      throw mapD1Error(error);
+    }
+  }
+  return new D1Driver(target);
+}
+
+class D1Driver implements Driver {
+  readonly name = 'd1';
+  readonly capabilities = D1_CAPABILITIES;
+  readonly limits = D1_LIMITS;
+  readonly #db: D1NativeBinding;
+  #closed = false;
+
+  constructor(db: D1NativeBinding) {
+    this.#db = db;
+  }
+
+  async execute(statement: Statement): Promise<StatementResult> {
+    this.#assertOpen();
+    const params = checkStatement(statement, 0);
+    if (statement.returnsRows !== true) refuseRepeatedNames(statement, 0);
+    try {
+      const prepared = this.#db.prepare(statement.sql).bind(...params);
+      if (statement.returnsRows === false) return fromMeta(await prepared.run());
+      if (statement.returnsRows === true && !hasUniqueNames(statement.columns)) {
+        // Row objects cannot hold two columns of one name (`SELECT ?, ?` names both "?"), and without core's
+        // column list their key order is not the select order ("2" sorts before "b" and after "1"). raw() keeps
+        // the exact arrays and names but reports no meta, so `changes` is 0 on this path. Core always names
+        // its columns uniquely, so only hand-marked SQL gets here.
+        return fromRaw(await prepared.raw({ columnNames: true }));
+      }
+      // all() returns rows as objects plus `meta` (changes, last_row_id). raw() would give arrays in column
+      // order but drops `meta`, and a `… RETURNING` write must report the rows it changed, so rows are rebuilt
+      // in `statement.columns` order instead. With `returnsRows` unknown (the `sql` tag) the statement may
+      // be a write, so it needs `meta` too; its rows follow the objects' key order.
+      return fromObjects(await prepared.all(), statement.columns);
+    } catch (error) {
+      throw mapD1Error(error);
+    }
+  }
+
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    this.#assertOpen();
+    // D1 rejects an empty batch ("No SQL statements detected"); an empty unit of work is a no-op success.
+    if (statements.length === 0) return [];
+    // Check every statement before preparing any, so a limit error means nothing was sent.
+    const bound = statements.map((s, i) => {
+      const params = checkStatement(s, i);
+      refuseRepeatedNames(s, i);
+      return params;
+    });
+    try {
+      const prepared: D1NativePreparedStatement[] = statements.map((s, i) => this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
+      const results = await this.#db.batch(prepared);
+      if (!Array.isArray(results) || results.length !== statements.length) {
+        throw new DatabaseError(
+          `D1 batch returned ${Array.isArray(results) ? results.length : 'no'} results for ${statements.length} statements`,
+        );
+      }
+      // batch() only returns row objects, so rows are rebuilt in `statement.columns` order when core gave it.
+      return results.map((r, i) => {
+        const s = statements[i];
+        return s?.returnsRows === false ? fromMeta(r) : fromObjects(r, s?.columns);
+      });
+    } catch (error) {
+      throw mapD1Error(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    // D1 bindings have nothing to close; closing only stops this driver from being used again.
+    this.#closed = true;
+  }
+
+  mapError(error: unknown): DaoError {
+    return mapD1Error(error);
+  }
+
+  bookmark(): string | null {
+    const db = this.#db as Partial<D1NativeSession>;
+    if (typeof db.getBookmark !== 'function') return null;
+    try {
+      return db.getBookmark() ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new EngineClosedError('the D1 driver was closed');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Limits and parameters
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/**
+ * Checks one statement against D1's limits and converts its parameters to what D1 binds. Throws before
+ * anything is sent. `index` is the statement's position in a batch, for messages.
+ */
+function checkStatement(statement: Statement, index: number): unknown[] {
+  const where = `statement ${index + 1}`;
+  const { sql, params } = statement;
+  if (typeof sql !== 'string') {
+    throw new ValidationError('D1 statement has no SQL text', [{ path: ['statements', index, 'sql'], message: 'not a string' }]);
+  }
+  if (!Array.isArray(params)) {
+    throw new ValidationError('D1 statement parameters must be an array', [
+      { path: ['statements', index, 'params'], message: 'not an array' },
+    ]);
+  }
+  if (params.length > D1_LIMITS.maxParameters) {
+    throw new LimitExceededError('D1 bound parameters', params.length, D1_LIMITS.maxParameters, where);
+  }
+  // "Maximum SQL statement length: 100,000 bytes", each statement of a batch separately.
+  const sqlBytes = utf8ByteLength(sql);
+  const maxSqlBytes = D1_LIMITS.maxStatementBytes ?? Number.POSITIVE_INFINITY;
+  if (sqlBytes > maxSqlBytes) throw new LimitExceededError('D1 SQL statement bytes', sqlBytes, maxSqlBytes, where);
+  const out = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) out[i] = toD1Value(params[i], index, i);
+  return out;
+}
+
+/** Converts one parameter to a value D1 binds exactly. Messages name the position and type, never the value. */
+function toD1Value(value: SqlValue | undefined, statement: number, param: number): unknown {
+  const where = `statement ${statement + 1}, parameter ${param + 1}`;
+  const maxBytes = D1_LIMITS.maxValueBytes ?? Number.POSITIVE_INFINITY;
+  switch (typeof value) {
+    case 'string': {
+      // Cheap bound first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
+      if (value.length * 3 > maxBytes) {
+        const bytes = utf8ByteLength(value);
+        if (bytes > maxBytes) throw new LimitExceededError('D1 string value bytes', bytes, maxBytes, where);
+      }
+      return value;
+    }
+    case 'number':
+      // D1 silently stores NaN and ±Infinity as NULL (observed in Miniflare, research/RELIABILITY.md §2.0).
+      if (!Number.isFinite(value)) throw invalidParam(where, statement, param, 'non-finite number');
+      return value;
+    case 'bigint':
+      // D1 has no BigInt binding (D1_TYPE_ERROR); integers are exact only up to Number.MAX_SAFE_INTEGER.
+      if (value > MAX_SAFE || value < MIN_SAFE) {
+        throw new UnsupportedError(
+          'bigint',
+          `D1 cannot store integers beyond ±(2^53 − 1) exactly (${where})`,
+          'a text column holding the decimal string',
+        );
+      }
+      return Number(value);
+    case 'object':
+      if (value === null) return null;
+      if (value instanceof Uint8Array) {
+        if (value.byteLength > maxBytes) {
+          throw new LimitExceededError('D1 blob value bytes', value.byteLength, maxBytes, where);
+        }
+        // D1's bind() accepts ArrayBuffer views as they are and sends them as a BLOB.
+        return value;
+      }
+      throw invalidParam(where, statement, param, 'object that is not a Uint8Array');
+    default:
+      // undefined, boolean, function, symbol: core converts every model value first, so this is a bug
+      // upstream; D1 would raise D1_TYPE_ERROR with the value in its message.
+      throw invalidParam(where, statement, param, typeof value);
+  }
+}
+
+function invalidParam(where: string, statement: number, param: number, kind: string): ValidationError {
+  return new ValidationError(`D1 cannot bind this parameter (${where})`, [
+    { path: ['statements', statement, 'params', param], message: `cannot bind a ${kind}`, code: 'D1_TYPE' },
+  ]);
+}
+
+/** UTF-8 byte length without allocating (TextEncoder would copy up to 100 KB of SQL per statement). */
+export function utf8ByteLength(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3; // lone high surrogate: encoded as U+FFFD
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Results
+
+function meta(result: D1NativeResult | undefined): { changes: number; lastInsertRowid?: number } {
+  const m = result?.meta;
+  const changes = typeof m?.changes === 'number' ? m.changes : 0;
+  // last_row_id is the connection's last_insert_rowid(); it is only meaningful after a write.
+  const rowid = typeof m?.last_row_id === 'number' && changes > 0 ? m.last_row_id : undefined;
+  return rowid === undefined ? { changes } : { changes, lastInsertRowid: rowid };
+}
+
+function fromMeta(result: D1NativeResult): StatementResult {
+  return { rows: [], ...meta(result) };
+}
+
+/** Rebuilds row arrays from D1's row objects, in `columns` order when given, else the objects' key order. */
+function fromObjects(result: D1NativeResult, columns: readonly string[] | undefined): StatementResult {
+  const objects = Array.isArray(result?.results) ? result.results : [];
+  const first = objects[0];
+  const names = columns ?? (isRecord(first) ? Object.keys(first) : []);
+  const rows: SqlValue[][] = new Array(objects.length);
+  for (let r = 0; r < objects.length; r++) {
+    const obj = objects[r];
+    if (!isRecord(obj)) throw new DataIntegrityError('D1 returned a row that is not an object');
+    const row: SqlValue[] = new Array(names.length);
+    for (let c = 0; c < names.length; c++) {
+      const name = names[c] as string;
+      if (!Object.hasOwn(obj, name)) {
+        // Core's column list must match the SQL it compiled; a mismatch is a bug, never a silent null.
+        throw new DataIntegrityError(`D1 result has no column "${name}" (result columns: ${Object.keys(obj).join(', ')})`);
+      }
+      row[c] = fromD1Value(obj[name]);
+    }
+    rows[r] = row;
+  }
+  return { rows, columns: names, ...meta(result) };
+}
+
+/** `raw({ columnNames: true })` → header row, then row arrays. It carries no meta. */
+function fromRaw(raw: unknown[]): StatementResult {
+  const [header, ...rest] = raw;
+  const columns = Array.isArray(header) ? header.map(String) : [];
+  const rows = rest.map((row) => {
+    if (!Array.isArray(row)) throw new DataIntegrityError('D1 returned a row that is not an array');
+    return row.map(fromD1Value);
+  });
+  return { rows, columns, changes: 0 };
+}
+
+/** D1 values arrive through JSON: BLOBs as `number[]` (converted back to `Uint8Array`). */
+function fromD1Value(value: unknown): SqlValue {
+  switch (typeof value) {
+    case 'number':
+    case 'string':
+      return value;
+    case 'undefined':
+      return null;
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'object':
+      if (value === null) return null;
+      if (Array.isArray(value)) return Uint8Array.from(value as number[]);
+      if (value instanceof ArrayBuffer) return new Uint8Array(value);
+      if (value instanceof Uint8Array) return value;
+      break;
+  }
+  throw new DataIntegrityError(`D1 returned a value of unexpected type ${typeof value}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `all()` and `batch()` return rows as objects, where two result columns of one name collapse into one.
+ * Refused before sending rather than answered with a wrong row.
+ */
+function refuseRepeatedNames(statement: Statement, index: number): void {
+  if (statement.returnsRows === false || statement.columns === undefined || hasUniqueNames(statement.columns)) return;
+  throw new UnsupportedError(
+    'repeatedColumnNames',
+    `D1 returns rows as objects, so result columns need distinct names (statement ${index + 1}).`,
+    'aliases (AS) that make every result column name unique',
+  );
+}
+
+function hasUniqueNames(columns: readonly string[] | undefined): columns is readonly string[] {
+  return columns !== undefined && new Set(columns).size === columns.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * Maps anything D1 threw onto the litedao error tree. Litedao errors pass through unchanged.
+ *
+ * D1 throws plain `Error`s whose message carries the SQLite detail, e.g.
+ * `D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`
+ * (https://developers.cloudflare.com/d1/observability/debug-d1/#error-list). The extended code name is
+ * taken from the message and handed to {@link sqliteErrorToDaoError}, so the same fault gives the same class
+ * as on better-sqlite3 and sqlite-wasm. Besides SQLite's own codes:
+ *
+ * - `D1_TYPE_ERROR` (a value D1 cannot bind) → `ValidationError`. Its message quotes the value, so neither
+ *   the message nor the original error is kept.
+ * - "Network connection lost", "…reset…" (storage reset, code update) → `ConnectionError`: retryable only if
+ *   the statement is idempotent (https://developers.cloudflare.com/d1/best-practices/retry-queries/).
+ * - "overloaded" → `BusyError` (back off and retry).
+ * - A rejected `BEGIN`/`SAVEPOINT` → `UnsupportedError('interactiveTransactions')`.
+ * - "too many SQL variables", "statement too long", "LIKE or GLOB pattern too complex" → `LimitExceededError`
+ *   (the driver and core check these first; this covers hand-written SQL).
+ */
+export function mapD1Error(error: unknown): DaoError {
+  if (isDaoError(error)) return error;
+  const raw = messageOf(error);
+  const message = raw.replace(/^D1_(?:EXEC_)?ERROR:\s*/, '');
+
+  if (/^D1_TYPE_ERROR/.test(raw)) {
+    const type = /Type '(\w+)'/.exec(raw)?.[1] ?? 'unknown';
+    return new ValidationError('D1 cannot bind a parameter', [{ path: ['params'], message: `cannot bind a ${type}`, code: 'D1_TYPE' }]);
+  }
+  if (/^D1_SESSION_ERROR/.test(raw)) return new ConfigurationError(`D1 session: ${firstLine(raw)}`, { cause: error });
+  if (/Network connection lost|connection (?:was )?reset|object to be reset|reset because its code was updated/i.test(raw)) {
+    return new ConnectionError(`D1 connection lost: ${firstLine(message)}`, { cause: error });
+  }
+  if (/overloaded/i.test(raw)) return new BusyError(`D1 is overloaded: ${firstLine(message)}`, { cause: error });
+  if (/BEGIN TRANSACTION or SAVEPOINT|cannot start a transaction/i.test(raw)) {
+    return new UnsupportedError(
+      'interactiveTransactions',
+      'D1 rejects BEGIN/SAVEPOINT: it has no interactive transactions.',
+      'a unit of work (session.commit() sends one atomic batch)',
+    );
+  }
+  if (/too many SQL variables/i.test(raw)) {
+    return new LimitExceededError('D1 bound parameters', Number.NaN, D1_LIMITS.maxParameters, firstLine(message));
+  }
+  if (/statement too long/i.test(raw)) {
+    return new LimitExceededError('D1 SQL statement bytes', Number.NaN, D1_LIMITS.maxStatementBytes ?? Number.NaN, firstLine(message));
+  }
+  if (/LIKE or GLOB pattern too complex/i.test(raw)) {
+    return new LimitExceededError('D1 LIKE pattern bytes', Number.NaN, D1_LIMITS.maxLikePatternBytes ?? Number.NaN, firstLine(message));
+  }
+  // `…: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`: prefer the extended name, else the primary.
+  const code = /\(extended: (SQLITE_[A-Z_]+)\)/.exec(raw)?.[1] ?? /\b(SQLITE_[A-Z_]+)\b/.exec(raw)?.[1];
+  // SQLite's own text without the trailing code, e.g. "no such table: users".
+  const sqliteMessage = message.replace(/:\s*SQLITE_[A-Z_]+(?:\s*\(extended: SQLITE_[A-Z_]+\))?\s*$/, '');
+  return sqliteErrorToDaoError(code, sqliteMessage, error);
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    // Before wrangler 3.1.1 the detail was only in `cause` (research/LANDSCAPE.md §4).
+    const cause = (error as { cause?: unknown }).cause;
+    if (!/SQLITE_/.test(error.message) && cause instanceof Error && /SQLITE_/.test(cause.message)) {
+      return `${error.message}: ${cause.message}`;
+    }
+    return error.message;
+  }
+  return typeof error === 'string' ? error : String(error);
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n', 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
