@@ -8,6 +8,7 @@ export default defineConfig({
       'packages/adapter-node/test/**/*.test.ts',
       'packages/adapter-wasm/test/node/**/*.test.ts',
       'examples/node-script/test/**/*.test.ts',
+      'examples/worker-bot/test-node/**/*.test.ts',
     ],
     testTimeout: 30_000,
   },
