@@ -91,7 +91,7 @@ class NodeDriver implements Driver {
   constructor(db: NativeDatabase, cacheSize: number) {
     this.#db = db;
     this.#cacheSize = Math.max(1, cacheSize);
-    this.#runAll = db.transaction((statements: readonly Statement[]) => statements.map((s) => this.#run(s)));
+    this.#runAll = db.transaction((statements: readonly Statement[]) => statements.map((s) => this.#runNative(s)));
   }
 
   #prepare(statement: Statement): Prepared {
@@ -112,7 +112,16 @@ class NodeDriver implements Driver {
     return p;
   }
 
+  /** Runs one statement; native errors leave as litedao errors. */
   #run(statement: Statement): StatementResult {
+    try {
+      return this.#runNative(statement);
+    } catch (e) {
+      throw mapError(e);
+    }
+  }
+
+  #runNative(statement: Statement): StatementResult {
     const { stmt, columns } = this.#prepare(statement);
     if (stmt.reader) {
       const rows = stmt.all(statement.params) as SqlValue[][];
@@ -135,17 +144,31 @@ class NodeDriver implements Driver {
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
     this.#check();
     if (statements.length === 0) return [];
-    // Outside a transaction: BEGIN IMMEDIATE … COMMIT. Inside one: better-sqlite3 nests it as a SAVEPOINT.
-    return this.#db.inTransaction ? this.#runAll(statements) : this.#runAll.immediate(statements);
+    try {
+      // Outside a transaction: BEGIN IMMEDIATE … COMMIT. Inside one: better-sqlite3 nests it as a SAVEPOINT.
+      return this.#db.inTransaction ? this.#runAll(statements) : this.#runAll.immediate(statements);
+    } catch (e) {
+      throw mapError(e);
+    }
   }
 
   async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
     this.#check();
     if (this.#db.inTransaction) throw new StateError('a transaction is already open on this connection');
-    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      throw mapError(e);
+    }
     const tx: TransactionDriver = {
       execute: async (s) => this.#run(s),
-      batch: async (s) => this.#runAll(s),
+      batch: async (s) => {
+        try {
+          return this.#runAll(s);
+        } catch (e) {
+          throw mapError(e);
+        }
+      },
     };
     try {
       const out = await fn(tx);
@@ -153,7 +176,7 @@ class NodeDriver implements Driver {
       return out;
     } catch (e) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw e;
+      throw mapError(e);
     }
   }
 

@@ -47,6 +47,52 @@ export function formatTimestamp(d: Date): string {
 
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
 
+const DIGIT0 = 48;
+
+/** Reads `n` decimal digits at `at`, or -1 if any is not a digit. */
+function digits(text: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = text.charCodeAt(i) - DIGIT0;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The hot path of {@link parseTimestamp}: `YYYY-MM-DD HH:MM:SS` with an optional fraction, no offset — the
+ * layout of every timestamp litedao and the Python template write. Returns epoch ms, or NaN to fall back.
+ */
+function parseCommonLayout(text: string): number {
+  const len = text.length;
+  if (len < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32) return Number.NaN;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return Number.NaN;
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const h = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  const sec = digits(text, 17, 2);
+  if ((y | mo | d | h | mi | sec) < 0 || y < 100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+    return Number.NaN;
+  let ms = 0;
+  if (len > 19) {
+    if (text.charCodeAt(19) !== 46 || len > 29) return Number.NaN;
+    const fracLen = len - 20;
+    if (fracLen < 1) return Number.NaN;
+    const frac = digits(text, 20, Math.min(3, fracLen));
+    if (frac < 0 || (fracLen > 3 && digits(text, 23, fracLen - 3) < 0)) return Number.NaN;
+    ms = fracLen === 1 ? frac * 100 : fracLen === 2 ? frac * 10 : frac;
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+}
+
+const MEMO = 4;
+const memoText: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+const memoMs = new Float64Array(MEMO);
+let memoAt = 0;
+
 /**
  * Parses the timestamp layouts found in SQLite databases: `YYYY-MM-DD HH:MM:SS` (CURRENT_TIMESTAMP),
  * with optional fractional seconds (Python writes microseconds; they are truncated to milliseconds), `T`
@@ -54,6 +100,16 @@ const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(
  * Returns `undefined` when the text is none of these.
  */
 export function parseTimestamp(text: string): Date | undefined {
+  // Rows written by one commit share their timestamps: remember the last few parses.
+  for (let i = 0; i < MEMO; i++) if (memoText[i] === text) return new Date(memoMs[i] as number);
+  const fast = parseCommonLayout(text);
+  if (fast === fast) {
+    // not NaN
+    memoText[memoAt] = text;
+    memoMs[memoAt] = fast;
+    memoAt = (memoAt + 1) % MEMO;
+    return new Date(fast);
+  }
   const m = TIMESTAMP_RE.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
@@ -66,8 +122,7 @@ export function parseTimestamp(text: string): Date | undefined {
     t = date.getTime();
   }
   if (sign) t -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  const date = new Date(t);
-  return Number.isNaN(t) ? undefined : date;
+  return Number.isNaN(t) ? undefined : new Date(t);
 }
 
 function encodeInteger(v: unknown): SqlValue {

@@ -77,7 +77,10 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
   readonly limits: DriverLimits;
-  /** Runs one statement outside any unit of work (auto-commit). */
+  /**
+   * Runs one statement outside any unit of work (auto-commit). Like every method here, it rejects only with
+   * litedao errors (mapped by the driver itself): core does not wrap this hot path in another promise.
+   */
   execute(statement: Statement): Promise<StatementResult>;
   /**
    * Runs the statements in order as one atomic unit: all of them are applied, or none. Results come back in

@@ -79,10 +79,10 @@ export class Engine implements Executor {
     if (this.#closed) throw new EngineClosedError('the engine is closed');
   }
 
-  /** Runs one statement (auto-commit). Errors come back as litedao errors. */
-  async execute(statement: Statement): Promise<StatementResult> {
-    this.#checkOpen();
-    return this.#gate.run(() => this.driver.execute(statement)).catch((e) => this.#fail(e));
+  /** Runs one statement (auto-commit). Errors come back as litedao errors (drivers map their own). */
+  execute(statement: Statement): Promise<StatementResult> {
+    if (this.#closed) return Promise.reject(new EngineClosedError('the engine is closed'));
+    return this.#gate.run(() => this.driver.execute(statement));
   }
 
   /** Runs statements as one atomic unit (the driver's batch). */
@@ -118,7 +118,7 @@ export class Engine implements Executor {
     return this.#gate.exclusive(() =>
       run(async (tx: TransactionDriver) => {
         const exec: Executor = {
-          execute: (s) => tx.execute(s).catch((e) => this.#fail(e)),
+          execute: (s) => tx.execute(s),
           batch: (s) => (s.length === 0 ? Promise.resolve([]) : tx.batch(s).catch((e) => this.#fail(e))),
         };
         const session = new Session(this, exec, true);

@@ -126,6 +126,12 @@ export class Entity {
   /** The session this object belongs to. */
   #owner: object | undefined;
 
+  /** @internal Loaded instances pass their stored row and session; new ones pass nothing. */
+  constructor(snapshot?: SqlValue[], owner?: object) {
+    this.#snapshot = snapshot;
+    this.#owner = owner;
+  }
+
   static {
     snapshotOf = (e) => e.#snapshot;
     setSnapshot = (e, s) => {
@@ -171,10 +177,10 @@ export function metaOf(model: unknown): ModelMeta {
   return meta;
 }
 
-/** Builds an instance of `cls` from a stored row (raw values in the model's select order). */
-export function loadEntity(cls: AnyModel, raw: SqlValue[]): Entity {
+/** Builds an instance of `cls` from a stored row (raw values in the model's select order), owned by `owner`. */
+export function loadEntity(cls: AnyModel, raw: SqlValue[], owner?: object): Entity {
   // biome-ignore lint/suspicious/noExplicitAny: internal construction path
-  return new (cls as any)(LOAD, raw);
+  return new (cls as any)(LOAD, raw, owner);
 }
 
 /** Turns zod issues into litedao's issue shape. */
@@ -416,22 +422,19 @@ function makeClass(meta: ModelMeta): ModelClass {
   const user = meta.userColumns;
   const n = cols.length;
   const where = cols.map((c) => `${meta.tableName}.${c.name}`);
+  const assign = compileRowAssigner(cols, where, n);
   class Model extends Entity {
     static readonly modelName = meta.name;
     static readonly tableName = meta.tableName;
     static readonly schemas = meta.schemas;
     static readonly [META] = meta;
 
-    constructor(values: unknown, raw?: SqlValue[]) {
-      super();
+    constructor(values: unknown, raw?: SqlValue[], owner?: object) {
+      const loading = values === LOAD && raw !== undefined;
+      super(loading ? raw : undefined, loading ? owner : undefined);
       const self = this as unknown as Record<string, unknown>;
-      if (values === LOAD && raw) {
-        for (let i = 0; i < n; i++) {
-          const c = cols[i] as ColumnMeta;
-          const v = raw[i] as SqlValue;
-          self[c.name] = v === null ? null : c.decode(v, where[i] as string);
-        }
-        setSnapshot(this, raw);
+      if (loading) {
+        assign(self, raw);
         return;
       }
       if (typeof values !== 'object' || values === null || Array.isArray(values)) {
@@ -447,6 +450,45 @@ function makeClass(meta: ModelMeta): ModelClass {
   Object.defineProperty(Model, 'name', { value: meta.name });
   meta.cls = Model;
   return Model as unknown as ModelClass;
+}
+
+type RowAssigner = (self: Record<string, unknown>, raw: SqlValue[]) => void;
+
+/** Kinds whose stored value is already the JS value when it has the expected type (decode only on mismatch). */
+const PASS_THROUGH: Partial<Record<ColumnKind, string>> = { integer: 'number', real: 'number', text: 'string' };
+
+/**
+ * Builds the function that copies a stored row onto an instance. Where the runtime allows code generation
+ * (Node, most browsers) it is a straight-line function with constant property names — monomorphic stores,
+ * no per-column calls for integers and text; where it does not (workerd, strict CSP: `new Function` throws),
+ * a loop over the columns does the same work.
+ */
+function compileRowAssigner(cols: readonly ColumnMeta[], where: readonly string[], n: number): RowAssigner {
+  const decode = cols.map((c) => c.decode);
+  try {
+    let body = 'var v;\n';
+    cols.forEach((c, i) => {
+      const key = JSON.stringify(c.name);
+      const w = `w[${i}]`;
+      const pass = PASS_THROUGH[c.kind];
+      body += `v = raw[${i}];\n`;
+      body += pass
+        ? `self[${key}] = (v === null || typeof v === '${pass}') ? v : d[${i}](v, ${w});\n`
+        : `self[${key}] = v === null ? null : d[${i}](v, ${w});\n`;
+    });
+    const make = new Function('d', 'w', `return function assignRow(self, raw) {\n${body}};`) as (
+      d: readonly Decoder[],
+      w: readonly string[],
+    ) => RowAssigner;
+    return make(decode, where);
+  } catch {
+    return (self, raw) => {
+      for (let i = 0; i < n; i++) {
+        const v = raw[i] as SqlValue;
+        self[(cols[i] as ColumnMeta).name] = v === null ? null : (decode[i] as Decoder)(v, where[i] as string);
+      }
+    };
+  }
 }
 
 /** Throws ValidationError when any issue was collected. */

@@ -295,8 +295,7 @@ export class Session {
   }
 
   #load(meta: ModelMeta, model: AnyModel, raw: SqlValue[], map = this.#identityOf(meta)): Entity {
-    const e = loadEntity(model, raw);
-    entityState.setOwner(e, this);
+    const e = loadEntity(model, raw, this);
     map.set(toId(raw[0] ?? null), e);
     return e;
   }
