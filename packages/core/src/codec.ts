@@ -103,8 +103,7 @@ export function parseTimestamp(text: string): Date | undefined {
   // Rows written by one commit share their timestamps: remember the last few parses.
   for (let i = 0; i < MEMO; i++) if (memoText[i] === text) return new Date(memoMs[i] as number);
   const fast = parseCommonLayout(text);
-  if (fast === fast) {
-    // not NaN
+  if (!Number.isNaN(fast)) {
     memoText[memoAt] = text;
     memoMs[memoAt] = fast;
     memoAt = (memoAt + 1) % MEMO;
