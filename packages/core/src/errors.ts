@@ -145,10 +145,13 @@ export class UnsupportedError extends DaoError {
 export class LimitExceededError extends DaoError {
   static override readonly code: ErrorCode = 'LIMIT_EXCEEDED';
   readonly limit: string;
-  readonly actual: number;
-  readonly allowed: number;
-  constructor(limit: string, actual: number, allowed: number, detail?: string) {
-    super(`${limit} limit exceeded: ${actual} > ${allowed}${detail ? ` (${detail})` : ''}`);
+  /** The size found, when known. */
+  readonly actual: number | undefined;
+  /** The limit, when known. */
+  readonly allowed: number | undefined;
+  constructor(limit: string, actual: number | undefined, allowed: number | undefined, detail?: string, options?: { cause?: unknown }) {
+    const figures = actual !== undefined && allowed !== undefined ? `: ${actual} > ${allowed}` : '';
+    super(`${limit} limit exceeded${figures}${detail ? ` (${detail})` : ''}`, options);
     this.limit = limit;
     this.actual = actual;
     this.allowed = allowed;
@@ -300,7 +303,7 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
   ) {
     return new ConnectionError(`database unavailable (${code}): ${firstLine(message)}`, opts);
   }
-  if (code === 'SQLITE_TOOBIG') return new LimitExceededError('SQLite value size', Number.NaN, Number.NaN, firstLine(message));
+  if (code === 'SQLITE_TOOBIG') return new LimitExceededError('SQLite string or blob size', undefined, undefined, firstLine(message), { cause });
   if (/no such (table|column)|has no column named|no such index/i.test(message)) {
     return new SchemaError(`schema mismatch: ${firstLine(message)}`, opts);
   }
