@@ -1,7 +1,7 @@
 // Type-checks every package and example that has a tsconfig.json, one `tsc -p` each (their global types
 // differ: core has none, adapter-node has Node's, adapter-d1 has workerd's, adapter-wasm has the DOM's).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -9,7 +9,10 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const projects = [];
 for (const dir of ['packages', 'examples']) {
   for (const name of readdirSync(join(root, dir)).sort()) {
-    if (existsSync(join(root, dir, name, 'tsconfig.json'))) projects.push(join(dir, name));
+    // Every tsconfig*.json: a package may check Node-side scripts separately from its Worker or browser code.
+    const base = join(root, dir, name);
+    if (!statSync(base).isDirectory()) continue;
+    for (const f of readdirSync(base).sort()) if (/^tsconfig(\.[\w-]+)?\.json$/.test(f)) projects.push(join(dir, name, f));
   }
 }
 if (existsSync(join(root, 'bench', 'tsconfig.json'))) projects.push('bench');

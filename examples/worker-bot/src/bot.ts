@@ -4,12 +4,19 @@
  * Each handler is one unit of work: it reads what it needs, queues its writes on a session, and
  * `Session.begin()` commits them as ONE D1 `batch()` (atomic; D1 has no BEGIN) before the bot replies — so a
  * reply never claims something the database does not hold.
+ *
+ * Why not `bot.use(sessionMiddleware(Session))`, the Python template's commit-after-handler middleware? It
+ * commits when the whole middleware chain has returned, i.e. after the handler's `ctx.reply()`: the bot would
+ * answer "Saved" before a commit that can still fail (a redelivered update hitting the unique key, D1
+ * overloaded), and the handler could not pick its reply from the commit's outcome. `Session.begin()` inside
+ * the handler is the same pattern (one handler, one unit of work, commit on success, roll back on error) with
+ * the commit moved before the reply.
  */
 import type { SessionMaker } from '@litedao/core';
 import { BusyError, ConnectionError, UniqueConstraintError } from '@litedao/core';
 import { Bot } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { Message, User } from './models.ts';
+import { MessageDAO, UserDAO } from './dao.ts';
 
 /** What {@link createBot} needs. */
 export interface BotDeps {
@@ -51,28 +58,17 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
     }
   });
 
-  // /start: register the user, or refresh their names. One unit of work.
+  // /start: register the user, or refresh their names. One unit of work: a read, then one upsert at commit.
+  // Two /start updates racing for a new user both insert-or-update the same row and both say "Welcome".
   bot.command('start', async (ctx) => {
     const from = ctx.from;
     if (!from) return;
-    let isNew: boolean;
-    try {
-      isNew = await Session.begin(async (session) => {
-        const existing = await session.select(User).where({ telegram_id: from.id }).first();
-        if (existing) {
-          // A change to a loaded object is written at commit (nothing is sent if nothing changed).
-          existing.username = from.username ?? null;
-          existing.first_name = from.first_name;
-          return false;
-        }
-        session.add(new User({ telegram_id: from.id, username: from.username ?? null, first_name: from.first_name }));
-        return true;
-      });
-    } catch (error) {
-      // Two /start updates raced and the other one inserted first: the user is registered either way.
-      if (!(error instanceof UniqueConstraintError)) throw error;
-      isNew = false;
-    }
+    const isNew = await Session.begin(async (session) => {
+      const users = new UserDAO(session);
+      const known = await users.findByTelegramId(from.id);
+      await users.register(from);
+      return known === null;
+    });
     await ctx.reply(isNew ? replies.welcome(from.first_name) : replies.welcomeBack(from.first_name));
   });
 
@@ -80,11 +76,13 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
   bot.command('stats', async (ctx) => {
     const telegramId = ctx.from?.id;
     const stats = await Session.begin(async (session) => {
-      const me = telegramId === undefined ? null : await session.select(User).where({ telegram_id: telegramId }).first();
+      const users = new UserDAO(session);
+      const messages = new MessageDAO(session);
+      const me = telegramId === undefined ? null : await users.findByTelegramId(telegramId);
       return {
-        users: await session.select(User).count(),
-        messages: await session.select(Message).count(),
-        yours: me ? await session.select(Message).where({ user_id: me.id }).count() : 0,
+        users: await users.count(),
+        messages: await messages.count(),
+        yours: me ? await messages.count({ user_id: me.id }) : 0,
       };
     });
     await ctx.reply(replies.stats(stats));
@@ -97,10 +95,11 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
     let outcome: { kind: 'saved'; count: number } | { kind: 'unregistered' } | { kind: 'duplicate' };
     try {
       outcome = await Session.begin(async (session) => {
-        const user = await session.select(User).where({ telegram_id: from.id }).first();
+        const user = await new UserDAO(session).findByTelegramId(from.id);
         if (!user) return { kind: 'unregistered' } as const;
-        const before = await session.select(Message).where({ user_id: user.id }).count();
-        session.add(new Message({ user_id: user.id, chat_id: ctx.chat.id, telegram_message_id: message_id, text }));
+        const messages = new MessageDAO(session);
+        const before = await messages.count({ user_id: user.id });
+        await messages.add({ user_id: user.id, chat_id: ctx.chat.id, telegram_message_id: message_id, text });
         return { kind: 'saved', count: before + 1 } as const;
       });
     } catch (error) {

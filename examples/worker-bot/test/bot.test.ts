@@ -90,6 +90,20 @@ describe('/start', () => {
     const users = await rows<{ first_name: string; n: number }>('SELECT first_name, count(*) OVER () AS n FROM users');
     expect(users).toEqual([{ first_name: 'Robert', n: 1 }]);
   });
+  it('two /start updates racing for a new user leave one row (upsert on telegram_id)', async () => {
+    const responses = await Promise.all([post(textUpdate(ada, '/start', 1)), post(textUpdate(ada, '/start', 2))]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(sent()).toHaveLength(2);
+    for (const m of sent()) expect([replies.welcome('Ada'), replies.welcomeBack('Ada')]).toContain(m.text);
+    expect(await rows('SELECT telegram_id, first_name FROM users')).toEqual([{ telegram_id: ada.id, first_name: 'Ada' }]);
+  });
+
+  it('a username the user removed is cleared', async () => {
+    await post(textUpdate(ada, '/start', 1));
+    const { username: _, ...withoutUsername } = ada;
+    await post(textUpdate(withoutUsername as From, '/start', 2));
+    expect(await rows('SELECT username FROM users')).toEqual([{ username: null }]);
+  });
 });
 
 describe('text messages', () => {

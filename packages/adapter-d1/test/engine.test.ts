@@ -36,6 +36,22 @@ describe('engine on D1', () => {
     expect(await Session.begin((s) => s.select(Account).count())).toBe(30);
   });
 
+  it('chunks a large insert under 100 parameters, still in one atomic batch() call', async () => {
+    const { binding, traffic } = countingBinding(env.DB);
+    const Session = createSessionMaker(createEngine(createD1Driver(binding)));
+    // 2 parameters per row, so at most 50 rows per INSERT: 120 rows = 50 + 50 + 16 + 4.
+    const rows = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => new Account({ email: `${prefix}${i}@x`, name: 'n' }));
+    await Session.begin(async (s) => s.addAll(rows(120, 'a')));
+    expect(traffic.batches).toEqual([4]);
+    expect(await Session.begin((s) => s.select(Account).count())).toBe(120);
+
+    // A duplicate in the last chunk rolls back every chunk of that commit.
+    const doomed = [...rows(119, 'b'), new Account({ email: 'a0@x', name: 'dup' })];
+    await expect(Session.begin(async (s) => s.addAll(doomed))).rejects.toBeInstanceOf(UniqueConstraintError);
+    expect(traffic.batches).toEqual([4, 4]);
+    expect(await Session.begin((s) => s.select(Account).count())).toBe(120);
+  });
+
   it('a unit of work that fails on a constraint writes nothing', async () => {
     const Session = createSessionMaker(createEngine(createD1Driver(env.DB)));
     await Session.begin(async (s) => s.add(new Account({ email: 'taken@x', name: 'first' })));

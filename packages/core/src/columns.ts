@@ -3,7 +3,7 @@
  * immutable; every call returns a new builder whose type records nullability and defaults, so a model's
  * instance, insert and update types are inferred from its declaration with no codegen.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ColumnKind } from './codec.ts';
 
 /** JSON values a `t.json()` column holds by default. */

@@ -4,8 +4,8 @@
  */
 import { createAllStatements, dropAllStatements } from './ddl.ts';
 import type { Driver, DriverCapabilities, DriverLimits, Statement, StatementResult, TransactionDriver } from './driver.ts';
-import { ConfigurationError, EngineClosedError, isDaoError, UnsupportedError } from './errors.ts';
-import type { AnyModel } from './model.ts';
+import { ConfigurationError, EngineClosedError, isDaoError, LimitExceededError, UnsupportedError } from './errors.ts';
+import { type AnyModel, metaOf } from './model.ts';
 import { Session } from './session.ts';
 
 /** Where a session's statements go: the engine (auto-commit / atomic batch) or an open transaction. */
@@ -133,8 +133,18 @@ export class Engine implements Executor {
     );
   }
 
-  /** Creates the models' tables, indexes and triggers that do not exist yet, as one atomic batch. */
+  /**
+   * Creates the models' tables, indexes and triggers that do not exist yet, as one atomic batch. A model with
+   * more columns than the adapter allows (D1: 100) is a LimitExceededError before anything is sent.
+   */
   async createAll(models: readonly AnyModel[]): Promise<void> {
+    const max = this.limits.maxColumns;
+    if (max !== undefined) {
+      for (const m of models) {
+        const meta = metaOf(m);
+        if (meta.columns.length > max) throw new LimitExceededError('columns per table', meta.columns.length, max, meta.tableName);
+      }
+    }
     await this.batch(createAllStatements(models));
   }
 

@@ -303,7 +303,8 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
   ) {
     return new ConnectionError(`database unavailable (${code}): ${firstLine(message)}`, opts);
   }
-  if (code === 'SQLITE_TOOBIG') return new LimitExceededError('SQLite string or blob size', undefined, undefined, firstLine(message), { cause });
+  if (code === 'SQLITE_TOOBIG')
+    return new LimitExceededError('SQLite string or blob size', undefined, undefined, firstLine(message), { cause });
   if (/no such (table|column)|has no column named|no such index/i.test(message)) {
     return new SchemaError(`schema mismatch: ${firstLine(message)}`, opts);
   }

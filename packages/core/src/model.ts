@@ -14,7 +14,7 @@
  * `updated_at` (filled by the database, refreshed by every update litedao issues and by a trigger for
  * everyone else), a pluralized snake_case table name, and `toDict()`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ColumnKind, type Decoder, decoders, EncodeIssue, encoders, jsonSafe } from './codec.ts';
 import { type Column, type ColumnConfig, type ColumnsShape, type InsertOf, kindSchema, type RowOf, type UpdateOf } from './columns.ts';
 import type { SqlValue } from './driver.ts';

@@ -4,6 +4,7 @@ import {
   DataIntegrityError,
   declarativeBase,
   IdentifierError,
+  LimitExceededError,
   sql,
   t,
   tableNameFor,
@@ -66,6 +67,27 @@ export function contractTests(target: ConformanceTarget): void {
       await engine.dropAll([User]);
       const left = await driver.execute({ sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'users'", params: [], returnsRows: true });
       expect(Number(left.rows[0]?.[0])).toBe(0);
+    });
+
+    it('checks the adapter column limit before creating a table (D1: 100), and creates wide tables elsewhere', async () => {
+      const { engine, driver } = await setup(target);
+      const B = declarativeBase();
+      const cols = Object.fromEntries(Array.from({ length: 98 }, (_, i) => [`c${i}`, t.integer().nullable()]));
+      const Wide101 = B('Wide101', cols); // 98 + id, created_at, updated_at = 101 columns
+      const exists = async () =>
+        Number(
+          (await driver.execute({ sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'wide101s'", params: [], returnsRows: true }))
+            .rows[0]?.[0],
+        );
+      const max = engine.limits.maxColumns;
+      if (max !== undefined && max < 101) {
+        const e = await rejectsWith(engine.createAll([Wide101]), LimitExceededError);
+        expect([e.actual, e.allowed]).toEqual([101, max]);
+        expect(await exists()).toBe(0);
+      } else {
+        await engine.createAll([Wide101]);
+        expect(await exists()).toBe(1);
+      }
     });
 
     it('works with a non-ASCII model and table name', async () => {
