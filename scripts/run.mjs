@@ -190,7 +190,7 @@ switch (cmd) {
     const reports = [];
     if (wanted.includes('lint')) {
       log('lint and format (biome)');
-      reports.push({ name: 'lint', code: run(node(), [join(bin, 'biome'), 'ci', '.']) });
+      reports.push({ name: 'lint', code: run(join(bin, 'biome'), ['ci', '.']) });
     }
     if (wanted.includes('types')) {
       log('type-check (tsc, every package)');
