@@ -1,0 +1,105 @@
+/**
+ * The Worker that runs the D1 section inside workerd (bundled by esbuild, run by Miniflare; see section.ts).
+ *
+ *   POST /run?target=…&workload=…&sizes=…  fresh table, seed, one timed workload → { ms, checksum }
+ *   GET  /clock                            how workerd's clock behaves (reported with the results)
+ *
+ * Timing: workerd's `performance.now()` only advances when the isolate receives I/O (a Spectre
+ * mitigation: https://developers.cloudflare.com/workers/runtime-apis/performance/). Every D1 call is I/O, so
+ * a loop of D1 calls is timed correctly up to its last call; the CPU work after that last call (e.g. mapping
+ * the rows of the last result) is only seen once more I/O arrives. Each timed region therefore ends with one
+ * cheap I/O fence, the same for every target (its cost is reported by /clock).
+ */
+import { createAllStatements } from '@litedao/core';
+import { User } from '../shared/models.ts';
+import { buildInputs, chunks, digestString, type Inputs, type Sizes, SQL, type WorkloadId } from '../shared/workloads.ts';
+import { D1_ROWS_PER_INSERT, D1_TARGETS, type D1Binding } from './targets.ts';
+
+interface Env {
+  readonly DB: D1Binding;
+}
+
+const inputsCache = new Map<string, Inputs>();
+
+/** The I/O fence that lets workerd's clock catch up after the last call of a workload. */
+function fence(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function resetDatabase(db: D1Binding, inputs: Inputs): Promise<void> {
+  await db.batch([db.prepare('DROP TABLE IF EXISTS "users"'), ...createAllStatements([User]).map((s) => db.prepare(s.sql))]);
+  await db.batch(
+    chunks(inputs.seed, D1_ROWS_PER_INSERT).map((c) => db.prepare(SQL.insertMany(c.length)).bind(...c.flatMap((r) => [r.name, r.email]))),
+  );
+}
+
+async function run(env: Env, params: URLSearchParams): Promise<Response> {
+  const targetName = params.get('target') ?? '';
+  const workload = params.get('workload') as WorkloadId;
+  const sizesText = params.get('sizes') ?? '';
+  let inputs = inputsCache.get(sizesText);
+  if (!inputs) {
+    inputs = buildInputs(JSON.parse(sizesText) as Sizes);
+    inputsCache.set(sizesText, inputs);
+  }
+  const target = D1_TARGETS.find((t) => t.name === targetName);
+  if (!target) return new Response(`unknown target ${targetName}`, { status: 400 });
+  await resetDatabase(env.DB, inputs);
+  const fn = target.open(env.DB)[workload];
+  if (!fn) return new Response(`${targetName} has no ${workload}`, { status: 400 });
+  await fence();
+  const t0 = performance.now();
+  const read = await fn(inputs);
+  await fence();
+  const ms = performance.now() - t0;
+  const checksum =
+    workload === 'point' || workload === 'list'
+      ? String(read)
+      : digestString(await env.DB.prepare(SQL.digest).first<Record<string, unknown>>());
+  return Response.json({ ms, checksum });
+}
+
+/** Measures what the notes in docs/benchmarks.md claim about workerd's clock. */
+async function clock(env: Env): Promise<Response> {
+  const spin = (ms: number) => {
+    const end = Date.now() + ms;
+    let x = 0;
+    while (Date.now() < end) x++;
+    return x;
+  };
+  const a = performance.now();
+  spin(30);
+  const b = performance.now();
+  await fence();
+  const c = performance.now();
+  spin(30);
+  await env.DB.prepare('SELECT 1').first();
+  const d = performance.now();
+  const fences = 200;
+  for (let i = 0; i < fences; i++) await fence();
+  const e = performance.now();
+  const calls = 200;
+  for (let i = 0; i < calls; i++) await env.DB.prepare('SELECT 1').first();
+  const f = performance.now();
+  return Response.json({
+    cpuOnly30ms: b - a,
+    afterTimerFence: c - a,
+    cpu30msThenD1Call: d - c,
+    fenceMs: (e - d) / fences,
+    d1SelectOneMs: (f - e) / calls,
+  });
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === '/run') return await run(env, url.searchParams);
+      if (url.pathname === '/clock') return await clock(env);
+      return new Response('not found', { status: 404 });
+    } catch (error) {
+      const e = error as Error;
+      return new Response(`${e.name}: ${e.message}\n${e.stack ?? ''}`, { status: 500 });
+    }
+  },
+};
