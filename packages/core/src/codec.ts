@@ -162,20 +162,41 @@ function encodeTimestamp(v: unknown): SqlValue {
   return formatTimestamp(v);
 }
 
-function encodeJson(v: unknown): SqlValue {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(v, (_k, x: unknown) => {
-      if (typeof x === 'number' && !Number.isFinite(x)) throw new EncodeIssue('JSON value contains NaN or Infinity');
-      if (typeof x === 'bigint') throw new EncodeIssue('JSON value contains a bigint');
-      return x;
-    });
-  } catch (e) {
-    if (e instanceof EncodeIssue) throw e;
-    throw new EncodeIssue('value is not JSON-serializable');
+/** Throws unless `v` is plain JSON data (what `z.json()` accepts): no class instances, cycles, NaN or bigint. */
+function checkJson(v: unknown, depth: number, seen: Set<object>): void {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new EncodeIssue('JSON value contains NaN or Infinity');
+    return;
   }
-  if (text === undefined) throw new EncodeIssue('value is not JSON-serializable');
-  return text;
+  if (typeof v !== 'object') throw new EncodeIssue(`JSON value contains a ${typeof v}`);
+  if (depth > 512) throw new EncodeIssue('JSON value is nested too deeply');
+  if (seen.has(v)) throw new EncodeIssue('JSON value contains a cycle');
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (const x of v) checkJson(x, depth + 1, seen);
+  } else {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null)
+      throw new EncodeIssue('JSON value contains a non-plain object (Date, Map, class instance)');
+    for (const k of Object.keys(v)) checkJson((v as Record<string, unknown>)[k], depth + 1, seen);
+  }
+  seen.delete(v);
+}
+
+/** True when `v` is plain, finite, acyclic JSON data (the codec's rule, shared with the zod schema). */
+export function isPlainJson(v: unknown): boolean {
+  try {
+    checkJson(v, 0, new Set());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function encodeJson(v: unknown): SqlValue {
+  checkJson(v, 0, new Set());
+  return JSON.stringify(v);
 }
 
 function encodeBlob(v: unknown): SqlValue {

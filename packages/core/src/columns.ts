@@ -4,7 +4,7 @@
  * instance, insert and update types are inferred from its declaration with no codegen.
  */
 import * as z from 'zod';
-import type { ColumnKind } from './codec.ts';
+import { type ColumnKind, isPlainJson } from './codec.ts';
 
 /** JSON values a `t.json()` column holds by default. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -166,7 +166,8 @@ export function kindSchema(kind: ColumnKind): z.ZodType {
         message: 'Date year must be between 0 and 9999',
       });
     case 'json':
-      return z.json();
+      // A top-level JSON null would be SQL NULL: only nullable columns take it. Cycles cannot be stored.
+      return z.json().refine((v) => v !== null && isPlainJson(v), { message: 'expected storable JSON (not null, no cycles)' });
     case 'blob':
       return z.instanceof(Uint8Array);
     case 'bigint':

@@ -73,19 +73,22 @@ export function utf8Bytes(s: string): number {
   return n;
 }
 
-/** Validates and encodes one filter value against its column. */
+/**
+ * Validates and encodes one filter value against its column. The codec's checks are the derived zod schema's
+ * rules (a test holds the two in agreement); a column's own `.check()` schema runs through zod.
+ */
 function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: (string | number)[]): SqlValue {
   if (v === null || v === undefined) {
     issues.push({ path, message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value' });
     return null;
   }
-  const r = col.schema.safeParse(v);
-  if (!r.success) {
-    issues.push(...zodIssues(r.error, path));
-    return null;
-  }
   try {
-    return encoders[col.kind](v);
+    const out = encoders[col.kind](v);
+    if (col.config.schema) {
+      const r = col.config.schema.safeParse(v);
+      if (!r.success) issues.push(...zodIssues(r.error, path));
+    }
+    return out;
   } catch (e) {
     if (e instanceof EncodeIssue) {
       issues.push({ path, message: e.message });
@@ -107,7 +110,7 @@ function jsonList(values: SqlValue[]): string {
 
 /** The compiled WHERE clause of a filter object. */
 export interface CompiledWhere {
-  /** Cache key of the clause's shape (columns and operators, never values). */
+  /** Cache key of the clause's shape: `column:op;` per condition, never values. */
   readonly key: string;
   /** ` WHERE …` or the empty string. */
   readonly sql: string;
@@ -116,9 +119,39 @@ export interface CompiledWhere {
 
 const EMPTY_WHERE: CompiledWhere = { key: '', sql: '', params: [] };
 
+/** The SQL of one condition, from its shape code (see {@link compileWhere}). */
+function conditionSql(quoted: string, op: string): string {
+  switch (op) {
+    case 'eq':
+      return `${quoted} = ?`;
+    case 'ne':
+      // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
+      return `${quoted} IS NOT ?`;
+    case 'null':
+      return `${quoted} IS NULL`;
+    case 'notnull':
+      return `${quoted} IS NOT NULL`;
+    case 'in':
+      return `${quoted} IN (SELECT value FROM json_each(?))`;
+    case 'notIn':
+      return `${quoted} NOT IN (SELECT value FROM json_each(?))`;
+    case 'none':
+      return '0';
+    case 'all':
+      return '1';
+    case 'like':
+      return `${quoted} LIKE ? ESCAPE '\\'`;
+    default:
+      return `${quoted} ${COMPARE[op]} ?`;
+  }
+}
+
 /**
  * Compiles filters to a WHERE clause. Throws ValidationError listing every bad key and value (nothing is
  * sent), LimitExceededError when a LIKE pattern is longer than the adapter allows.
+ *
+ * One pass validates and binds the values while building only the shape key (`name:eq;age:gt;`); the SQL
+ * text is derived from the key once per shape and cached, so repeated queries build no SQL.
  *
  * `in` lists compile to `IN (SELECT value FROM json_each(?))`: one bound parameter however long the list, so
  * `findByIds` with 5,000 ids stays under D1's 100-parameter limit in one statement, and the SQL text is the
@@ -133,7 +166,6 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
   if (keys.length === 0) return EMPTY_WHERE;
   const issues: ValidationIssue[] = [];
   const params: SqlValue[] = [];
-  const parts: string[] = [];
   let key = '';
   for (const k of keys) {
     const col = meta.byName.get(k);
@@ -143,12 +175,9 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     }
     const cond = filters[k];
     if (!isPlainObject(cond)) {
-      if (cond === null) {
-        parts.push(`${col.quoted} IS NULL`);
-        key += `${k}:null;`;
-      } else {
+      if (cond === null) key += `${k}:null;`;
+      else {
         params.push(filterValue(col, cond, issues, [k]));
-        parts.push(`${col.quoted} = ?`);
         key += `${k}:eq;`;
       }
       continue;
@@ -178,30 +207,21 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
           throw new LimitExceededError('LIKE pattern bytes', utf8Bytes(pattern), max, `${meta.name}.${k} ${op}`);
         }
         params.push(pattern);
-        parts.push(`${col.quoted} LIKE ? ESCAPE '\\'`);
         key += `${k}:like;`;
         continue;
       }
       switch (op) {
         case 'eq':
         case 'ne':
-          if (v === null) {
-            parts.push(`${col.quoted} IS ${op === 'eq' ? '' : 'NOT '}NULL`);
-            key += `${k}:${op}null;`;
-          } else {
+          if (v === null) key += `${k}:${op === 'eq' ? 'null' : 'notnull'};`;
+          else {
             params.push(filterValue(col, v, issues, path));
-            // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
-            parts.push(op === 'eq' ? `${col.quoted} = ?` : `${col.quoted} IS NOT ?`);
             key += `${k}:${op};`;
           }
           break;
         case 'isNull':
-          if (typeof v !== 'boolean') {
-            issues.push({ path, message: 'expected true or false' });
-            break;
-          }
-          parts.push(`${col.quoted} IS ${v ? '' : 'NOT '}NULL`);
-          key += `${k}:isNull${v};`;
+          if (typeof v !== 'boolean') issues.push({ path, message: 'expected true or false' });
+          else key += `${k}:${v ? 'null' : 'notnull'};`;
           break;
         case 'in':
         case 'notIn': {
@@ -214,13 +234,11 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
             break;
           }
           if (v.length === 0) {
-            parts.push(op === 'in' ? '0' : '1');
-            key += `${k}:${op}0;`;
+            key += `${k}:${op === 'in' ? 'none' : 'all'};`;
             break;
           }
           const encoded = v.map((x, i) => filterValue(col, x, issues, [k, op, i]));
           params.push(jsonList(encoded));
-          parts.push(`${col.quoted} ${op === 'in' ? 'IN' : 'NOT IN'} (SELECT value FROM json_each(?))`);
           key += `${k}:${op};`;
           break;
         }
@@ -230,14 +248,24 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
             break;
           }
           params.push(filterValue(col, v, issues, path));
-          parts.push(`${col.quoted} ${COMPARE[op]} ?`);
           key += `${k}:${op};`;
         }
       }
     }
   }
   if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
-  return { key, sql: ` WHERE ${parts.join(' AND ')}`, params };
+  const sql = cached(meta, `w|${key}`, () => {
+    const parts = key
+      .slice(0, -1)
+      .split(';')
+      .map((piece) => {
+        const at = piece.lastIndexOf(':');
+        const col = meta.byName.get(piece.slice(0, at)) as ColumnMeta;
+        return conditionSql(col.quoted, piece.slice(at + 1));
+      });
+    return ` WHERE ${parts.join(' AND ')}`;
+  });
+  return { key, sql, params };
 }
 
 /** Compiles an order-by spec; every key must be a column, every direction exactly `asc` or `desc`. */
@@ -353,10 +381,9 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
   });
 }
 
-/** UPDATE … SET cols, updated_at WHERE filters (the DAO's `update(filters, values)`). */
-export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], where: CompiledWhere): string {
-  const key = `updw|${cols.map((c) => c.name).join(',')}|${where.key}`;
-  return cached(meta, key, () => {
+/** UPDATE … SET cols, updated_at WHERE filters (the DAO's `update(filters, values)`); `colsKey` names the columns. */
+export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], colsKey: string, where: CompiledWhere): string {
+  return cached(meta, `updw|${colsKey}|${where.key}`, () => {
     const set = cols.map((c) => `${c.quoted} = ?`);
     set.push(`"updated_at" = ${NOW_SQL}`);
     return `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;

@@ -440,9 +440,19 @@ function makeClass(meta: ModelMeta): ModelClass {
       if (typeof values !== 'object' || values === null || Array.isArray(values)) {
         throw new ValidationError(`new ${meta.name}(values) expects an object`, [{ path: [], message: 'expected an object' }]);
       }
-      const parsed = parseOrThrow(meta.schemas.insert, values, `invalid values for ${meta.name}`) as Record<string, unknown>;
+      const given = values as Record<string, unknown>;
+      const issues = checkKeys(meta, given);
       self.id = undefined;
-      for (const c of user) self[c.name] = parsed[c.name];
+      for (const c of user) {
+        let v = Object.hasOwn(given, c.name) ? given[c.name] : undefined;
+        if (v === undefined) {
+          const def = c.config.default;
+          v = c.config.hasDefault ? (typeof def === 'function' ? (def as () => unknown)() : def) : c.nullable ? null : undefined;
+        }
+        encodeColumn(c, v, issues, []);
+        self[c.name] = v;
+      }
+      throwIfIssues(issues, `invalid values for ${meta.name}`);
       self.created_at = undefined;
       self.updated_at = undefined;
     }
@@ -489,6 +499,20 @@ function compileRowAssigner(cols: readonly ColumnMeta[], where: readonly string[
       }
     };
   }
+}
+
+/**
+ * Issues for keys that are not declared columns of the model (`__proto__`, `constructor`, typos) and for the
+ * base columns litedao owns. Keys are looked up in a Map, never with `in`.
+ */
+export function checkKeys(meta: ModelMeta, values: Record<string, unknown>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const k of Object.keys(values)) {
+    const c = meta.byName.get(k);
+    if (!c) issues.push({ path: [k], message: `unknown column of ${meta.name}`, code: 'unrecognized_keys' });
+    else if (c.owned && values[k] !== undefined) issues.push({ path: [k], message: `${k} is managed by litedao and cannot be set` });
+  }
+  return issues;
 }
 
 /** Throws ValidationError when any issue was collected. */

@@ -45,13 +45,13 @@ import {
 import {
   type AnyModel,
   type ColumnMeta,
+  checkKeys,
   Entity,
   encodeColumn,
   entityState,
   loadEntity,
   type ModelMeta,
   metaOf,
-  parseOrThrow,
   throwIfIssues,
   type Update,
 } from './model.ts';
@@ -308,31 +308,30 @@ export class Session {
     this.#checkOpen();
     const meta = metaOf(model);
     const where = compileWhere(meta, filters, this.#engine.limits);
-    const { cols, params } = this.#encodeUpdate(meta, values);
+    const { cols, params, key } = this.#encodeUpdate(meta, values);
+    for (const p of where.params) params.push(p);
     const result = new WriteResult();
-    this.#ops.push({
-      kind: 'write',
-      statement: { sql: updateWhereSql(meta, cols, where), params: [...params, ...where.params], returnsRows: false },
-      result,
-    });
+    this.#ops.push({ kind: 'write', statement: { sql: updateWhereSql(meta, cols, key, where), params, returnsRows: false }, result });
     return result;
   }
 
-  #encodeUpdate(meta: ModelMeta, values: unknown): { cols: ColumnMeta[]; params: SqlValue[] } {
+  /** Validates and encodes the values of an update; `key` names the columns, in model order. */
+  #encodeUpdate(meta: ModelMeta, values: unknown): { cols: ColumnMeta[]; params: SqlValue[]; key: string } {
     if (!isPlainObject(values))
       throw new ValidationError(`invalid values for ${meta.name}`, [{ path: [], message: 'expected a plain object' }]);
-    const parsed = parseOrThrow(meta.schemas.update, values, `invalid values for ${meta.name}`) as Record<string, unknown>;
+    const issues = checkKeys(meta, values);
     const cols: ColumnMeta[] = [];
     const params: SqlValue[] = [];
-    const issues: ValidationIssue[] = [];
+    let key = '';
     for (const c of meta.userColumns) {
-      if (!Object.hasOwn(parsed, c.name) || parsed[c.name] === undefined) continue;
+      if (!Object.hasOwn(values, c.name) || values[c.name] === undefined) continue;
       cols.push(c);
-      params.push(encodeColumn(c, parsed[c.name], issues, []));
+      key += `${c.name},`;
+      params.push(encodeColumn(c, values[c.name], issues, []));
     }
     throwIfIssues(issues, `invalid values for ${meta.name}`);
     if (cols.length === 0) throw new ValidationError(`no values to update for ${meta.name}`, [{ path: [], message: 'empty update' }]);
-    return { cols, params };
+    return { cols, params, key };
   }
 
   /**
@@ -493,34 +492,65 @@ export class Session {
   ): void {
     const cols = meta.userColumns;
     const width = cols.length;
-    const encoded: SqlValue[][] = entities.map((e, k) => cols.map((c) => encodeColumn(c, asRecord(e)[c.name], issues, [meta.name, k])));
-    const chunks = insertChunks(entities.length, width, this.#engine.limits, `insert into ${meta.tableName}`);
+    const n = entities.length;
+    // Each row is encoded into an array of the model's full width, which becomes the object's snapshot after
+    // commit (slots 0 and the last two take id and the timestamps from RETURNING): one array per row.
+    const rows: SqlValue[][] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const rec = asRecord(entities[k] as Entity);
+      const row: SqlValue[] = new Array(width + 3);
+      row[0] = null;
+      for (let c = 0; c < width; c++) {
+        const col = cols[c] as ColumnMeta;
+        row[c + 1] = encodeColumn(col, rec[col.name], issues, [meta.name, k]);
+      }
+      row[width + 1] = null;
+      row[width + 2] = null;
+      rows[k] = row;
+    }
+    const chunks = insertChunks(n, width, this.#engine.limits, `insert into ${meta.tableName}`);
     const statements: Statement[] = [];
     let at = 0;
     for (const size of chunks) {
-      const params: SqlValue[] = [];
-      for (let r = at; r < at + size; r++) for (const v of encoded[r] as SqlValue[]) params.push(v);
+      const params: SqlValue[] = new Array(size * width);
+      let p = 0;
+      for (let r = at; r < at + size; r++) {
+        const row = rows[r] as SqlValue[];
+        for (let c = 1; c <= width; c++) params[p++] = row[c] as SqlValue;
+      }
       statements.push({ sql: insertSql(meta, size), params, returnsRows: true, columns: ['id', 'created_at', 'updated_at'] });
       at += size;
     }
     add(statements, (results) => {
+      const returned = results.length === 1 ? (results[0] as StatementResult).rows : results.flatMap((r) => r.rows);
       // RETURNING order is unspecified (https://sqlite.org/lang_returning.html); AUTOINCREMENT ids of one
-      // INSERT increase in VALUES order, so sorting by id restores the row order.
-      const returned = results.flatMap((r) => r.rows).sort((a, b) => toId(a[0] ?? null) - toId(b[0] ?? null));
+      // INSERT increase in VALUES order, so ordering by id restores the row order. It is ordered already in
+      // practice, so check before sorting.
+      let ordered = true;
+      for (let k = 1; k < returned.length && ordered; k++) {
+        ordered = toId((returned[k - 1] as SqlValue[])[0] ?? null) < toId((returned[k] as SqlValue[])[0] ?? null);
+      }
+      if (!ordered) returned.sort((a, b) => toId(a[0] ?? null) - toId(b[0] ?? null));
       const map = this.#identityOf(meta);
-      const createdAt = meta.byName.get('created_at') as ColumnMeta;
-      entities.forEach((e, k) => {
-        const row = returned[k];
-        if (!row) return;
-        const id = toId(row[0] ?? null);
+      const stamp = meta.byName.get('created_at') as ColumnMeta;
+      const where = `${meta.tableName}.created_at`;
+      for (let k = 0; k < n; k++) {
+        const ret = returned[k];
+        if (!ret) break;
+        const e = entities[k] as Entity;
+        const id = toId(ret[0] ?? null);
         const rec = asRecord(e);
+        const row = rows[k] as SqlValue[];
+        row[0] = id;
+        row[width + 1] = ret[1] ?? null;
+        row[width + 2] = ret[2] ?? null;
         rec.id = id;
-        rec.created_at = createdAt.decode(row[1] ?? null, `${meta.tableName}.created_at`);
-        rec.updated_at = createdAt.decode(row[2] ?? null, `${meta.tableName}.updated_at`);
-        entityState.setSnapshot(e, [id, ...(encoded[k] as SqlValue[]), row[1] ?? null, row[2] ?? null]);
+        rec.created_at = stamp.decode(ret[1] ?? null, where);
+        rec.updated_at = stamp.decode(ret[2] ?? null, where);
+        entityState.setSnapshot(e, row);
         this.#pendingNew.delete(e);
         map.set(id, e);
-      });
+      }
     });
   }
 
