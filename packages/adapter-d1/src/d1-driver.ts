@@ -119,6 +119,10 @@ class D1Driver implements Driver {
     try {
       const prepared = this.#db.prepare(statement.sql).bind(...params);
       if (statement.returnsRows === false) return fromMeta(await prepared.run());
+      if (statement.readOnly === true && statement.columns && hasUniqueNames(statement.columns)) {
+        // A plain SELECT core built: no write metadata needed, so take D1's arrays as they are.
+        return fromRaw([statement.columns, ...(await prepared.raw())]);
+      }
       if (statement.returnsRows === true && !hasUniqueNames(statement.columns)) {
         // Row objects cannot hold two columns of one name (`SELECT ?, ?` names both "?"), and without core's
         // column list their key order is not the select order ("2" sorts before "b" and after "1"). raw() keeps

@@ -32,7 +32,7 @@ export interface D1NativePreparedStatement {
   /** `meta` only (rows are not reshaped; may be absent). */
   run(): Promise<D1NativeResult>;
   /** Rows as arrays in column order; with `columnNames: true` the first element is the column names. */
-  raw(options: { columnNames: true }): Promise<unknown[]>;
+  raw(options?: { columnNames?: boolean }): Promise<unknown[]>;
 }
 
 /** What `D1Database.withSession()` returns (`D1DatabaseSession`). It has no `exec` and no `withSession`. */

@@ -326,13 +326,13 @@ export function selectStatement(
   const params = where.params.slice();
   if (limit !== undefined) params.push(limit);
   if (offset !== undefined) params.push(offset);
-  return { sql, params, returnsRows: true, columns: meta.columnNames, bigints: meta.hasBigint };
+  return { sql, params, returnsRows: true, columns: meta.columnNames, bigints: meta.hasBigint, readOnly: true };
 }
 
 /** `SELECT count(*) …` with filters. */
 export function countStatement(meta: ModelMeta, where: CompiledWhere): Statement {
   const sql = cached(meta, `cnt|${where.key}`, () => `SELECT count(*) FROM ${meta.quotedTable}${where.sql}`);
-  return { sql, params: where.params, returnsRows: true, columns: ['count(*)'] };
+  return { sql, params: where.params, returnsRows: true, columns: ['count(*)'], readOnly: true };
 }
 
 const RETURNING_INSERT = ' RETURNING "id", "created_at", "updated_at"';

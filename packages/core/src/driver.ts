@@ -29,6 +29,11 @@ export interface Statement {
   readonly columns?: readonly string[] | undefined;
   /** Read INTEGER values as `bigint` (set when a `bigint` column is selected). */
   readonly bigints?: boolean | undefined;
+  /**
+   * True for a plain SELECT core built: it changes nothing, so a driver may skip write metadata (D1 then reads
+   * rows with `raw()` as arrays instead of rebuilding them from objects).
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** What a driver returns for one statement. */

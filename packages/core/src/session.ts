@@ -254,6 +254,7 @@ export class Session {
       returnsRows: true,
       columns: meta.columnNames,
       bigints: meta.hasBigint,
+      readOnly: true,
     });
     const row = res.rows[0];
     return row ? (this.#load(meta, model, row) as InstanceType<M>) : null;
