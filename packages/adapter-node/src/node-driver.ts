@@ -41,6 +41,8 @@ interface Prepared {
   readonly columns: readonly string[] | undefined;
 }
 
+/** Shared by every write result: core never mutates `rows`. */
+const NO_ROWS: SqlValue[][] = [];
 const MAX_PARAMETERS = 32766; // SQLITE_MAX_VARIABLE_NUMBER default since 3.32.0
 
 /**
@@ -129,7 +131,7 @@ class NodeDriver implements Driver {
       return { rows, columns, changes: stmt.readonly ? 0 : rows.length };
     }
     const info = stmt.run(statement.params);
-    return { rows: [], changes: info.changes, lastInsertRowid: info.lastInsertRowid };
+    return { rows: NO_ROWS, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
   }
 
   #check(): void {

@@ -178,7 +178,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
       if (cond === null) key += `${k}:null;`;
       else {
         params.push(filterValue(col, cond, issues, [k]));
-        key += `${k}:eq;`;
+        key = key === '' ? col.eqKey : `${key}${col.eqKey}`; // precomputed: the common `{ id: 5 }` builds no string
       }
       continue;
     }
@@ -254,7 +254,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     }
   }
   if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
-  const sql = cached(meta, `w|${key}`, () => {
+  const sql = cached(meta, key, () => {
     const parts = key
       .slice(0, -1)
       .split(';')
@@ -348,6 +348,15 @@ export function insertSql(meta: ModelMeta, rows: number): string {
   });
 }
 
+/** A multi-row INSERT with no RETURNING (bulk inserts that build no objects). */
+export function insertManySql(meta: ModelMeta, rows: number): string {
+  return cached(meta, `insm|${rows}`, () => {
+    if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES`;
+    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
+  });
+}
+
 /**
  * Splits `n` rows into insert chunks that stay under the parameter limit: as many full chunks as fit, then
  * the remainder in powers of two, so a model has at most ~log2(max) distinct statement shapes to cache.
@@ -383,11 +392,19 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
 
 /** UPDATE … SET cols, updated_at WHERE filters (the DAO's `update(filters, values)`); `colsKey` names the columns. */
 export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], colsKey: string, where: CompiledWhere): string {
-  return cached(meta, `updw|${colsKey}|${where.key}`, () => {
+  let byWhere = meta.updateCache.get(colsKey);
+  if (byWhere === undefined) {
+    byWhere = new Map();
+    meta.updateCache.set(colsKey, byWhere);
+  }
+  let sql = byWhere.get(where.key);
+  if (sql === undefined) {
     const set = cols.map((c) => `${c.quoted} = ?`);
     set.push(`"updated_at" = ${NOW_SQL}`);
-    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
-  });
+    sql = `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
+    byWhere.set(where.key, sql);
+  }
+  return sql;
 }
 
 /** DELETE of one row by id. */

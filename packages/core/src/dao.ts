@@ -81,6 +81,7 @@ export interface DAO<M extends AnyModel> {
   findAll(filters?: Filters<M>, options?: FindAllOptions<M>): Promise<InstanceType<M>[]>;
   add(values: Insert<M>): Promise<InstanceType<M>>;
   addMany(values: readonly Insert<M>[]): Promise<InstanceType<M>[]>;
+  insertMany(values: readonly Insert<M>[]): Promise<WriteResult>;
   update(filters: Filters<M>, values: Update<M>): Promise<WriteResult>;
   delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult>;
   count(filters?: Filters<M>): Promise<number>;
@@ -150,6 +151,14 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       for (const v of values) out.push(new (model as any)(v) as T);
       this.session.addAll(out as Entity[]);
       return out;
+    }
+
+    /**
+     * Bulk insert without building objects (no ids or timestamps read back): every row validated first, then
+     * multi-row INSERTs in the unit of work. `rowsAffected` after commit. Use `addMany` when you need objects.
+     */
+    async insertMany(values: readonly Insert<M>[]): Promise<WriteResult> {
+      return this.session.insertMany(model, values as never);
     }
 
     /** Queues `UPDATE … WHERE filters` (refreshing updated_at); `rowsAffected` after commit. */

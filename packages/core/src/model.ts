@@ -43,6 +43,10 @@ export interface ColumnMeta {
   readonly decode: Decoder;
   /** zod schema of the value, nullable when the column is. */
   readonly schema: z.ZodType;
+  /** This column's equality shape key in compiled filters (`name:eq;`). */
+  readonly eqKey: string;
+  /** This column's key in an update's column list (`name,`). */
+  readonly setKey: string;
 }
 
 /** Runtime description of a model: its table, columns, schemas and compiled-SQL caches. */
@@ -64,6 +68,8 @@ export interface ModelMeta {
   readonly metadata: Metadata;
   /** Compiled SQL per query shape (see compile.ts). */
   readonly sqlCache: Map<string, string>;
+  /** Compiled UPDATE … WHERE per column list, then per filter shape (both keys are precomputed strings). */
+  readonly updateCache: Map<string, Map<string, string>>;
   readonly schemas: ModelSchemas;
   // biome-ignore lint/suspicious/noExplicitAny: set once the class exists
   cls: any;
@@ -360,6 +366,8 @@ function buildMeta(
       config: c,
       decode: decoders[c.kind],
       schema: c.nullable ? schema.nullable() : schema,
+      eqKey: `${n}:eq;`,
+      setKey: `${n},`,
     };
   });
   const byName = new Map(metas.map((m) => [m.name, m]));
@@ -408,6 +416,7 @@ function buildMeta(
     columnNames: metas.map((m) => m.name),
     metadata,
     sqlCache: new Map(),
+    updateCache: new Map(),
     schemas: {
       insert: z.strictObject(insertShape),
       update: z.strictObject(updateShape),
@@ -443,15 +452,7 @@ function makeClass(meta: ModelMeta): ModelClass {
       const given = values as Record<string, unknown>;
       const issues = checkKeys(meta, given);
       self.id = undefined;
-      for (const c of user) {
-        let v = Object.hasOwn(given, c.name) ? given[c.name] : undefined;
-        if (v === undefined) {
-          const def = c.config.default;
-          v = c.config.hasDefault ? (typeof def === 'function' ? (def as () => unknown)() : def) : c.nullable ? null : undefined;
-        }
-        encodeColumn(c, v, issues, []);
-        self[c.name] = v;
-      }
+      for (const c of user) self[c.name] = insertValue(c, given, issues, []).value;
       throwIfIssues(issues, `invalid values for ${meta.name}`);
       self.created_at = undefined;
       self.updated_at = undefined;
@@ -499,6 +500,24 @@ function compileRowAssigner(cols: readonly ColumnMeta[], where: readonly string[
       }
     };
   }
+}
+
+/**
+ * The value a new row gets for a column: the given one, else the column's default, else null for a nullable
+ * column. Validated (issues collected, not thrown) and encoded.
+ */
+export function insertValue(
+  col: ColumnMeta,
+  given: Record<string, unknown>,
+  issues: ValidationIssue[],
+  path: readonly (string | number)[],
+): { value: unknown; encoded: SqlValue } {
+  let value = Object.hasOwn(given, col.name) ? given[col.name] : undefined;
+  if (value === undefined) {
+    const def = col.config.default;
+    value = col.config.hasDefault ? (typeof def === 'function' ? (def as () => unknown)() : def) : col.nullable ? null : undefined;
+  }
+  return { value, encoded: encodeColumn(col, value, issues, path) };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   deleteWhereSql,
   type Filters,
   insertChunks,
+  insertManySql,
   insertSql,
   isPlainObject,
   type OrderBy,
@@ -49,6 +50,7 @@ import {
   Entity,
   encodeColumn,
   entityState,
+  insertValue,
   loadEntity,
   type ModelMeta,
   metaOf,
@@ -101,14 +103,18 @@ type Op =
   | { readonly kind: 'insert'; readonly entity: Entity; readonly meta: ModelMeta }
   | { readonly kind: 'delete'; readonly entity: Entity; readonly meta: ModelMeta }
   | { readonly kind: 'write'; readonly statement: Statement; readonly result: WriteResult }
+  | { readonly kind: 'bulk'; readonly statements: Statement[]; readonly result: WriteResult }
   | { readonly kind: 'upsert'; readonly entity: Entity; readonly meta: ModelMeta; readonly statement: Statement };
+
+/** What to do with the results of a planned step: a function, or (the common case) a queued write to settle. */
+type Applier = ((results: StatementResult[]) => void) | WriteResult;
 
 interface Plan {
   readonly statements: Statement[];
-  /** Called with the results once the batch succeeded, to update objects and write results. */
-  readonly apply: ((results: StatementResult[]) => void)[];
-  /** For each apply function, the index of its first statement and how many it owns. */
-  readonly spans: [number, number][];
+  /** Run in order once the batch succeeded, to update objects and settle write results. */
+  readonly apply: Applier[];
+  /** For each applier, the index of its first statement (it owns the statements up to the next one's). */
+  readonly starts: number[];
 }
 
 const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
@@ -327,12 +333,50 @@ export class Session {
     for (const c of meta.userColumns) {
       if (!Object.hasOwn(values, c.name) || values[c.name] === undefined) continue;
       cols.push(c);
-      key += `${c.name},`;
+      key = key === '' ? c.setKey : key + c.setKey;
       params.push(encodeColumn(c, values[c.name], issues, []));
     }
     throwIfIssues(issues, `invalid values for ${meta.name}`);
     if (cols.length === 0) throw new ValidationError(`no values to update for ${meta.name}`, [{ path: [], message: 'empty update' }]);
     return { cols, params, key };
+  }
+
+  /**
+   * Queues a bulk insert of plain rows: validated now (issues reported by row index, nothing queued if any row
+   * is bad), sent at commit as multi-row INSERTs chunked under the parameter limit, inside the same atomic
+   * batch. No objects are built and nothing is read back, so it costs what a hand-written multi-row INSERT
+   * does; use `add`/`addAll` when you need the rows' ids and timestamps. The row count is in the result.
+   */
+  insertMany<M extends AnyModel>(model: M, rows: readonly ConstructorParameters<M>[0][]): WriteResult {
+    this.#checkOpen();
+    const meta = metaOf(model);
+    if (!Array.isArray(rows))
+      throw new ValidationError(`insertMany expects an array of ${meta.name} values`, [{ path: [], message: 'expected an array' }]);
+    const cols = meta.userColumns;
+    const width = cols.length;
+    const issues: ValidationIssue[] = [];
+    const encoded: SqlValue[] = new Array(rows.length * width);
+    let p = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const given = rows[k];
+      if (!isPlainObject(given)) {
+        issues.push({ path: [k], message: 'expected a plain object' });
+        continue;
+      }
+      for (const issue of checkKeys(meta, given)) issues.push({ ...issue, path: [k, ...issue.path] });
+      for (let c = 0; c < width; c++) encoded[p++] = insertValue(cols[c] as ColumnMeta, given, issues, [k]).encoded;
+    }
+    throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
+    const statements: Statement[] = [];
+    let at = 0;
+    for (const size of insertChunks(rows.length, width, this.#engine.limits, `insert into ${meta.tableName}`)) {
+      statements.push({ sql: insertManySql(meta, size), params: encoded.slice(at * width, (at + size) * width), returnsRows: false });
+      at += size;
+    }
+    const result = new WriteResult();
+    if (statements.length) this.#ops.push({ kind: 'bulk', statements, result });
+    else WriteResult.settle(result, 0);
+    return result;
   }
 
   /**
@@ -425,11 +469,11 @@ export class Session {
 
   /** Builds every statement of the unit of work, validating all of it first. Sends nothing. */
   #plan(): Plan {
-    const plan: Plan = { statements: [], apply: [], spans: [] };
+    const plan: Plan = { statements: [], apply: [], starts: [] };
     const issues: ValidationIssue[] = [];
     const add = (statements: Statement[], apply: (r: StatementResult[]) => void) => {
-      plan.spans.push([plan.statements.length, statements.length]);
-      plan.statements.push(...statements);
+      plan.starts.push(plan.statements.length);
+      for (const st of statements) plan.statements.push(st);
       plan.apply.push(apply);
     };
     this.#planDirty(add, issues);
@@ -459,7 +503,17 @@ export class Session {
           entityState.setSnapshot(op.entity, undefined);
         });
       } else if (op.kind === 'write') {
-        add([op.statement], (r) => WriteResult.settle(op.result, r[0]?.changes ?? 0));
+        // The hot case (a DAO update per row): no closure, no array.
+        plan.starts.push(plan.statements.length);
+        plan.statements.push(op.statement);
+        plan.apply.push(op.result);
+      } else if (op.kind === 'bulk') {
+        add(op.statements, (r) =>
+          WriteResult.settle(
+            op.result,
+            r.reduce((n, x) => n + x.changes, 0),
+          ),
+        );
       } else {
         add([op.statement], (r) => {
           const raw = r[0]?.rows[0];
@@ -610,10 +664,13 @@ export class Session {
     }
     const results = await this.#exec.batch(plan.statements);
     this.#ops = [];
-    plan.apply.forEach((apply, k) => {
-      const [start, count] = plan.spans[k] as [number, number];
-      apply(results.slice(start, start + count));
-    });
+    const { apply, starts } = plan;
+    for (let k = 0; k < apply.length; k++) {
+      const a = apply[k] as Applier;
+      const start = starts[k] as number;
+      if (a instanceof WriteResult) WriteResult.settle(a, results[start]?.changes ?? 0);
+      else a(results.slice(start, starts[k + 1] ?? results.length));
+    }
   }
 
   /**

@@ -156,6 +156,35 @@ export function daoTests(target: ConformanceTarget): void {
       expect((await counts(driver)).wides).toBe(2000);
     });
 
+    it('insertMany bulk-inserts plain rows in the unit of work: validated first, chunked, atomic, counted', async () => {
+      const { Session, driver } = await setup(target);
+      await using s = Session();
+      const wide = new WideDAO(s);
+      const rows = Array.from({ length: 2000 }, (_, k) => ({ c1: k, c2: k, c3: `b${k}`, c4: 'z', c5: 0.5, c6: k % 2 === 0, c8: k }));
+      const bad = await rejectsWith(
+        wide.insertMany([...rows.slice(0, 3), { ...rows[3], c3: 7 } as never, { nope: 1 } as never]),
+        ValidationError,
+      );
+      expect([...new Set(bad.issues.map((i) => i.path[0]))]).toEqual([3, 4]);
+      const res = await wide.insertMany(rows);
+      s.add(new User({ telegram_id: 1 }));
+      await s.commit();
+      expect(res.rowsAffected).toBe(2000);
+      expect(await wide.count()).toBe(2000);
+      const back = await wide.findAll({ c1: { in: [0, 1999] } });
+      expect(back.map((r) => [r.c3, r.c6, r.c7, r.c8])).toEqual([
+        ['b0', true, null, 0],
+        ['b1999', false, null, 1999],
+      ]);
+      expect(back[0]?.created_at).toBeInstanceOf(Date);
+      // All-or-nothing with the rest of the unit of work.
+      await wide.insertMany(rows);
+      s.add(new User({ telegram_id: 1 })); // duplicate: the commit fails
+      await rejectsWith(s.commit(), UniqueConstraintError);
+      s.rollback();
+      expect((await counts(driver)).wides).toBe(2000);
+    });
+
     it('upsert is an atomic ON CONFLICT on a declared unique key', async () => {
       const { Session } = await setup(target);
       await using s = Session();
