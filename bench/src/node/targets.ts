@@ -87,6 +87,48 @@ function raw(name: string): NodeTarget {
   };
 }
 
+/** Stored timestamp text → Date, the way a hand-written data layer over better-sqlite3 would do it. */
+const toDate = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+
+/**
+ * A reference, not a target with a verdict: raw better-sqlite3 that returns the same objects litedao does
+ * (`created_at`/`updated_at` as Date). It shows how much of litedao's read cost is the Date conversion that
+ * the issue's string-returning baseline leaves out.
+ */
+const rawWithDates: NodeTarget = {
+  name: 'raw better-sqlite3 + Date',
+  missing: { update: 'reads only', insert: 'reads only', bulk: 'reads only' },
+  open(db) {
+    const byId = db.prepare(SQL.selectById);
+    const all = db.prepare(SQL.selectAll);
+    type Row = { id: number; name: string; email: string; created_at: string | Date; updated_at: string | Date };
+    const withDates = (r: Row) => {
+      r.created_at = toDate(r.created_at as string);
+      r.updated_at = toDate(r.updated_at as string);
+      return r;
+    };
+    return {
+      point: ({ pointIds }) => {
+        let sum = 0;
+        for (const id of pointIds) {
+          const u = withDates(byId.get(id) as Row);
+          sum += u.id + u.name.length;
+        }
+        return sum;
+      },
+      list: ({ sizes }) => {
+        let sum = 0;
+        for (let i = 0; i < sizes.list; i++) {
+          const rows = (all.all() as Row[]).map(withDates);
+          for (const r of rows) sum += r.id;
+          sum += rows.length + (rows[rows.length - 1] as Row).name.length;
+        }
+        return sum;
+      },
+    };
+  },
+};
+
 /** litedao through the session API or the DAO (shared/litedao-workloads.ts), on its better-sqlite3 adapter. */
 function litedao(name: string, viaDao: boolean): NodeTarget {
   return {
@@ -255,6 +297,7 @@ export const CONTROL = 'raw better-sqlite3 (control copy)';
 export const NODE_TARGETS: readonly NodeTarget[] = [
   raw(BASELINE),
   raw(CONTROL),
+  rawWithDates,
   litedao('litedao (session)', false),
   litedao('litedao (DAO)', true),
   drizzlePrepared,

@@ -17,6 +17,7 @@ export interface NativeStatement {
   safeIntegers(toggle?: boolean): NativeStatement;
   columns(): { name: string }[];
   all(params: readonly unknown[]): unknown[];
+  get(params: readonly unknown[]): unknown;
   run(params: readonly unknown[]): NativeRunResult;
 }
 

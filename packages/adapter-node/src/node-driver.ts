@@ -126,6 +126,11 @@ class NodeDriver implements Driver {
   #runNative(statement: Statement): StatementResult {
     const { stmt, columns } = this.#prepare(statement);
     if (stmt.reader) {
+      if (statement.single) {
+        // One row at most (a primary-key lookup): get() skips building the outer array natively.
+        const row = stmt.get(statement.params) as SqlValue[] | undefined;
+        return { rows: row === undefined ? NO_ROWS : [row], columns, changes: 0 };
+      }
       const rows = stmt.all(statement.params) as SqlValue[][];
       // A RETURNING write reports one row per changed row; SQLite itself says whether the statement writes.
       return { rows, columns, changes: stmt.readonly ? 0 : rows.length };

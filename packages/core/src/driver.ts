@@ -34,6 +34,8 @@ export interface Statement {
    * rows with `raw()` as arrays instead of rebuilding them from objects).
    */
   readonly readOnly?: boolean | undefined;
+  /** True when the statement returns at most one row (a lookup by primary key): a driver may fetch just one. */
+  readonly single?: boolean | undefined;
 }
 
 /** What a driver returns for one statement. */

@@ -261,6 +261,7 @@ export class Session {
       columns: meta.columnNames,
       bigints: meta.hasBigint,
       readOnly: true,
+      single: true,
     });
     const row = res.rows[0];
     return row ? (this.#load(meta, model, row) as InstanceType<M>) : null;
