@@ -182,7 +182,7 @@ const kysely: D1Target = {
   name: 'kysely-d1',
   open(database) {
     const db = new Kysely<KyselyDatabase>({ dialect: new D1Dialect({ database: database as never }) });
-    const stamp = ksql<string>`strftime('%Y-%m-%d %H:%M:%f', 'now')`;
+    const stamp = ksql<string>`${ksql.raw(NOW_SQL)}`;
     const send = (queries: { compile(): { sql: string; parameters: readonly unknown[] } }[]) =>
       database.batch(
         queries.map((q) => {

@@ -248,7 +248,7 @@ const kysely: NodeTarget = {
   name: 'kysely',
   open(database) {
     const db = new Kysely<KyselyDatabase>({ dialect: new SqliteDialect({ database: database as never }) });
-    const stamp = ksql<string>`strftime('%Y-%m-%d %H:%M:%f', 'now')`;
+    const stamp = ksql<string>`${ksql.raw(NOW_SQL)}`;
     return {
       point: async ({ pointIds }) => {
         let sum = 0;

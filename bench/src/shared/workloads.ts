@@ -1,3 +1,4 @@
+import { NOW_SQL } from '@litedao/core';
 /**
  * The five workloads, their sizes and their inputs. Every target of every section runs exactly these inputs
  * (built once, outside the timed region), against a database seeded the same way.
@@ -54,7 +55,7 @@ export const SQL = {
   selectById: 'SELECT "id", "name", "email", "created_at", "updated_at" FROM "users" WHERE "id" = ?',
   selectAll: 'SELECT "id", "name", "email", "created_at", "updated_at" FROM "users" ORDER BY "id" ASC',
   // litedao refreshes updated_at in every UPDATE it sends; every target does the same.
-  updateName: `UPDATE "users" SET "name" = ?, "updated_at" = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE "id" = ?`,
+  updateName: `UPDATE "users" SET "name" = ?, "updated_at" = ${NOW_SQL} WHERE "id" = ?`,
   insert: 'INSERT INTO "users" ("name", "email") VALUES (?, ?)',
   /** A multi-row INSERT of `rows` rows. */
   insertMany: (rows: number): string => `INSERT INTO "users" ("name", "email") VALUES ${Array(rows).fill('(?, ?)').join(', ')}`,
@@ -65,7 +66,7 @@ export const SQL = {
 };
 
 /** The strftime expression litedao uses for "now" (and so every target does). */
-export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+export { NOW_SQL };
 
 export interface NewUser {
   readonly name: string;

@@ -64,7 +64,7 @@ export type {
   Row,
   Update,
 } from './model.ts';
-export { declarativeBase, Entity, metaOf } from './model.ts';
+export { declarativeBase, Entity, metaOf, NOW_SQL } from './model.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
 export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
