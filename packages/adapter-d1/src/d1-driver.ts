@@ -21,6 +21,7 @@ import {
   LimitExceededError,
   sqliteErrorToDaoError,
   UnsupportedError,
+  utf8Bytes,
   ValidationError,
 } from '@litedao/core';
 import type { D1NativeBinding, D1NativePreparedStatement, D1NativeResult, D1NativeSession } from './native.ts';
@@ -217,7 +218,7 @@ function checkStatement(statement: Statement, index: number): unknown[] {
     throw new LimitExceededError('D1 bound parameters', params.length, D1_LIMITS.maxParameters, where);
   }
   // "Maximum SQL statement length: 100,000 bytes", each statement of a batch separately.
-  const sqlBytes = utf8ByteLength(sql);
+  const sqlBytes = utf8Bytes(sql);
   const maxSqlBytes = D1_LIMITS.maxStatementBytes ?? Number.POSITIVE_INFINITY;
   if (sqlBytes > maxSqlBytes) throw new LimitExceededError('D1 SQL statement bytes', sqlBytes, maxSqlBytes, where);
   const out = new Array<unknown>(params.length);
@@ -233,7 +234,7 @@ function toD1Value(value: SqlValue | undefined, statement: number, param: number
     case 'string': {
       // Cheap bound first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
       if (value.length * 3 > maxBytes) {
-        const bytes = utf8ByteLength(value);
+        const bytes = utf8Bytes(value);
         if (bytes > maxBytes) throw new LimitExceededError('D1 string value bytes', bytes, maxBytes, where);
       }
       return value;
@@ -273,24 +274,6 @@ function invalidParam(where: string, statement: number, param: number, kind: str
   return new ValidationError(`D1 cannot bind this parameter (${where})`, [
     { path: ['statements', statement, 'params', param], message: `cannot bind a ${kind}`, code: 'D1_TYPE' },
   ]);
-}
-
-/** UTF-8 byte length without allocating (TextEncoder would copy up to 100 KB of SQL per statement). */
-export function utf8ByteLength(s: string): number {
-  let bytes = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3; // lone high surrogate: encoded as U+FFFD
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ import {
   SchemaError,
   UniqueConstraintError,
   UnsupportedError,
+  utf8Bytes,
   ValidationError,
 } from '@litedao/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { utf8ByteLength } from '../src/d1-driver.ts';
 import { createD1Driver, D1_LIMITS, mapD1Error } from '../src/index.ts';
 import { countingBinding, dropAllTables } from './support/d1.ts';
 
@@ -405,15 +405,15 @@ describe('limits (checked before anything is sent)', () => {
     const tail = "')";
     const sqlOf = (bytes: number, fill = 'x') => {
       const n = bytes - head.length - tail.length;
-      return `${head}${fill.repeat(fill === 'x' ? n : n / utf8ByteLength(fill))}${tail}`;
+      return `${head}${fill.repeat(fill === 'x' ? n : n / utf8Bytes(fill))}${tail}`;
     };
     const exact = sqlOf(100_000);
-    expect(utf8ByteLength(exact)).toBe(100_000);
+    expect(utf8Bytes(exact)).toBe(100_000);
     await driver.execute(write(exact));
     // 'é' is 2 bytes: 49,986 of them make 99,972 bytes + 29 ASCII = 100,001 bytes in only 50,015 characters.
     const multibyte = `${head}${'é'.repeat(49_986)}${tail}`;
     expect(multibyte.length).toBeLessThan(100_000);
-    expect(utf8ByteLength(multibyte)).toBe(100_001);
+    expect(utf8Bytes(multibyte)).toBe(100_001);
     const sentBefore = traffic.prepared.length;
     for (const sql of [sqlOf(100_001), multibyte]) {
       const err = (await failure(() => driver.execute(write(sql)))) as LimitExceededError;

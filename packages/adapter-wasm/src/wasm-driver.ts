@@ -1,8 +1,9 @@
 import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionDriver } from '@litedao/core';
-import { ConfigurationError, StateError, StorageUnavailableError } from '@litedao/core';
+import { ConfigurationError, StorageUnavailableError } from '@litedao/core';
 import { WASM_DRIVER_NAME, WASM_LIMITS } from './limits.ts';
 import { loadSqlite3 } from './load-sqlite3.ts';
 import type { NativeDatabase, NativeSqlite3 } from './native.ts';
+import { transactionHandle } from './transaction-handle.ts';
 import { mapWasmError, WasmConnection } from './wasm-connection.ts';
 
 /** Options of {@link createWasmDriver}. */
@@ -98,27 +99,17 @@ class InProcessDriver implements WasmDriver {
   async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
     const connection = this.#connection;
     connection.begin();
-    let open = true;
-    const ensureOpen = (): void => {
-      if (!open) throw new StateError('The transaction has already ended; use the engine outside it.');
-    };
-    const tx: TransactionDriver = {
-      execute: async (statement) => {
-        ensureOpen();
-        return connection.execute(statement);
-      },
-      batch: async (statements) => {
-        ensureOpen();
-        return connection.batch(statements);
-      },
-    };
+    const { tx, end } = transactionHandle({
+      execute: async (statement) => connection.execute(statement),
+      batch: async (statements) => connection.batch(statements),
+    });
     try {
       const result = await fn(tx);
-      open = false;
+      end();
       connection.commit();
       return result;
     } catch (error) {
-      open = false;
+      end();
       connection.rollback();
       throw error;
     }

@@ -13,6 +13,7 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from './protocol.ts';
+import { transactionHandle } from './transaction-handle.ts';
 
 // How long close() waits for the Worker to confirm (it closes the file and releases OPFS in well under that).
 const CLOSE_REPLY_TIMEOUT_MS = 2000;
@@ -196,29 +197,19 @@ class RemoteDriver implements WorkerDriver {
 
   async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
     await this.#client.request('begin', {});
-    let open = true;
-    const ensureOpen = (): void => {
-      if (!open) throw new StateError('The transaction has already ended; use the engine outside it.');
-    };
-    const tx: TransactionDriver = {
-      execute: async (statement) => {
-        ensureOpen();
-        return this.execute(statement);
-      },
-      batch: async (statements) => {
-        ensureOpen();
-        return this.batch(statements);
-      },
-    };
+    const { tx, end } = transactionHandle({
+      execute: (statement) => this.execute(statement),
+      batch: (statements) => this.batch(statements),
+    });
     let result: T;
     try {
       result = await fn(tx);
     } catch (error) {
-      open = false;
+      end();
       await this.#client.request('rollback', {}).catch(() => undefined);
       throw error;
     }
-    open = false;
+    end();
     // A failed COMMIT is rolled back inside the Worker before the error comes back.
     await this.#client.request('commit', {});
     return result;

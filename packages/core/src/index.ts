@@ -8,7 +8,7 @@ export { formatTimestamp, parseTimestamp } from './codec.ts';
 export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction, RowOf, UpdateOf } from './columns.ts';
 export { Column, t } from './columns.ts';
 export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
-export { escapeLike } from './compile.ts';
+export { escapeLike, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
 export { BaseDAO } from './dao.ts';
 export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
