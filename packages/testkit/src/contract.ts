@@ -126,6 +126,22 @@ export function contractTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('never reuses ids, even after the newest row is deleted (AUTOINCREMENT)', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      const a = new User({ telegram_id: 1 });
+      const b = new User({ telegram_id: 2 });
+      s.addAll([a, b]);
+      await s.commit();
+      s.delete(b);
+      await s.commit();
+      const c = new User({ telegram_id: 3 });
+      s.add(c);
+      await s.commit();
+      expect(c.id).toBeGreaterThan(b.id);
+      await s.close();
+    });
+
     it('refreshes updated_at on every update litedao issues, and on raw updates through the trigger', async () => {
       const { Session } = await setup(target);
       const s = Session();
