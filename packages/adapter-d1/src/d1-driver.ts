@@ -12,6 +12,7 @@
 import type { DaoError, Driver, DriverCapabilities, DriverLimits, SqlValue, Statement, StatementResult } from '@litedao/core';
 import {
   BusyError,
+  CommitOutcomeUnknownError,
   ConfigurationError,
   ConnectionError,
   DatabaseError,
@@ -19,6 +20,7 @@ import {
   EngineClosedError,
   isDaoError,
   LimitExceededError,
+  StorageUnavailableError,
   sqliteErrorToDaoError,
   UnsupportedError,
   utf8Bytes,
@@ -165,7 +167,17 @@ class D1Driver implements Driver {
         return s?.returnsRows === false ? fromMeta(r) : fromObjects(r, s?.columns);
       });
     } catch (error) {
-      throw mapD1Error(error);
+      const mapped = mapD1Error(error);
+      // A lost connection during batch() may have lost only the answer: the batch is atomic, so it was applied
+      // whole or not at all, and nobody here can tell which (Cloudflare's debug-d1 guide: retry only
+      // idempotent work). Say so with a distinct error instead of a retryable-looking ConnectionError.
+      if (mapped instanceof ConnectionError && !(mapped instanceof StorageUnavailableError)) {
+        throw new CommitOutcomeUnknownError(
+          'the connection to D1 failed during a commit: the batch may or may not have been applied (it is atomic: all of it or none)',
+          { cause: error },
+        );
+      }
+      throw mapped;
     }
   }
 

@@ -9,6 +9,7 @@ import type { DaoError, ErrorCode, SqlValue, Statement, StatementResult } from '
 import {
   BusyError,
   CheckConstraintError,
+  CommitOutcomeUnknownError,
   ConfigurationError,
   ConnectionError,
   ConstraintError,
@@ -203,6 +204,7 @@ const CLASS_BY_CODE: Partial<Record<ErrorCode, ErrorClass>> = {
   CHECK_VIOLATION: CheckConstraintError,
   BUSY: BusyError,
   CONNECTION: ConnectionError,
+  COMMIT_OUTCOME_UNKNOWN: CommitOutcomeUnknownError,
   SCHEMA: SchemaError,
   DATA_INTEGRITY: DataIntegrityError,
   STORAGE_UNAVAILABLE: StorageUnavailableError,

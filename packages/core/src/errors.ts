@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'CHECK_VIOLATION'
   | 'BUSY'
   | 'CONNECTION'
+  | 'COMMIT_OUTCOME_UNKNOWN'
   | 'SCHEMA'
   | 'DATA_INTEGRITY'
   | 'STORAGE_UNAVAILABLE';
@@ -218,6 +219,15 @@ export class BusyError extends DatabaseError {
 /** The database could not be reached or opened (I/O error, cannot open, D1 network loss). */
 export class ConnectionError extends DatabaseError {
   static override readonly code: ErrorCode = 'CONNECTION';
+}
+
+/**
+ * The connection failed while a commit was in flight (D1: "Network connection lost"), so litedao cannot know
+ * whether the batch was applied: it is atomic, so either all of it was or none. Retrying blindly may apply it
+ * twice; check first (a unique key makes a repeated insert fail harmlessly, `upsert` is idempotent).
+ */
+export class CommitOutcomeUnknownError extends ConnectionError {
+  static override readonly code: ErrorCode = 'COMMIT_OUTCOME_UNKNOWN';
 }
 
 /** The database schema does not match the models (no such table / column). Run `createAll` or a migration. */

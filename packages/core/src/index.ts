@@ -27,6 +27,7 @@ export type { ConstraintKind, ErrorCode, ValidationIssue } from './errors.ts';
 export {
   BusyError,
   CheckConstraintError,
+  CommitOutcomeUnknownError,
   ConfigurationError,
   ConnectionError,
   ConstraintError,
