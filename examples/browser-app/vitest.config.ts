@@ -1,5 +1,5 @@
-import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { debianChromium } from '../../vitest.chromium.ts';
 
 /**
  * End-to-end test of the notes app in real headless Chromium (vitest browser mode). The test loads the real
@@ -23,19 +23,7 @@ export default defineConfig({
       headless: true,
       screenshotFailures: false,
       viewport: { width: 900, height: 700 },
-      provider: playwright({
-        launchOptions: {
-          executablePath: process.env.LITEDAO_CHROMIUM ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
-      }),
+      provider: debianChromium(),
       instances: [{ browser: 'chromium' }],
     },
   },

@@ -1,5 +1,5 @@
-import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { debianChromium } from '../../vitest.chromium.ts';
 
 /**
  * Chromium lane: the Worker-hosted driver on the OPFS SAH-pool VFS, in real headless Chromium.
@@ -17,19 +17,7 @@ export default defineConfig({
       enabled: true,
       headless: true,
       screenshotFailures: false,
-      provider: playwright({
-        launchOptions: {
-          executablePath: process.env.LITEDAO_CHROMIUM ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
-      }),
+      provider: debianChromium(),
       instances: [{ browser: 'chromium' }],
     },
   },
