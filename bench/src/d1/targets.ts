@@ -8,6 +8,7 @@ import { asc, sql as dsql, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { Kysely, sql as ksql } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
+import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users } from '../shared/models.ts';
 import { chunks, type Inputs, NOW_SQL, SQL, type WorkloadId } from '../shared/workloads.ts';
@@ -191,23 +192,7 @@ const kysely: D1Target = {
         }),
       );
     return {
-      point: async ({ pointIds }) => {
-        let sum = 0;
-        for (const id of pointIds) {
-          const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
-        }
-        return sum;
-      },
-      list: async ({ sizes }) => {
-        let sum = 0;
-        for (let i = 0; i < sizes.list; i++) {
-          const rows = await db.selectFrom('users').selectAll().orderBy('id', 'asc').execute();
-          for (const r of rows) sum += r.id;
-          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
-        }
-        return sum;
-      },
+      ...kyselyReads(db),
       update: async ({ updates }) => {
         await send(updates.map((r) => db.updateTable('users').set({ name: r.name, updated_at: stamp }).where('id', '=', r.id)));
         return 0;

@@ -9,6 +9,7 @@ import type { Database } from 'better-sqlite3';
 import { asc, sql as dsql, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { Kysely, sql as ksql, SqliteDialect } from 'kysely';
+import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users } from '../shared/models.ts';
 import { type Inputs, NOW_SQL, SQL, type WorkloadId } from '../shared/workloads.ts';
@@ -250,23 +251,7 @@ const kysely: NodeTarget = {
     const db = new Kysely<KyselyDatabase>({ dialect: new SqliteDialect({ database: database as never }) });
     const stamp = ksql<string>`${ksql.raw(NOW_SQL)}`;
     return {
-      point: async ({ pointIds }) => {
-        let sum = 0;
-        for (const id of pointIds) {
-          const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
-        }
-        return sum;
-      },
-      list: async ({ sizes }) => {
-        let sum = 0;
-        for (let i = 0; i < sizes.list; i++) {
-          const rows = await db.selectFrom('users').selectAll().orderBy('id', 'asc').execute();
-          for (const r of rows) sum += r.id;
-          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
-        }
-        return sum;
-      },
+      ...kyselyReads(db),
       update: async ({ updates }) => {
         await db.transaction().execute(async (trx) => {
           for (const r of updates) await trx.updateTable('users').set({ name: r.name, updated_at: stamp }).where('id', '=', r.id).execute();
