@@ -10,6 +10,7 @@ export default defineConfig({
       'examples/node-script/test/**/*.test.ts',
       'examples/worker-bot/test-node/**/*.test.ts',
     ],
-    testTimeout: 30_000,
+    testTimeout: 120_000, // a hang guard sized for a loaded 2-core CI machine, never a speed verdict
+    hookTimeout: 120_000,
   },
 });

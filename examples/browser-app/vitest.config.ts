@@ -17,7 +17,8 @@ export default defineConfig({
   worker: { format: 'es' },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 300_000, // a hang guard for a loaded 2-core CI machine, never a speed verdict
+    hookTimeout: 120_000,
     browser: {
       enabled: true,
       headless: true,

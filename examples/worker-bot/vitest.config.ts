@@ -39,5 +39,8 @@ export default defineConfig(async () => ({
     name: 'worker-bot',
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/apply-migrations.ts'],
+    // Hang guards sized for a loaded 2-core CI machine, never a speed verdict (vitest's default is 5 s).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 }));

@@ -18,5 +18,8 @@ export default defineConfig({
   test: {
     name: 'workerd',
     include: ['test/**/*.test.ts'],
+    // Hang guards sized for a loaded 2-core CI machine, never a speed verdict (vitest's default is 5 s).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -12,7 +12,8 @@ export default defineConfig({
   worker: { format: 'es' },
   test: {
     include: ['test/browser/**/*.test.ts'],
-    testTimeout: 30_000,
+    testTimeout: 120_000, // a hang guard sized for a loaded 2-core CI machine, never a speed verdict
+    hookTimeout: 120_000,
     browser: {
       enabled: true,
       headless: true,

@@ -179,9 +179,9 @@ describe('createWorkerDriver on OPFS (opfs-sahpool) in Chromium', () => {
     const worker = startWorker();
     const driver = await createWorkerDriver(worker, { filename: '/t.db', vfs: uniquePool('terminated') });
     worker.terminate();
-    const started = performance.now();
+    // close() waits a bounded time for the Worker's reply; the lane's hang guard fails this test if it never
+    // returns. No wall-clock verdict: CI machines are shared and busy.
     await driver.close();
-    expect(performance.now() - started).toBeLessThan(5000);
     await expect(driver.execute(st('SELECT 1'))).rejects.toBeInstanceOf(ConnectionError);
   });
 
