@@ -6,10 +6,34 @@
  * selects, single-row writes — looks the text up instead of rebuilding it, and the drivers' prepared
  * statement caches (keyed by SQL text) hit every time.
  */
-import { EncodeIssue, encoders } from './codec.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
-import { type ColumnMeta, type ModelMeta, NOW_SQL, type Row, zodIssues } from './model.ts';
+import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
+import { encodeValue } from './validate.ts';
+
+/**
+ * SQL for "now", UTC, in the layout Python's SQLAlchemy writes: `CURRENT_TIMESTAMP` plus six fractional digits
+ * (`2026-11-22 03:04:05.123000`). SQLite has millisecond resolution, so the last three digits are literal zeros:
+ * SQLAlchemy 1.4 reads a 3-digit fraction `.123` as 123 *microseconds*, six digits read correctly everywhere.
+ */
+export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f000', 'now')";
+
+/**
+ * A stored timestamp in litedao's layout, whatever layout it was written in (SQLite parses the text, so a
+ * template-written `2026-11-22 03:04:05` and a `2026-11-22T03:04:05Z` compare as the instants they are).
+ * NULL when the text is not a timestamp SQLite can read.
+ */
+export function canonicalTimestampSql(expr: string): string {
+  return `strftime('%Y-%m-%d %H:%M:%f000', ${expr})`;
+}
+
+/**
+ * What every update litedao sends writes to `updated_at`: now, but never earlier than the row's stored
+ * `updated_at` or `created_at` (compared as instants). A writer with a coarser clock (the Python template
+ * writes whole seconds) or a skewed one can then never move `updated_at` backwards, and the table trigger
+ * applies the same rule to everyone else's updates.
+ */
+export const TOUCH_SQL = `max(${NOW_SQL}, coalesce(${canonicalTimestampSql('"updated_at"')}, ''), coalesce(${canonicalTimestampSql('"created_at"')}, ''))`;
 
 /** Comparison operators of a filter on one column. */
 export interface Operators<T> {
@@ -79,29 +103,13 @@ export function utf8Bytes(s: string): number {
   return bytes;
 }
 
-/**
- * Validates and encodes one filter value against its column. The codec's checks are the derived zod schema's
- * rules (a test holds the two in agreement); a column's own `.check()` schema runs through zod.
- */
+/** Validates and encodes one filter value against its column (null is handled by the operators). */
 function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: (string | number)[]): SqlValue {
   if (v === null || v === undefined) {
     issues.push({ path, message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value' });
     return null;
   }
-  try {
-    const out = encoders[col.kind](v);
-    if (col.config.schema) {
-      const r = col.config.schema.safeParse(v);
-      if (!r.success) issues.push(...zodIssues(r.error, path));
-    }
-    return out;
-  } catch (e) {
-    if (e instanceof EncodeIssue) {
-      issues.push({ path, message: e.message });
-      return null;
-    }
-    throw e;
-  }
+  return encodeValue(col, v, issues, path);
 }
 
 /** A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`; bigints written exactly. */
@@ -391,7 +399,7 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
   const key = `upd|${cols.map((c) => c.name).join(',')}`;
   return cached(meta, key, () => {
     const set = cols.map((c) => `${c.quoted} = ?`);
-    set.push(`"updated_at" = ${NOW_SQL}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
     return `UPDATE ${meta.quotedTable} SET ${set.join(', ')} WHERE "id" = ? RETURNING "updated_at"`;
   });
 }
@@ -406,7 +414,7 @@ export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], col
   let sql = byWhere.get(where.key);
   if (sql === undefined) {
     const set = cols.map((c) => `${c.quoted} = ?`);
-    set.push(`"updated_at" = ${NOW_SQL}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
     sql = `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
     byWhere.set(where.key, sql);
   }
@@ -432,7 +440,7 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
   return cached(meta, key, () => {
     const cols = meta.userColumns;
     const set = updateCols.map((c) => `${c.quoted} = excluded.${c.quoted}`);
-    set.push(`"updated_at" = ${NOW_SQL}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
     return (
       `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
       `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} RETURNING ${meta.selectList}`

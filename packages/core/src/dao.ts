@@ -17,10 +17,12 @@
  */
 import type { Filters, OrderBy } from './compile.ts';
 import { isPlainObject } from './compile.ts';
+import type { Entity } from './entity.ts';
 import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssue } from './errors.ts';
-import { type AnyModel, type Entity, type Insert, type ModelMeta, metaOf, type Update, zodIssues } from './model.ts';
+import { type AnyModel, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import type { Session } from './session.ts';
 import { WriteResult } from './session.ts';
+import { zodIssues } from './validate.ts';
 
 /** One page of results (`paginate`). */
 export interface Page<T> {

@@ -6,9 +6,11 @@
  * refreshes `updated_at` when a row is updated by anything that did not set it itself (raw SQL, other tools):
  * litedao's own updates always set it, so the trigger's WHEN clause keeps it from firing for them.
  */
+
+import { NOW_SQL } from './compile.ts';
 import type { Statement } from './driver.ts';
 import { ConfigurationError } from './errors.ts';
-import { type AnyModel, type ColumnMeta, type ModelMeta, metaOf, NOW_SQL } from './model.ts';
+import { type AnyModel, type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { quoteIdent } from './naming.ts';
 
 const DECLARED_TYPE: Record<ColumnMeta['kind'], string> = {

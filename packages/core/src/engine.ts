@@ -5,7 +5,7 @@
 import { createAllStatements, dropAllStatements } from './ddl.ts';
 import type { Driver, DriverCapabilities, DriverLimits, Statement, StatementResult, TransactionDriver } from './driver.ts';
 import { ConfigurationError, EngineClosedError, isDaoError, LimitExceededError, UnsupportedError } from './errors.ts';
-import { type AnyModel, metaOf } from './model.ts';
+import { type AnyModel, metaOf } from './model-meta.ts';
 import { Session } from './session.ts';
 
 /** Where a session's statements go: the engine (auto-commit / atomic batch) or an open transaction. */

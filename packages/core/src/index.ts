@@ -8,10 +8,12 @@ export { formatTimestamp, parseTimestamp } from './codec.ts';
 export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction, RowOf, UpdateOf } from './columns.ts';
 export { Column, t } from './columns.ts';
 export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
-export { escapeLike, utf8Bytes } from './compile.ts';
+export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
 export { BaseDAO } from './dao.ts';
 export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
+export type { BaseOptions, DeclarativeBase, Metadata } from './declarative-base.ts';
+export { declarativeBase } from './declarative-base.ts';
 export type {
   Driver,
   DriverCapabilities,
@@ -23,6 +25,7 @@ export type {
 } from './driver.ts';
 export type { SessionMaker } from './engine.ts';
 export { createEngine, createSessionMaker, Engine } from './engine.ts';
+export { Entity } from './entity.ts';
 export type { ConstraintKind, ErrorCode, ValidationIssue } from './errors.ts';
 export {
   BusyError,
@@ -53,19 +56,8 @@ export {
 } from './errors.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
-export type {
-  AnyModel,
-  BaseOptions,
-  DeclarativeBase,
-  Insert,
-  Metadata,
-  ModelClass,
-  ModelOptions,
-  ModelSchemas,
-  Row,
-  Update,
-} from './model.ts';
-export { declarativeBase, Entity, metaOf, NOW_SQL } from './model.ts';
+export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Update } from './model-meta.ts';
+export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
 export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';

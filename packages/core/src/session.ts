@@ -34,6 +34,7 @@ import {
 } from './compile.ts';
 import type { DriverLimits, SqlValue, Statement, StatementResult } from './driver.ts';
 import type { Engine, Executor } from './engine.ts';
+import { Entity, entityState, loadEntity } from './entity.ts';
 import {
   ConfigurationError,
   MultipleResultsError,
@@ -43,21 +44,9 @@ import {
   ValidationError,
   type ValidationIssue,
 } from './errors.ts';
-import {
-  type AnyModel,
-  type ColumnMeta,
-  checkKeys,
-  Entity,
-  encodeColumn,
-  entityState,
-  insertValue,
-  loadEntity,
-  type ModelMeta,
-  metaOf,
-  throwIfIssues,
-  type Update,
-} from './model.ts';
+import { type AnyModel, type ColumnMeta, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
+import { checkId, checkKeys, encodeColumn, insertValue, throwIfIssues } from './validate.ts';
 
 /**
  * The outcome of a queued write (`updateWhere`, `deleteWhere`, `addStatement`). Its row count is known once
@@ -121,13 +110,6 @@ const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
 
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
-}
-
-function checkId(id: unknown, what: string): number {
-  if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
-    throw new ValidationError(`invalid ${what}`, [{ path: ['id'], message: 'expected a safe integer id' }]);
-  }
-  return id;
 }
 
 /** Modes of {@link Session.deleteWhere}. */

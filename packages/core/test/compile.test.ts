@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileWhere, insertChunks, selectByIdSql, selectStatement } from '../src/compile.ts';
 import { createEngine, type Driver, declarativeBase, LimitExceededError, type Statement, t } from '../src/index.ts';
-import { metaOf } from '../src/model.ts';
+import { metaOf } from '../src/model-meta.ts';
 
 const Base = declarativeBase();
 class User extends Base('User', { name: t.text(), age: t.integer().nullable() }) {}

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { declarativeBase, t, ValidationError } from '../src/index.ts';
-import { encodeColumn, metaOf } from '../src/model.ts';
+import { metaOf } from '../src/model-meta.ts';
+import { encodeColumn } from '../src/validate.ts';
 
 const Base = declarativeBase();
 class All extends Base('All', {

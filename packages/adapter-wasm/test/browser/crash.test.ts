@@ -56,49 +56,57 @@ async function checkAllOrNothing(pool: SahPoolSettings, rows: number, acknowledg
   }
 }
 
-it('short commits (< 2 s) killed at random points: each is all or nothing, acknowledged ones survive (10 kills)', async () => {
-  const KILLS = 10;
-  const ROWS = 20_000;
-  const pool = uniquePool('crash-short');
-  const setup = await openPool(pool);
-  await setup.driver.batch(SCHEMA);
-  const t0 = performance.now();
-  await setup.driver.batch(commitStatements(0, ROWS));
-  const commitMs = performance.now() - t0;
-  await setup.driver.close();
-  setup.worker.terminate();
+it(
+  'short commits (< 2 s) killed at random points: each is all or nothing, acknowledged ones survive (10 kills)',
+  async () => {
+    const KILLS = 10;
+    const ROWS = 20_000;
+    const pool = uniquePool('crash-short');
+    const setup = await openPool(pool);
+    await setup.driver.batch(SCHEMA);
+    const t0 = performance.now();
+    await setup.driver.batch(commitStatements(0, ROWS));
+    const commitMs = performance.now() - t0;
+    await setup.driver.close();
+    setup.worker.terminate();
 
-  const acknowledged = new Set<number>([0]);
-  for (let k = 1; k <= KILLS; k++) {
-    const { worker, driver } = await openPool(pool);
-    const commit = driver.batch(commitStatements(k, ROWS)).then(() => acknowledged.add(k));
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * commitMs * 1.3));
-    worker.terminate();
-    void commit.catch(() => undefined);
-  }
-  const counts = await checkAllOrNothing(pool, ROWS, acknowledged);
-  console.info(
-    `H-45 short: one commit ≈ ${commitMs.toFixed(0)} ms; ${KILLS} kills → ${counts.size - 1} complete, ` +
-      `${KILLS + 1 - counts.size} absent, ${acknowledged.size - 1} acknowledged before the kill, 0 partial`,
-  );
-}, HANG_GUARD_MS);
+    const acknowledged = new Set<number>([0]);
+    for (let k = 1; k <= KILLS; k++) {
+      const { worker, driver } = await openPool(pool);
+      const commit = driver.batch(commitStatements(k, ROWS)).then(() => acknowledged.add(k));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * commitMs * 1.3));
+      worker.terminate();
+      void commit.catch(() => undefined);
+    }
+    const counts = await checkAllOrNothing(pool, ROWS, acknowledged);
+    console.info(
+      `H-45 short: one commit ≈ ${commitMs.toFixed(0)} ms; ${KILLS} kills → ${counts.size - 1} complete, ` +
+        `${KILLS + 1 - counts.size} absent, ${acknowledged.size - 1} acknowledged before the kill, 0 partial`,
+    );
+  },
+  HANG_GUARD_MS,
+);
 
-it('long commits cut in the middle by termination roll back on the next open (3 kills)', async () => {
-  const KILLS = 3;
-  const ROWS = 300_000; // ~8 s of work: Chromium's forcible termination (~2 s) lands inside it
-  const pool = uniquePool('crash-long');
-  const setup = await openPool(pool);
-  await setup.driver.batch([...SCHEMA, ...commitStatements(0, 1000)]);
-  await setup.driver.close();
-  setup.worker.terminate();
+it(
+  'long commits cut in the middle by termination roll back on the next open (3 kills)',
+  async () => {
+    const KILLS = 3;
+    const ROWS = 300_000; // ~8 s of work: Chromium's forcible termination (~2 s) lands inside it
+    const pool = uniquePool('crash-long');
+    const setup = await openPool(pool);
+    await setup.driver.batch([...SCHEMA, ...commitStatements(0, 1000)]);
+    await setup.driver.close();
+    setup.worker.terminate();
 
-  for (let k = 1; k <= KILLS; k++) {
-    const { worker, driver } = await openPool(pool);
-    void driver.batch(commitStatements(k, ROWS)).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 500));
-    worker.terminate();
-  }
-  const counts = await checkAllOrNothing(pool, 1000, new Set([0]));
-  expect([...counts.keys()]).toEqual([0]);
-  console.info(`H-45 long: ${KILLS} commits killed mid-way → 0 partial, 0 present, integrity ok`);
-}, HANG_GUARD_MS);
+    for (let k = 1; k <= KILLS; k++) {
+      const { worker, driver } = await openPool(pool);
+      void driver.batch(commitStatements(k, ROWS)).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 500));
+      worker.terminate();
+    }
+    const counts = await checkAllOrNothing(pool, 1000, new Set([0]));
+    expect([...counts.keys()]).toEqual([0]);
+    console.info(`H-45 long: ${KILLS} commits killed mid-way → 0 partial, 0 present, integrity ok`);
+  },
+  HANG_GUARD_MS,
+);

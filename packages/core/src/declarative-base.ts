@@ -1,0 +1,124 @@
+/**
+ * The Base model contract — the port of the seed's `Base(AsyncAttrs, DeclarativeBase)`.
+ *
+ * ```ts
+ * export const Base = declarativeBase();
+ * export class User extends Base('User', {
+ *   telegram_id: t.integer().unique(),
+ *   username: t.text().nullable(),
+ * }) {}
+ * await Base.metadata.createAll(engine);
+ * ```
+ *
+ * Every model inherits `id` (INTEGER PRIMARY KEY AUTOINCREMENT: ids are never reused), `created_at` and
+ * `updated_at` (filled by the database, refreshed by every update litedao issues and by a trigger for
+ * everyone else), a pluralized snake_case table name, and `toDict()`.
+ */
+import type { ColumnsShape } from './columns.ts';
+import type { SqlValue } from './driver.ts';
+import { Entity, LOAD } from './entity.ts';
+import { ConfigurationError, IdentifierError, ValidationError } from './errors.ts';
+import { type AnyModel, buildMeta, META, type ModelClass, type ModelMeta, type ModelOptions } from './model-meta.ts';
+import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
+import { compileRowAssigner } from './row-assigner.ts';
+import { checkKeys, insertValue, throwIfIssues } from './validate.ts';
+
+/** Options of {@link declarativeBase}. */
+export interface BaseOptions {
+  /** How table names are derived; `'plural'` by default, `'legacy'` for the Python template's `lower + "s"`. */
+  readonly naming?: NamingMode;
+}
+
+/** Options of one model. */
+
+/** The registry of one declarative base: its models and their tables (the seed's `Base.metadata`). */
+export interface Metadata {
+  /** Models in definition order. */
+  readonly models: readonly AnyModel[];
+  /** Creates every table, index and trigger that does not exist yet, in one atomic batch. */
+  createAll(engine: { createAll(models: readonly AnyModel[]): Promise<void> }): Promise<void>;
+  /** Drops every table of this base that exists, in one atomic batch. */
+  dropAll(engine: { dropAll(models: readonly AnyModel[]): Promise<void> }): Promise<void>;
+}
+
+/** The function returned by {@link declarativeBase}: call it to declare a model. */
+export interface DeclarativeBase {
+  <const C extends ColumnsShape>(name: string, columns: C, options?: ModelOptions<C>): ModelClass<C>;
+  readonly metadata: Metadata;
+  readonly naming: NamingMode;
+}
+
+/**
+ * Creates a declarative base: the function that declares models, and their shared `metadata`. Two models of
+ * one base mapping to the same table is an `IdentifierError` at definition time.
+ */
+export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
+  const naming = options.naming ?? 'plural';
+  if (naming !== 'plural' && naming !== 'legacy') throw new ConfigurationError(`unknown naming mode ${String(naming)}`);
+  const models: AnyModel[] = [];
+  const tables = new Map<string, string>();
+
+  const metadata: Metadata = {
+    get models() {
+      return models.slice();
+    },
+    createAll: (engine) => engine.createAll(models),
+    dropAll: (engine) => engine.dropAll(models),
+  };
+
+  const base = <const C extends ColumnsShape>(name: string, columns: C, modelOptions: ModelOptions<C> = {}): ModelClass<C> => {
+    const modelName = checkIdentifier(name, 'model name');
+    const tableName = checkIdentifier(modelOptions.tableName ?? tableNameFor(modelName, naming), 'table name');
+    const folded = foldIdentifier(tableName);
+    const clash = tables.get(folded);
+    if (clash !== undefined) {
+      throw new IdentifierError(
+        `models ${clash} and ${modelName} both map to table ${JSON.stringify(tableName)}; give one an explicit tableName`,
+      );
+    }
+    const meta = buildMeta(modelName, tableName, columns, modelOptions as ModelOptions<ColumnsShape>, metadata);
+    const cls = makeClass(meta);
+    Object.defineProperty(cls, 'columns', { value: Object.freeze({ ...columns }) });
+    tables.set(folded, modelName);
+    models.push(cls as unknown as AnyModel);
+    return cls as unknown as ModelClass<C>;
+  };
+  return Object.assign(base, { metadata, naming });
+}
+
+function makeClass(meta: ModelMeta): ModelClass {
+  const cols = meta.columns;
+  const user = meta.userColumns;
+  const n = cols.length;
+  const where = cols.map((c) => `${meta.tableName}.${c.name}`);
+  const assign = compileRowAssigner(cols, where, n);
+  class Model extends Entity {
+    static readonly modelName = meta.name;
+    static readonly tableName = meta.tableName;
+    static readonly schemas = meta.schemas;
+    static readonly [META] = meta;
+
+    constructor(values: unknown, raw?: SqlValue[], owner?: object) {
+      const loading = values === LOAD && raw !== undefined;
+      super(loading ? raw : undefined, loading ? owner : undefined);
+      const self = this as unknown as Record<string, unknown>;
+      if (loading) {
+        assign(self, raw);
+        return;
+      }
+      if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+        throw new ValidationError(`new ${meta.name}(values) expects an object`, [{ path: [], message: 'expected an object' }]);
+      }
+      const given = values as Record<string, unknown>;
+      const issues = checkKeys(meta, given);
+      self.id = undefined;
+      for (const c of user) self[c.name] = insertValue(c, given, issues, []).value;
+      throwIfIssues(issues, `invalid values for ${meta.name}`);
+      self.created_at = undefined;
+      self.updated_at = undefined;
+    }
+  }
+  Object.defineProperty(Model, 'name', { value: meta.name });
+  meta.cls = Model;
+  return Model as unknown as ModelClass;
+}

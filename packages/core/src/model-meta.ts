@@ -1,0 +1,240 @@
+/**
+ * Column and model metadata: what a model declares, at runtime, and the zod schemas derived from it.
+ * Built once per model by `declarativeBase()`; read by validation, SQL compilation, DDL and the session.
+ */
+import * as z from 'zod';
+import { type ColumnKind, type Decoder, decoders } from './codec.ts';
+import { type Column, type ColumnConfig, type ColumnsShape, type InsertOf, kindSchema, type RowOf, type UpdateOf } from './columns.ts';
+import type { Metadata } from './declarative-base.ts';
+import type { Entity } from './entity.ts';
+import { ConfigurationError, IdentifierError } from './errors.ts';
+import { checkIdentifier, foldIdentifier, quoteIdent } from './naming.ts';
+
+/** Runtime description of one column of a model. */
+export interface ColumnMeta {
+  readonly name: string;
+  /** The name, double-quoted for SQL. */
+  readonly quoted: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  /** Position in the model's select list. */
+  readonly position: number;
+  /** `id`, `created_at`, `updated_at`: owned by litedao, never written by callers. */
+  readonly owned: boolean;
+  readonly config: ColumnConfig;
+  readonly decode: Decoder;
+  /** zod schema of the value, nullable when the column is. */
+  readonly schema: z.ZodType;
+  /** This column's equality shape key in compiled filters (`name:eq;`). */
+  readonly eqKey: string;
+  /** This column's key in an update's column list (`name,`). */
+  readonly setKey: string;
+}
+
+/** Runtime description of a model: its table, columns, schemas and compiled-SQL caches. */
+export interface ModelMeta {
+  readonly name: string;
+  readonly tableName: string;
+  readonly quotedTable: string;
+  /** Select order: `id`, declared columns, `created_at`, `updated_at`. */
+  readonly columns: readonly ColumnMeta[];
+  /** Declared columns only, in declaration order. */
+  readonly userColumns: readonly ColumnMeta[];
+  readonly byName: ReadonlyMap<string, ColumnMeta>;
+  readonly uniqueSets: readonly (readonly string[])[];
+  readonly indexes: readonly (readonly string[])[];
+  readonly hasBigint: boolean;
+  /** `"id", "name", …` */
+  readonly selectList: string;
+  readonly columnNames: readonly string[];
+  readonly metadata: Metadata;
+  /** Compiled SQL per query shape (see compile.ts). */
+  readonly sqlCache: Map<string, string>;
+  /** Compiled UPDATE … WHERE per column list, then per filter shape (both keys are precomputed strings). */
+  readonly updateCache: Map<string, Map<string, string>>;
+  readonly schemas: ModelSchemas;
+  // biome-ignore lint/suspicious/noExplicitAny: set once the class exists
+  cls: any;
+}
+
+/** zod schemas derived from a model. */
+export interface ModelSchemas {
+  /** Values for a new row (what `new Model(values)` accepts). Strict: unknown keys are refused. */
+  readonly insert: z.ZodType;
+  /** A partial update of declared columns. Strict. */
+  readonly update: z.ZodType;
+  /** A full row as read, base columns included. */
+  readonly select: z.ZodType;
+}
+
+/** A model class, as returned by `Base(name, columns)` and extended by the user's class. */
+export interface ModelClass<C extends ColumnsShape = ColumnsShape> {
+  new (values: InsertOf<C>): Entity & RowOf<C>;
+  readonly modelName: string;
+  readonly tableName: string;
+  readonly columns: C;
+  readonly schemas: ModelSchemas;
+}
+
+/** Any model class (for generic APIs). */
+export type AnyModel = {
+  readonly modelName: string;
+  readonly tableName: string;
+  readonly schemas: ModelSchemas;
+} & AnyConstructor;
+
+// biome-ignore lint/suspicious/noExplicitAny: any model constructor
+type AnyConstructor = abstract new (...args: any[]) => Entity;
+
+/** The declared columns of a model class. */
+export type ColumnsOf<M> = M extends ModelClass<infer C> ? C : never;
+/** The values `new M(values)` / `dao.add(values)` accept. */
+export type Insert<M> = InsertOf<ColumnsOf<M>>;
+/** The values an update accepts. */
+export type Update<M> = UpdateOf<ColumnsOf<M>>;
+/** A plain row of M (what `toDict()` returns). */
+export type Row<M> = RowOf<ColumnsOf<M>>;
+
+/** Where a model class keeps its metadata (a registered symbol, so duplicate package copies agree). */
+export const META = Symbol.for('litedao.model');
+
+/** The metadata of a model class (or throws ConfigurationError for anything else). */
+export function metaOf(model: unknown): ModelMeta {
+  const meta = typeof model === 'function' ? (model as unknown as Record<symbol, ModelMeta | undefined>)[META] : undefined;
+  if (!meta) throw new ConfigurationError('expected a model class created with declarativeBase()');
+  return meta;
+}
+
+export interface ModelOptions<C extends ColumnsShape> {
+  /** An explicit table name; overrides the naming mode. */
+  readonly tableName?: string;
+  /** Composite UNIQUE constraints, e.g. `[['chat_id', 'message_id']]` (what `upsert` can target). */
+  readonly unique?: readonly (readonly (keyof C & string)[])[];
+  /** Composite indexes. */
+  readonly indexes?: readonly (readonly (keyof C & string)[])[];
+}
+
+const OWNED = ['id', 'created_at', 'updated_at'] as const;
+/** Names that would shadow litedao's or JavaScript's own members of an instance. */
+const FORBIDDEN_COLUMNS = new Set([
+  'toDict',
+  'toJSON',
+  'constructor',
+  'prototype',
+  '__proto__',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
+
+function ownedColumn(name: 'id' | 'created_at' | 'updated_at'): ColumnConfig {
+  return {
+    kind: name === 'id' ? 'integer' : 'timestamp',
+    nullable: false,
+    hasDefault: true,
+    unique: false,
+    index: false,
+  };
+}
+
+/** Builds the metadata of one model; every declaration error is found here, at definition time. */
+export function buildMeta(
+  name: string,
+  tableName: string,
+  columns: ColumnsShape,
+  options: ModelOptions<ColumnsShape>,
+  metadata: Metadata,
+): ModelMeta {
+  if (typeof columns !== 'object' || columns === null) throw new ConfigurationError(`model ${name}: columns must be an object`);
+  const declared: [string, ColumnConfig][] = [];
+  const seen = new Set<string>();
+  for (const key of Object.keys(columns)) {
+    const col = columns[key] as Column | undefined;
+    const colName = checkIdentifier(key, `column name of ${name}`);
+    if ((OWNED as readonly string[]).includes(colName)) {
+      throw new IdentifierError(`model ${name}: column ${colName} is inherited from Base and cannot be redeclared`);
+    }
+    if (FORBIDDEN_COLUMNS.has(colName)) throw new IdentifierError(`model ${name}: column name ${colName} would shadow a built-in member`);
+    const f = foldIdentifier(colName);
+    if (seen.has(f)) throw new IdentifierError(`model ${name}: two columns named ${colName} (SQLite ignores ASCII case)`);
+    seen.add(f);
+    if (!col || typeof col !== 'object' || !('config' in col))
+      throw new ConfigurationError(`model ${name}: ${colName} is not a column (use t.text(), …)`);
+    declared.push([colName, col.config]);
+  }
+  const all: [string, ColumnConfig, boolean][] = [
+    ['id', ownedColumn('id'), true],
+    ...declared.map(([n, c]): [string, ColumnConfig, boolean] => [n, c, false]),
+    ['created_at', ownedColumn('created_at'), true],
+    ['updated_at', ownedColumn('updated_at'), true],
+  ];
+  const metas: ColumnMeta[] = all.map(([n, c, owned], position) => {
+    let schema = kindSchema(c.kind);
+    if (c.schema) schema = schema.pipe(c.schema as z.ZodType<unknown>);
+    return {
+      name: n,
+      quoted: quoteIdent(n),
+      kind: c.kind,
+      nullable: c.nullable,
+      position,
+      owned,
+      config: c,
+      decode: decoders[c.kind],
+      schema: c.nullable ? schema.nullable() : schema,
+      eqKey: `${n}:eq;`,
+      setKey: `${n},`,
+    };
+  });
+  const byName = new Map(metas.map((m) => [m.name, m]));
+  const checkSet = (set: readonly string[], what: string) => {
+    if (!Array.isArray(set) || set.length === 0) throw new ConfigurationError(`model ${name}: ${what} must list columns`);
+    for (const c of set) if (!byName.has(c)) throw new ConfigurationError(`model ${name}: ${what} names unknown column ${String(c)}`);
+    return set.slice();
+  };
+  const uniqueSets = [
+    ...metas.filter((m) => m.config.unique).map((m) => [m.name]),
+    ...(options.unique ?? []).map((s) => checkSet(s, 'unique')),
+  ];
+  const indexes = [
+    ...metas.filter((m) => m.config.index).map((m) => [m.name]),
+    ...(options.indexes ?? []).map((s) => checkSet(s, 'indexes')),
+  ];
+  const userColumns = metas.filter((m) => !m.owned);
+
+  const insertShape: Record<string, z.ZodType> = {};
+  const updateShape: Record<string, z.ZodType> = {};
+  for (const c of userColumns) {
+    const def = c.config.default;
+    let s: z.ZodType = c.schema;
+    if (c.config.hasDefault) {
+      s = s.optional().transform((v) => (v === undefined ? (typeof def === 'function' ? (def as () => unknown)() : def) : v));
+    } else if (c.nullable) {
+      s = s.optional().transform((v) => (v === undefined ? null : v));
+    }
+    insertShape[c.name] = s;
+    updateShape[c.name] = c.schema.optional();
+  }
+  const selectShape: Record<string, z.ZodType> = {};
+  for (const c of metas) selectShape[c.name] = c.schema;
+
+  return {
+    name,
+    tableName,
+    quotedTable: quoteIdent(tableName),
+    columns: metas,
+    userColumns,
+    byName,
+    uniqueSets,
+    indexes,
+    hasBigint: metas.some((m) => m.kind === 'bigint'),
+    selectList: metas.map((m) => m.quoted).join(', '),
+    columnNames: metas.map((m) => m.name),
+    metadata,
+    sqlCache: new Map(),
+    updateCache: new Map(),
+    schemas: {
+      insert: z.strictObject(insertShape),
+      update: z.strictObject(updateShape),
+      select: z.object(selectShape),
+    },
+    cls: undefined,
+  };
+}
