@@ -225,7 +225,9 @@ export class Session implements QueryRunner {
   /** {@link expire} for every object of the session. */
   expireAll(): void {
     this.#checkOpen();
-    this.#uow.identity.forEach((e) => setFlag(e, ENTITY_FLAGS.expired, true));
+    this.#uow.identity.forEach((e) => {
+      setFlag(e, ENTITY_FLAGS.expired, true);
+    });
   }
 
   /**
@@ -559,7 +561,8 @@ export class Session implements QueryRunner {
     const plan = uow.plan();
     if (plan.statements.length === 0) return;
     const units = this.#ctx.units;
-    const unitId = units ? (this.#unitId ??= units.newId()) : undefined;
+    if (units && this.#unitId === undefined) this.#unitId = units.newId();
+    const unitId = units ? this.#unitId : undefined;
     const prefix = units && unitId ? units.statements(unitId) : [];
     const statements = prefix.length ? [...prefix, ...plan.statements] : plan.statements;
     uow.take(plan);

@@ -1,16 +1,10 @@
-import type { Driver, Statement, TransactionDriver } from '@litedao/core';
+import type { Driver, Statement } from '@litedao/core';
 import {
-  CheckConstraintError,
   ConfigurationError,
-  ConnectionError,
-  ConstraintError,
   DatabaseError,
   ForeignKeyConstraintError,
   NotNullConstraintError,
-  SchemaError,
-  StateError,
   StorageUnavailableError,
-  UniqueConstraintError,
 } from '@litedao/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWasmDriver, type WasmDriver } from '../../src/index.ts';
