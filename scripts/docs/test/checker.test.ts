@@ -85,6 +85,7 @@ describe('links', () => {
 
 describe('parity of translations', () => {
   const tsCode = fc
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source text with a template literal in it
     .array(fc.constantFrom('const a = 1;', "const s = 'x // not a comment';", 'await f(a, `t ${a} //x`);', 'class A {}', 'a.b(c);'), {
       minLength: 1,
       maxLength: 6,
