@@ -45,8 +45,9 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
-            viewport: { width: 980, height: 900 },
-            provider: debianChromium(),
+            // Tall enough for a whole rendered page: element screenshots outside the viewport come out blank.
+            viewport: { width: 1000, height: 9000 },
+            provider: debianChromium({ viewport: { width: 1100, height: 9100 } }), // room for the viewport: no scaling
             instances: [{ browser: 'chromium' }],
           },
         },
