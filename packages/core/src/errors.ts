@@ -263,6 +263,16 @@ const KIND_BY_SUFFIX: Record<string, ConstraintKind> = {
   DATATYPE: 'check',
 };
 
+/** How messages spell each kind, as SQLite does ("NOT NULL constraint failed"). */
+const CONSTRAINT_LABEL: Record<ConstraintKind, string> = {
+  unique: 'UNIQUE',
+  primarykey: 'PRIMARY KEY',
+  notnull: 'NOT NULL',
+  foreignkey: 'FOREIGN KEY',
+  check: 'CHECK',
+  other: 'constraint',
+};
+
 /** Reads the constraint kind from SQLite's message when the extended code is missing. */
 function constraintSuffixFromMessage(message: string): string | undefined {
   if (/UNIQUE constraint failed/i.test(message)) return 'UNIQUE';
@@ -298,7 +308,7 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
     const target = constraintTarget(message);
     const what = target.table ? ` on ${target.table}${target.columns?.length ? `(${target.columns.join(', ')})` : ''}` : '';
     const kind = KIND_BY_SUFFIX[suffix] ?? 'other';
-    return new Cls(`${kind === 'other' ? 'constraint' : kind} constraint failed${what}`, kind, target, opts);
+    return new Cls(`${CONSTRAINT_LABEL[kind]} constraint failed${what}`, kind, target, opts);
   }
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
     return new BusyError(`database is busy (${code})`, opts);
