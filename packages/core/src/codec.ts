@@ -265,10 +265,24 @@ function encodeBlob(v: unknown): SqlValue {
   return new Uint8Array(v);
 }
 
-function encodeBigint(v: unknown): SqlValue {
+function checkBigint(v: unknown): bigint {
   if (typeof v !== 'bigint') throw new EncodeIssue(`expected a bigint, got ${kindOf(v)}`);
   if (v < INT64_MIN || v > INT64_MAX) throw new EncodeIssue('bigint out of the 64-bit signed range');
   return v;
+}
+
+/**
+ * A bigint column's value is bound as its exact decimal text, and every statement core builds reads that
+ * parameter as `CAST(? AS INTEGER)` ({@link bigintParamSql}): the same on every adapter, and exact beyond 2^53
+ * on D1 too, which cannot bind a JS bigint.
+ */
+function encodeBigint(v: unknown): SqlValue {
+  return checkBigint(v).toString();
+}
+
+/** The placeholder of a bound value of a column kind: bigint values arrive as decimal text (see encodeBigint). */
+export function paramSql(kind: ColumnKind): string {
+  return kind === 'bigint' ? 'CAST(? AS INTEGER)' : '?';
 }
 
 /** Per-kind encoders. Each validates and converts; null handling is the caller's. */
@@ -516,7 +530,7 @@ export function encodeLoose(v: unknown): SqlValue {
     case 'boolean':
       return encodeBoolean(v);
     case 'bigint':
-      return encodeBigint(v);
+      return checkBigint(v);
     default:
       if (v instanceof Date) return encodeTimestamp(v);
       if (v instanceof Uint8Array) return v;

@@ -7,7 +7,8 @@
  * statement caches (keyed by SQL text) hit every time.
  */
 
-import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, parseTimestamp } from './codec.ts';
+import type { ColumnKind } from './codec.ts';
+import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, paramSql, parseTimestamp } from './codec.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
@@ -166,12 +167,21 @@ function jsonNumber(v: number): string {
   return JSON.stringify(v);
 }
 
-/** A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`; bigints and reals written exactly. */
-function jsonList(values: SqlValue[]): string {
+/**
+ * A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`, each read back by SQLite as the
+ * very value `=` compares: reals via {@link jsonNumber}, bigint columns' decimal text as a bare JSON integer.
+ */
+function jsonList(values: SqlValue[], kind: ColumnKind): string {
   let out = '[';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    out += (i ? ',' : '') + (typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? jsonNumber(v) : JSON.stringify(v));
+    out +=
+      (i ? ',' : '') +
+      (typeof v === 'bigint' || (kind === 'bigint' && typeof v === 'string')
+        ? String(v)
+        : typeof v === 'number'
+          ? jsonNumber(v)
+          : JSON.stringify(v));
   }
   return `${out}]`;
 }
@@ -282,10 +292,10 @@ function conditionSql(col: ColumnMeta, op: string): string {
   }
   switch (op) {
     case 'eq':
-      return `${q} = ?`;
+      return `${q} = ${paramSql(col.kind)}`;
     case 'ne':
       // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
-      return `${q} IS NOT ?`;
+      return `${q} IS NOT ${paramSql(col.kind)}`;
     case 'in':
       return `${q} IN (SELECT value FROM json_each(?))`;
     case 'notIn':
@@ -305,7 +315,7 @@ function conditionSql(col: ColumnMeta, op: string): string {
         return `${q} >= ? AND ${cmp}`;
     }
   }
-  return `${q} ${COMPARE[op]} ?`;
+  return `${q} ${COMPARE[op]} ${paramSql(col.kind)}`;
 }
 
 /**
@@ -408,7 +418,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
             if (!Number.isNaN(lo) && !Number.isNaN(hi)) params.push(timestampLowerBound(lo), timestampUpperBound(hi));
             else params.push('', '');
           }
-          params.push(jsonList(encoded));
+          params.push(jsonList(encoded, col.kind));
           key += `${k}:${op};`;
           break;
         }
@@ -569,7 +579,7 @@ const RETURNING_INSERT = ' RETURNING "id", "created_at", "updated_at"';
 export function insertSql(meta: ModelMeta, rows: number): string {
   return cached(meta, `ins|${rows}`, () => {
     if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES${RETURNING_INSERT}`;
-    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    const tuple = `(${meta.userColumns.map((c) => paramSql(c.kind)).join(', ')})`;
     return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows)
       .fill(tuple)
       .join(', ')}${RETURNING_INSERT}`;
@@ -580,7 +590,7 @@ export function insertSql(meta: ModelMeta, rows: number): string {
 export function insertManySql(meta: ModelMeta, rows: number): string {
   return cached(meta, `insm|${rows}`, () => {
     if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES`;
-    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    const tuple = `(${meta.userColumns.map((c) => paramSql(c.kind)).join(', ')})`;
     return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
   });
 }
@@ -612,7 +622,7 @@ export function insertChunks(n: number, columnsPerRow: number, limits: DriverLim
 export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
   const key = `upd|${cols.map((c) => c.name).join(',')}`;
   return cached(meta, key, () => {
-    const set = cols.map((c) => `${c.quoted} = ?`);
+    const set = cols.map((c) => `${c.quoted} = ${paramSql(c.kind)}`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     return `UPDATE ${meta.quotedTable} SET ${set.join(', ')} WHERE "id" = ? RETURNING "updated_at"`;
   });
@@ -627,7 +637,7 @@ export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], col
   }
   let sql = byWhere.get(where.key);
   if (sql === undefined) {
-    const set = cols.map((c) => `${c.quoted} = ?`);
+    const set = cols.map((c) => `${c.quoted} = ${paramSql(c.kind)}`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     sql = `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
     byWhere.set(where.key, sql);
@@ -656,7 +666,7 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
     const set = updateCols.map((c) => `${c.quoted} = excluded.${c.quoted}`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     return (
-      `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
+      `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map((c) => paramSql(c.kind)).join(', ')}) ` +
       `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} RETURNING ${meta.selectList}`
     );
   });
