@@ -475,7 +475,8 @@ export function sameAsStored(kind: ColumnKind, current: unknown, raw: SqlValue):
     }
     case 'json': {
       const stored = jsonValue(raw);
-      if (stored === undefined) return false;
+      // A value that is not plain JSON (a Map stringifies as {}) counts as changed, so the encoder refuses it.
+      if (stored === undefined || !isPlainJson(current)) return false;
       try {
         return JSON.stringify(current) === JSON.stringify(stored);
       } catch {

@@ -518,8 +518,10 @@ export function compileOrder(meta: ModelMeta, orderBy: unknown): { key: string; 
       if (!col) issues.push({ path: ['orderBy', k], message: `unknown column of ${meta.name}` });
       else if (dir !== 'asc' && dir !== 'desc') issues.push({ path: ['orderBy', k], message: 'direction must be "asc" or "desc"' });
       else {
-        const expr =
-          col.kind === 'timestamp' ? timestampInstantSql(col.quoted) : col.kind === 'text' ? jsOrderTextSql(col.quoted) : col.quoted;
+        // Qualified: a bare name in ORDER BY means the result column of that name, which for integer-kind
+        // columns is the select guard's CASE expression (no index order, and text after numbers).
+        const ref = `${meta.quotedTable}.${col.quoted}`;
+        const expr = col.kind === 'timestamp' ? timestampInstantSql(ref) : col.kind === 'text' ? jsOrderTextSql(ref) : ref;
         parts.push(`${expr} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
       }
     }

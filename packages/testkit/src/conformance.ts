@@ -3,6 +3,7 @@ import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { sessionTests } from './session-tests.ts';
+import { valuesTests } from './values-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
 
@@ -15,5 +16,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     contractTests(target);
     sessionTests(target);
     daoTests(target);
+    valuesTests(target);
   });
 }
