@@ -40,9 +40,10 @@ export function canonicalTimestampSql(expr: string): string {
  * compare this, so they agree with the `Date`s the reader returns for every layout it accepts.
  */
 export function timestampInstantSql(q: string): string {
+  // The date part is checked by realDate below (strftime prints exactly YYYY-MM-DD). GLOB patterns stay under
+  // D1's 50-byte LIKE/GLOB pattern limit.
   const layout =
-    `(${q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' OR (` +
-    `${q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]*' AND substr(${q}, 12, 2) < '24' ` +
+    `(length(${q}) = 10 OR (substr(${q}, 11, 6) GLOB '[ T][0-9][0-9]:[0-9][0-9]' AND substr(${q}, 12, 2) < '24' ` +
     // SQLite also skips whitespace around the offset and reads any number of digits; the reader does not.
     `AND substr(${q}, 12) NOT GLOB '*[' || char(9, 10, 11, 12, 13, 32) || ']*' AND (length(${q}) <= 35 ` +
     `OR (length(${q}) = 36 AND substr(${q}, -1) IN ('Z', 'z')) OR (length(${q}) <= 41 AND substr(${q}, -6, 1) IN ('+', '-')))))`;

@@ -41,6 +41,14 @@ function check(text: string): void {
   }
 }
 
+describe('timestamp SQL', () => {
+  it("keeps every GLOB/LIKE pattern within D1's 50-byte pattern limit", () => {
+    const patterns = [...timestampInstantSql('"c"').matchAll(/(?:GLOB|LIKE) '([^']*)'/g)].map((m) => m[1] as string);
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const p of patterns) expect(new TextEncoder().encode(p).length, p).toBeLessThanOrEqual(50);
+  });
+});
+
 describe('timestamp reader (examples)', () => {
   it.each([
     ['2026-11-22', '2026-11-22T00:00:00.000Z'],
