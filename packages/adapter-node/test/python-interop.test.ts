@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, createSessionMaker, declarativeBase, type Engine, t } from '@litedao/core';
+import { createEngine, createSessionMaker, declarativeBase, type Engine, type JsonValue, t } from '@litedao/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeDriver } from '../src/index.ts';
 
@@ -217,7 +217,7 @@ async function checkBothSides(
 
 async function litedaoWritesNotes(engine: Engine, Note: ReturnType<typeof noteModel>['Note']) {
   await createSessionMaker(engine).begin(async (s) => {
-    for (const n of NOTES) s.add(new Note({ title: n.title, data: n.data, due: n.due ? new Date(sqliteMs(n.due)) : null }));
+    for (const n of NOTES) s.add(new Note({ title: n.title, data: n.data as JsonValue, due: n.due ? new Date(sqliteMs(n.due)) : null }));
   });
 }
 
