@@ -64,3 +64,5 @@ export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
 export { Query, Session, WriteResult } from './session.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';
 export { isSqlQuery, sql } from './sql.ts';
+export type { SqlTextScan, StatementSpan } from './sql-text.ts';
+export { checkSingleStatement, countStatements, isTransactionControl, leadingKeyword, scanSql, splitStatements } from './sql-text.ts';
