@@ -333,6 +333,23 @@ export function valuesTests(target: ConformanceTarget): void {
       expect((await Session().getOrThrow(Planted, ids[0] as number)).big).toBe(9007199254740993n);
     });
 
+    it("JSON numbers that SQLAlchemy's NUMERIC affinity made of JSON text read in a model with a bigint column (get and select)", async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const texts = ['12', '-7', '1.5', '"12"', '[1,2]', '{"n":3}', 'true', '9007199254740993'];
+      await plantRows(
+        driver,
+        texts.map((j) => ({ j: { expr: '?', param: j }, big: { expr: 'CAST(? AS INTEGER)', param: '9223372036854775807' } })),
+      );
+      const want = texts.map((text) => JSON.parse(text));
+      const s = Session();
+      const rows = await s.select(Planted).orderBy({ id: 'asc' }).all();
+      expect(rows.map((r) => r.j)).toEqual(want);
+      expect(rows.every((r) => r.big === 9223372036854775807n)).toBe(true);
+      await s.close();
+      for (const [k, id] of (await plantIds(driver)).entries()) expect((await Session().getOrThrow(Planted, id)).j).toEqual(want[k]);
+    });
+
     it('a wrong value assigned to a loaded object is a ValidationError at commit, never a RangeError', async () => {
       const { engine, Session } = await setup(target, false);
       await engine.createAll([Val]);
