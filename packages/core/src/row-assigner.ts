@@ -12,7 +12,7 @@ import { DataIntegrityError } from './errors.ts';
 import type { ColumnMeta } from './model-meta.ts';
 
 /** Copies a stored row (raw values in select order) onto an instance. */
-export type RowAssigner = (self: Record<string, unknown>, raw: SqlValue[]) => void;
+export type RowAssigner = (self: Record<string, unknown>, raw: readonly SqlValue[]) => void;
 
 /**
  * Kinds whose stored value is already the JS value when this test on `v` holds (decode only otherwise): the

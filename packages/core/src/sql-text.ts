@@ -343,3 +343,16 @@ export function checkSingleStatement(sql: string, what = 'SQL text'): void {
     ]);
   }
 }
+
+/**
+ * The summary `checkRawSql` (sql.ts) works from: how many statements `text` holds, the first statement's
+ * leading keyword, and where its text ends before its terminating `;` (the whole text when it has none), so
+ * trailing comments and blanks are not sent as an empty second statement.
+ */
+export function scanStatements(text: string): { count: number; first: string | undefined; end: number } {
+  const { statements } = scanSql(text);
+  const head = statements[0];
+  if (head === undefined) return { count: 0, first: undefined, end: text.length };
+  const end = text.charCodeAt(head.end - 1) === 0x3b ? head.end - 1 : head.end;
+  return { count: statements.length, first: head.keyword, end };
+}
