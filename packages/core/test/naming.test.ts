@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkIdentifier, declarativeBase, IdentifierError, quoteIdent, t, tableNameFor } from '../src/index.ts';
 
-const RUNS = Number(process.env.LITEDAO_FC_RUNS ?? 300);
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+const RUNS = Number(env?.LITEDAO_FC_RUNS ?? 300);
 
 describe('table naming', () => {
   it.each([
