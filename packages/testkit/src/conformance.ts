@@ -6,6 +6,7 @@ import type { ConformanceTarget } from './harness.ts';
 import { modelBasedTests } from './model-based-tests.ts';
 import { sessionTests } from './session-tests.ts';
 import { unitOfWorkTests } from './unit-of-work-tests.ts';
+import { valuesTests } from './values-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
 
@@ -19,6 +20,7 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     contractTests(target);
     sessionTests(target);
     daoTests(target);
+    valuesTests(target);
     unitOfWorkTests(target);
     modelBasedTests(target);
   });
