@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import type { Section } from '../shared/harness.ts';
+import type { LitedaoSql } from '../shared/workloads.ts';
 import { type Measurement, type Sizes, WORKLOADS } from '../shared/workloads.ts';
 import { D1_BASELINE, D1_CONTROL, D1_TARGETS } from './targets.ts';
 
@@ -40,7 +41,7 @@ export interface D1Section extends Section {
   dispose(): Promise<void>;
 }
 
-export async function d1Section(sizes: Sizes): Promise<D1Section> {
+export async function d1Section(sizes: Sizes, sql: LitedaoSql): Promise<D1Section> {
   const script = await bundleWorker();
   // Miniflare 5 takes a new options shape; convertV4MiniflareOptions() accepts the documented v4 one.
   const mf = new Miniflare(
@@ -56,6 +57,7 @@ export async function d1Section(sizes: Sizes): Promise<D1Section> {
   const missing = new Map<string, string>();
   for (const t of D1_TARGETS) for (const [w, why] of Object.entries(t.missing ?? {})) missing.set(`${t.name}\u0000${w}`, why);
   const sizesParam = JSON.stringify(sizes);
+  const sqlParam = JSON.stringify(sql);
   return {
     id: 'd1',
     title: 'Cloudflare D1 in workerd (Miniflare local D1), timed inside the Worker',
@@ -66,7 +68,7 @@ export async function d1Section(sizes: Sizes): Promise<D1Section> {
     missing,
     supports: (target, w) => !missing.has(`${target}\u0000${w}`),
     async measure(target, workload): Promise<Measurement> {
-      const q = new URLSearchParams({ target, workload, sizes: sizesParam });
+      const q = new URLSearchParams({ target, workload, sizes: sizesParam, sql: sqlParam });
       const res = await mf.dispatchFetch(`http://bench/run?${q}`, { method: 'POST' });
       const text = await res.text();
       if (!res.ok) throw new Error(`D1 ${target} / ${workload}: ${res.status} ${text}`);

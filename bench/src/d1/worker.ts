@@ -12,8 +12,19 @@
  */
 import { createAllStatements } from '@litedao/core';
 import { User } from '../shared/models.ts';
-import { buildInputs, chunks, digestString, type Inputs, type Sizes, SQL, type WorkloadId } from '../shared/workloads.ts';
-import { D1_ROWS_PER_INSERT, D1_TARGETS, type D1Binding } from './targets.ts';
+import {
+  buildInputs,
+  chunks,
+  digestString,
+  type Inputs,
+  type LitedaoSql,
+  READ_WORKLOADS,
+  type Sizes,
+  SQL,
+  seedParams,
+  type WorkloadId,
+} from '../shared/workloads.ts';
+import { D1_TARGETS, type D1Binding } from './targets.ts';
 
 interface Env {
   readonly DB: D1Binding;
@@ -28,15 +39,17 @@ function fence(): Promise<void> {
 
 async function resetDatabase(db: D1Binding, inputs: Inputs): Promise<void> {
   await db.batch([db.prepare('DROP TABLE IF EXISTS "users"'), ...createAllStatements([User]).map((s) => db.prepare(s.sql))]);
-  await db.batch(
-    chunks(inputs.seed, D1_ROWS_PER_INSERT).map((c) => db.prepare(SQL.insertMany(c.length)).bind(...c.flatMap((r) => [r.name, r.email]))),
-  );
+  // One statement per seed row: each carries its own (distinct) timestamps.
+  const seed = db.prepare(SQL.seed);
+  for (const c of chunks(inputs.seed, 500)) await db.batch(c.map((r) => seed.bind(...seedParams(r))));
 }
 
 async function run(env: Env, params: URLSearchParams): Promise<Response> {
   const targetName = params.get('target') ?? '';
   const workload = params.get('workload') as WorkloadId;
   const sizesText = params.get('sizes') ?? '';
+  const sql = JSON.parse(params.get('sql') ?? 'null') as LitedaoSql | null;
+  if (!sql) return new Response('missing sql', { status: 400 });
   let inputs = inputsCache.get(sizesText);
   if (!inputs) {
     inputs = buildInputs(JSON.parse(sizesText) as Sizes);
@@ -45,17 +58,16 @@ async function run(env: Env, params: URLSearchParams): Promise<Response> {
   const target = D1_TARGETS.find((t) => t.name === targetName);
   if (!target) return new Response(`unknown target ${targetName}`, { status: 400 });
   await resetDatabase(env.DB, inputs);
-  const fn = target.open(env.DB)[workload];
+  const fn = target.open(env.DB, sql)[workload];
   if (!fn) return new Response(`${targetName} has no ${workload}`, { status: 400 });
   await fence();
   const t0 = performance.now();
   const read = await fn(inputs);
   await fence();
   const ms = performance.now() - t0;
-  const checksum =
-    workload === 'point' || workload === 'list'
-      ? String(read)
-      : digestString(await env.DB.prepare(SQL.digest).first<Record<string, unknown>>());
+  const checksum = READ_WORKLOADS.has(workload)
+    ? String(read)
+    : digestString(await env.DB.prepare(SQL.digest).first<Record<string, unknown>>());
   return Response.json({ ms, checksum });
 }
 
