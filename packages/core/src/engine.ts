@@ -102,6 +102,11 @@ class TransactionGate {
     return this.#context ? Number.POSITIVE_INFINITY : Date.now() + this.#waitMs;
   }
 
+  /** True while no interactive transaction holds the connection: a call may run at once. */
+  get open(): boolean {
+    return this.#held === null;
+  }
+
   run<T>(fn: () => Promise<T>): Promise<T> {
     // The hot path: no transaction open, no extra promise layer.
     return this.#held === null ? fn() : this.#runAfterWait(fn);
@@ -221,6 +226,12 @@ export class Engine implements Executor {
     return {
       executor: this.#gated,
       lookup: this.#gated,
+      // Reads of an in-process driver run at once, unless an interactive transaction holds the connection
+      // (then they wait in `execute`, like every other call from outside it).
+      readNow: (statement) => {
+        if (runtime.closed) throw closedError();
+        return this.#gate.open ? runtime.readNow(statement) : undefined;
+      },
       limits: runtime.limits,
       capabilities: runtime.capabilities,
       inTransaction: false,
