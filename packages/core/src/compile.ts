@@ -145,13 +145,21 @@ export function utf8Bytes(s: string): number {
   return bytes;
 }
 
-/** Validates and encodes one filter value against its column (null is handled by the operators). */
-function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: (string | number)[]): SqlValue {
+const NO_PATH: readonly string[] = Object.freeze([]);
+
+/**
+ * Validates and encodes one filter value against its column (null is handled by the operators). Issues go at
+ * `path`, then `key` when given (the path is built only for an issue).
+ */
+function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: readonly (string | number)[], key?: string): SqlValue {
   if (v === null || v === undefined) {
-    issues.push({ path, message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value' });
+    issues.push({
+      path: key === undefined ? path : [...path, key],
+      message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value',
+    });
     return null;
   }
-  return encodeValue(col, v, issues, path);
+  return encodeValue(col, v, issues, path, key);
 }
 
 const TWO_53 = 2 ** 53;
@@ -354,9 +362,9 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     const cond = filters[k];
     if (!isPlainObject(cond)) {
       if (cond === null) key += `${k}:null;`;
-      else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, [k]), params);
+      else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, NO_PATH, k), params);
       else {
-        params.push(filterValue(col, cond, issues, [k]));
+        params.push(filterValue(col, cond, issues, NO_PATH, k));
         key = key === '' ? col.eqKey : `${key}${col.eqKey}`; // precomputed: the common `{ id: 5 }` builds no string
       }
       continue;
