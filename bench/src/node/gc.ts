@@ -35,9 +35,15 @@ export interface HeapUse {
  * Measures the heap bytes `fn` allocates and retains. Allocation is counted, not timed: `v8.GCProfiler`
  * reports the used heap before and after every collection during the run, so allocated = (used at the end −
  * used at the start) + Σ (freed by each collection). Bytes, not milliseconds: independent of machine load.
+ *
+ * `warmUp` runs untimed between the full GC and the count (the same work on a little data, so `fn` runs
+ * optimized code, as in an application; see node/section.ts `warmUpInputs`). What it leaves behind is garbage
+ * the count may include as freed: keep it small next to `fn`.
  */
-export async function heapUse(fn: () => unknown): Promise<HeapUse> {
+export async function heapUse(fn: () => unknown, warmUp?: () => unknown): Promise<HeapUse> {
   gcFn();
+  const clean = getHeapStatistics().used_heap_size;
+  await warmUp?.();
   const profiler = new GCProfiler();
   profiler.start();
   const before = getHeapStatistics().used_heap_size;
@@ -47,7 +53,7 @@ export async function heapUse(fn: () => unknown): Promise<HeapUse> {
   let freed = 0;
   for (const s of stats) freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
   gcFn();
-  const retained = getHeapStatistics().used_heap_size - before;
+  const retained = getHeapStatistics().used_heap_size - clean;
   // Keeps the result reachable until after the last measurement.
   if (kept === before) kept = undefined;
   return { allocated: end - before + freed, retained };

@@ -1,6 +1,7 @@
 /** Section 3: sqlite-wasm (the official @sqlite.org/sqlite-wasm build) in Node, in-memory database. */
 import sqlite3InitModule, { type Database, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { cpuMs, fullGc } from '../node/gc.ts';
+import { cpuMs } from '../node/gc.ts';
+import { warmUpInputs } from '../node/section.ts';
 import type { Section } from '../shared/harness.ts';
 import { SCHEMA_SQL } from '../shared/models.ts';
 import {
@@ -29,6 +30,7 @@ function freshDatabase(sqlite3: Sqlite3Static, inputs: Inputs): Database {
 
 export async function wasmSection(inputs: Inputs, sql: LitedaoSql): Promise<Section & { sqliteVersion: string }> {
   const sqlite3 = await sqlite3InitModule();
+  const warm = warmUpInputs(inputs.sizes);
   const byName = new Map<string, WasmTarget>(WASM_TARGETS.map((t) => [t.name, t]));
   return {
     id: 'wasm',
@@ -40,13 +42,18 @@ export async function wasmSection(inputs: Inputs, sql: LitedaoSql): Promise<Sect
     workloads: WORKLOADS,
     timing: 'cpu',
     supports: () => true,
-    settle: fullGc,
     async measure(target, w): Promise<Measurement> {
+      const t = byName.get(target) as WasmTarget;
+      // Untimed warm-up on a throwaway database, and no forced GC (see node/section.ts warmUpInputs).
+      const scratch = freshDatabase(sqlite3, warm);
+      const warmImpl = await t.open(scratch, sqlite3, sql);
+      await warmImpl[w]?.(warm);
+      await warmImpl.close?.();
+      if (scratch.isOpen()) scratch.close();
       const db = freshDatabase(sqlite3, inputs);
-      const impl = await (byName.get(target) as WasmTarget).open(db, sqlite3, sql);
+      const impl = await t.open(db, sqlite3, sql);
       const fn = impl[w];
       if (!fn) throw new Error(`${target} has no ${w}`);
-      fullGc();
       const t0 = cpuMs();
       const read = await fn(inputs);
       const ms = cpuMs() - t0;
