@@ -350,6 +350,18 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
   }
   const keys = Object.keys(filters);
   if (keys.length === 0) return EMPTY_WHERE;
+  if (keys.length === 1) {
+    // The most common filter, one column equal to a value (`{ id: 5 }`): no loop, one exact-size params array.
+    const k = keys[0] as string;
+    const col = meta.byName.get(k);
+    const cond = filters[k];
+    if (col !== undefined && col.kind !== 'timestamp' && cond !== null && !isPlainObject(cond)) {
+      const issues: ValidationIssue[] = [];
+      const value = filterValue(col, cond, issues, NO_PATH, k);
+      if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
+      return { key: col.eqKey, sql: whereSql(meta, col.eqKey), params: [value] };
+    }
+  }
   const issues: ValidationIssue[] = [];
   const params: SqlValue[] = [];
   let key = '';
@@ -442,7 +454,13 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     }
   }
   if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
-  const sql = cached(meta, key, () => {
+  return { key, sql: whereSql(meta, key), params };
+}
+
+/** The WHERE clause of a shape key, derived once per shape (a lookup, no closure, on every later call). */
+function whereSql(meta: ModelMeta, key: string): string {
+  let sql = meta.sqlCache.get(key);
+  if (sql === undefined) {
     const parts = key
       .slice(0, -1)
       .split(';')
@@ -450,9 +468,10 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
         const at = piece.lastIndexOf(':');
         return conditionSql(meta.byName.get(piece.slice(0, at)) as ColumnMeta, piece.slice(at + 1));
       });
-    return ` WHERE ${parts.join(' AND ')}`;
-  });
-  return { key, sql, params };
+    sql = ` WHERE ${parts.join(' AND ')}`;
+    meta.sqlCache.set(key, sql);
+  }
+  return sql;
 }
 
 /**
@@ -552,7 +571,7 @@ function cached(meta: ModelMeta, key: string, build: () => string): string {
 
 /** `SELECT … FROM t WHERE "id" = ?`: the hot path, one cached text per model. */
 export function selectByIdSql(meta: ModelMeta): string {
-  return cached(meta, 'byid', () => `SELECT ${meta.selectList} FROM ${meta.quotedTable} WHERE "id" = ?`);
+  return meta.sqlCache.get('byid') ?? cached(meta, 'byid', () => `SELECT ${meta.selectList} FROM ${meta.quotedTable} WHERE "id" = ?`);
 }
 
 /** A SELECT of whole rows with filters, order, limit and offset (limit and offset are bound). */

@@ -282,21 +282,38 @@ export class Session implements QueryRunner {
   }
 
   /** Loads a row by primary key (identity map first), or null. */
-  async get<M extends AnyModel>(model: M, id: number): Promise<InstanceType<M> | null> {
-    this.#checkOpen();
-    const meta = metaOf(model);
-    checkId(id, `${meta.name} id`);
-    const known = this.#uow.identity.get(meta, id);
-    if (known && !hasFlag(known, ENTITY_FLAGS.expired)) {
-      return entityState.state(known) === 'deleted' ? null : (known as InstanceType<M>);
+  get<M extends AnyModel>(model: M, id: number): Promise<InstanceType<M> | null> {
+    // Not an async function: on the synchronous path (an in-process driver, see `SessionContext.readNow`) the
+    // lookup is one resolved promise, without the frame an async function allocates per call.
+    let statement: Statement;
+    let meta: ModelMeta;
+    try {
+      this.#checkOpen();
+      meta = metaOf(model);
+      checkId(id, meta.name);
+      const known = this.#uow.identity.get(meta, id);
+      if (known && !hasFlag(known, ENTITY_FLAGS.expired)) {
+        return Promise.resolve(entityState.state(known) === 'deleted' ? null : (known as InstanceType<M>));
+      }
+      statement = this.#byIdStatement(meta, id);
+      const res = this.#ctx.readNow?.(statement);
+      if (res !== undefined) return Promise.resolve(this.#loaded(meta, model, res) as InstanceType<M> | null);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const statement = this.#byIdStatement(meta, id);
-    // The synchronous path when there is one: `get` then awaits nothing but itself.
-    const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
+    return this.#getAsync(meta, model, statement) as Promise<InstanceType<M> | null>;
+  }
+
+  async #getAsync(meta: ModelMeta, model: AnyModel, statement: Statement): Promise<Entity | null> {
+    return this.#loaded(meta, model, await this.#ctx.executor.execute(statement));
+  }
+
+  /** The object of a lookup's result, or null (no row, or its deletion is pending in this session). */
+  #loaded(meta: ModelMeta, model: AnyModel, res: StatementResult): Entity | null {
     const row = res.rows[0];
     if (!row) return null;
     const e = this.#load(meta, model, row);
-    return entityState.state(e) === 'deleted' ? null : (e as InstanceType<M>);
+    return entityState.state(e) === 'deleted' ? null : e;
   }
 
   /** Like {@link get}, but throws NotFoundError when the row does not exist. */

@@ -68,12 +68,53 @@ interface Step {
   readonly start: number;
   readonly count: number;
   /** Runs after the batch is durable; must not throw. */
-  readonly apply: (results: readonly StatementResult[], start: number) => void;
+  apply(results: readonly StatementResult[], start: number): void;
   readonly touch: Touch | undefined;
 }
 
-/** Adds planned statements (one, or several for one step) and what to do with their results. */
-type Add = (statements: Statement | readonly Statement[], apply: Step['apply'], touch?: Touch) => void;
+/** A step that is its own object (one allocation per planned statement instead of a closure and a record). */
+interface StepObject extends Step {
+  start: number;
+}
+
+/**
+ * Adds planned statements (one, or several for one step) and what to do with their results: a function, or a
+ * step object (its `start` is set here).
+ */
+type Add = (
+  statements: Statement | readonly Statement[],
+  apply: ((results: readonly StatementResult[], start: number) => void) | StepObject,
+  touch?: Touch,
+) => void;
+
+/** The step of an `updateWhere`: settles its result, refreshes loaded objects from the RETURNING rows. */
+class UpdateWhereStep implements StepObject {
+  start = 0;
+  readonly count = 1;
+  readonly #uow: UnitOfWork;
+  readonly #op: Extract<Op, { kind: 'updateWhere' }>;
+  readonly #returned: { readonly cols: readonly ColumnMeta[] } | undefined;
+  readonly touch: Touch;
+
+  constructor(
+    uow: UnitOfWork,
+    op: Extract<Op, { kind: 'updateWhere' }>,
+    returned: { readonly cols: readonly ColumnMeta[] } | undefined,
+    touch: Touch,
+  ) {
+    this.#uow = uow;
+    this.#op = op;
+    this.#returned = returned;
+    this.touch = touch;
+  }
+
+  apply(results: readonly StatementResult[], at: number): void {
+    const res = results[at] as StatementResult;
+    const returned = this.#returned;
+    WriteResult.settle(this.#op.result, returned ? res.rows.length : res.changes);
+    if (returned) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
+  }
+}
 
 /** The plan of one commit. */
 export interface Plan {
@@ -194,12 +235,13 @@ export class UnitOfWork {
     const steps: Step[] = [];
     const issues: ValidationIssue[] = [];
     const add: Add = (sts, apply, touch) => {
-      if (Array.isArray(sts)) {
-        steps.push({ start: statements.length, count: sts.length, apply, touch });
-        for (const s of sts as readonly Statement[]) statements.push(s);
-      } else {
-        steps.push({ start: statements.length, count: 1, apply, touch });
-        statements.push(sts as Statement);
+      const start = statements.length;
+      if (Array.isArray(sts)) for (const s of sts as readonly Statement[]) statements.push(s);
+      else statements.push(sts as Statement);
+      if (typeof apply === 'function') steps.push({ start, count: statements.length - start, apply, touch });
+      else {
+        apply.start = start;
+        steps.push(apply);
       }
     };
     this.#planDirty(add, issues);
@@ -300,8 +342,8 @@ export class UnitOfWork {
           next[updatedAt.position] = row[0] ?? null;
           if (version) next[version.position] = row[1] ?? null;
           entityState.setSnapshot(e, next);
-          this.#decodeInto(e, meta, updatedAt, row[0] ?? null);
-          if (version) this.#decodeInto(e, meta, version, row[1] ?? null);
+          this.#decodeInto(e, updatedAt, row[0] ?? null);
+          if (version) this.#decodeInto(e, version, row[1] ?? null);
         },
         { meta, cols },
       );
@@ -390,8 +432,8 @@ export class UnitOfWork {
       row[width + 2] = ret[2] ?? null;
       if (blobs) for (let c = 1; c <= width; c++) row[c] = own(row[c] as SqlValue);
       asRecord(e).id = id;
-      this.#decodeInto(e, meta, created, ret[1] ?? null);
-      this.#decodeInto(e, meta, updated, ret[2] ?? null);
+      this.#decodeInto(e, created, ret[1] ?? null);
+      this.#decodeInto(e, updated, ret[2] ?? null);
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
@@ -439,18 +481,17 @@ export class UnitOfWork {
         columns: returned?.names,
         paramNames: shape.paramNames,
       },
-      (r, at) => {
-        const res = r[at] as StatementResult;
-        WriteResult.settle(op.result, returning ? res.rows.length : res.changes);
-        if (!returned) return;
-        for (const row of res.rows) {
-          const e = this.identity.get(meta, toId(row[0] ?? null));
-          if (!e) continue;
-          for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, meta, returned.cols, row);
-        }
-      },
-      shape.touch,
+      new UpdateWhereStep(this, op, returned, shape.touch),
     );
+  }
+
+  /** @internal The rows an `updateWhere` returned: refreshes the loaded objects among them (after commit). */
+  refreshReturned(meta: ModelMeta, cols: readonly ColumnMeta[], rows: readonly (readonly SqlValue[])[]): void {
+    for (const row of rows) {
+      const e = this.identity.get(meta, toId(row[0] ?? null));
+      if (!e) continue;
+      for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, meta, cols, row);
+    }
   }
 
   /** Writes returned column values into an object and its snapshot. */
@@ -462,7 +503,7 @@ export class UnitOfWork {
     for (let k = 1; k < cols.length; k++) {
       const c = cols[k] as ColumnMeta;
       next[c.position] = row[k] ?? null;
-      this.#decodeInto(e, meta, c, row[k] ?? null);
+      this.#decodeInto(e, c, row[k] ?? null);
     }
     entityState.setSnapshot(e, next);
   }
@@ -539,7 +580,7 @@ export class UnitOfWork {
   }
 
   /** Decodes one returned value into an object's property; an undecodable value marks the object expired. */
-  #decodeInto(e: Entity, meta: ModelMeta, col: ColumnMeta, raw: SqlValue): void {
+  #decodeInto(e: Entity, col: ColumnMeta, raw: SqlValue): void {
     try {
       asRecord(e)[col.name] = raw === null ? null : col.decode(raw, col.where);
     } catch {

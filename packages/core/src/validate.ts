@@ -79,10 +79,10 @@ export function prefixIssues(issues: ValidationIssue[], from: number, prefix: Pa
   }
 }
 
-/** Checks a primary-key value given by a caller. */
-export function checkId(id: unknown, what: string): number {
+/** Checks a primary-key value given by a caller; `model` names it in the error (`invalid User id`). */
+export function checkId(id: unknown, model: string): number {
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
-    throw new ValidationError(`invalid ${what}`, [{ path: ['id'], message: 'expected a safe integer id' }]);
+    throw new ValidationError(`invalid ${model} id`, [{ path: ['id'], message: 'expected a safe integer id' }]);
   }
   return id;
 }
@@ -114,7 +114,8 @@ export function checkKeys(meta: ModelMeta, values: Record<string, unknown>, issu
     const k = keys[i] as string;
     const c = byName.get(k);
     if (c === undefined) issues.push({ path: [...path, k], message: `unknown column of ${meta.name}`, code: 'unrecognized_keys' });
-    else if (c.managed && values[k] !== undefined) issues.push({ path: [...path, k], message: `${k} is managed by litedao and cannot be set` });
+    else if (c.managed && values[k] !== undefined)
+      issues.push({ path: [...path, k], message: `${k} is managed by litedao and cannot be set` });
   }
 }
 
@@ -147,7 +148,6 @@ export function encodeUpdate(
   issues: ValidationIssue[],
   path: readonly (string | number)[],
 ): EncodedUpdate {
-  const params: SqlValue[] = [];
   let key = '';
   if (
     values === null ||
@@ -156,28 +156,37 @@ export function encodeUpdate(
     (Object.getPrototypeOf(values) !== Object.prototype && Object.getPrototypeOf(values) !== null)
   ) {
     issues.push({ path, message: 'expected a plain object of column → value' });
-    return { cols: [], adds: [], params, key };
+    return { cols: [], adds: [], params: [], key };
   }
   const record = values as Record<string, unknown>;
   checkKeys(meta, record, issues, path);
   const user = meta.userColumns;
+  // First pass: the shape (which columns, which operators), so the values go into an array of their size.
+  let count = 0;
   for (let i = 0; i < user.length; i++) {
     const c = user[i] as ColumnMeta;
     if (c.managed || !Object.hasOwn(record, c.name)) continue;
     const v = record[c.name];
     if (v === undefined) continue;
+    count++;
+    if (isColumnExpression(v)) key += `${c.name}+,`;
+    else key = key === '' ? c.setKey : key + c.setKey;
+  }
+  const params: SqlValue[] = new Array(count);
+  let at = 0;
+  for (let i = 0; i < user.length && at < count; i++) {
+    const c = user[i] as ColumnMeta;
+    if (c.managed || !Object.hasOwn(record, c.name)) continue;
+    const v = record[c.name];
+    if (v === undefined) continue;
     if (isColumnExpression(v)) {
-      key += `${c.name}+,`;
       if (c.kind !== 'integer' && c.kind !== 'real' && c.kind !== 'bigint') {
         issues.push({ path: [...path, c.name], message: `increment() applies to integer, real and bigint columns, not ${c.kind}` });
-        params.push(null);
-      } else params.push(encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path));
-    } else {
-      key = key === '' ? c.setKey : key + c.setKey;
-      params.push(encodeColumn(c, v, issues, path));
-    }
+        params[at++] = null;
+      } else params[at++] = encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path);
+    } else params[at++] = encodeColumn(c, v, issues, path);
   }
-  if (params.length === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
+  if (count === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
   let byKey = updateShapes.get(meta);
   if (byKey === undefined) {
     byKey = new Map();
