@@ -16,6 +16,7 @@ import {
   SQL,
   seedParams,
   WORKLOADS,
+  warmUpSizes,
 } from '../shared/workloads.ts';
 import { cpuMs } from './gc.ts';
 import { BASELINE, CONTROL, NODE_TARGETS, type NodeTarget, PLAIN } from './targets.ts';
@@ -43,9 +44,8 @@ export interface NodeSection extends Section {
 }
 
 /**
- * The inputs of the untimed warm-up before each timed run: 5 % of the work, on a throwaway database, so the
- * timed run starts with the target's code compiled and its type feedback in place (each run builds a fresh
- * engine, driver and statements, whose objects V8 has not seen yet).
+ * The inputs of the untimed warm-up before each timed run (see `warmUpSizes`): each run builds a fresh engine,
+ * driver and statements, whose objects V8 has not seen yet.
  *
  * There is deliberately no forced full GC between runs: V8 then discards the optimized code that depends on
  * the hidden classes of objects that all died (the previous run's model instances, sessions, statements), and
@@ -54,15 +54,7 @@ export interface NodeSection extends Section {
  * collected on the next target's clock; the order rotates every round, so that is spread over all of them.
  */
 export function warmUpInputs(sizes: Inputs['sizes']): Inputs {
-  const f = (n: number, min: number) => Math.max(min, Math.round(n * 0.05));
-  return buildInputs({
-    point: f(sizes.point, 200),
-    list: f(sizes.list, 2),
-    update: f(sizes.update, 100),
-    insert: f(sizes.insert, 100),
-    bulk: f(sizes.bulk, 100),
-    modify: f(sizes.modify, 100),
-  });
+  return buildInputs(warmUpSizes(sizes));
 }
 
 export function nodeSection(inputs: Inputs, sql: LitedaoSql): NodeSection {

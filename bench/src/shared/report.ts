@@ -75,7 +75,7 @@ export function sectionMarkdown(result: SectionResult, sizes: Sizes, missing: Re
         ]
       : []),
     s.timing === 'cpu'
-      ? 'Median CPU time per run (user + system, all threads of the process), milliseconds:'
+      ? 'Median CPU time per run (all threads of the process that runs the database: Node in process, workerd for D1), milliseconds:'
       : 'Median time per run, milliseconds:',
     '',
     table(header, msRows),
