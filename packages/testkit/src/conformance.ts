@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
+import { schemaTests } from './schema-tests.ts';
 import { sessionTests } from './session-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
@@ -15,5 +16,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     contractTests(target);
     sessionTests(target);
     daoTests(target);
+    schemaTests(target);
   });
 }
