@@ -6,6 +6,7 @@ import { createAllStatements, dropAllStatements } from './ddl.ts';
 import type { Driver, DriverCapabilities, DriverLimits, Statement, StatementResult, TransactionDriver } from './driver.ts';
 import { ConfigurationError, EngineClosedError, isDaoError, LimitExceededError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
+import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
 import { Session } from './session.ts';
 
 /** Where a session's statements go: the engine (auto-commit / atomic batch) or an open transaction. */
@@ -145,7 +146,18 @@ export class Engine implements Executor {
         if (meta.columns.length > max) throw new LimitExceededError('columns per table', meta.columns.length, max, meta.tableName);
       }
     }
-    await this.batch(createAllStatements(models));
+    const statements = createAllStatements(models);
+    await verifyExistingTables(this, models); // an existing table with other columns is never skipped silently
+    await this.batch(statements);
+  }
+
+  /**
+   * Compares the models with the live database (`PRAGMA table_xinfo`, `index_list`, `foreign_key_list`) and
+   * throws one `SchemaError` listing every missing, extra or mismatched table, column and UNIQUE constraint.
+   * Call it at startup to fail before the first write instead of at it.
+   */
+  verifySchema(models: readonly AnyModel[]): Promise<void> {
+    return verifySchema(this, models);
   }
 
   /** Drops the models' tables that exist (children first), as one atomic batch. */

@@ -11,7 +11,8 @@ export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
 export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
 export { BaseDAO } from './dao.ts';
-export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
+export type { ColumnDef, CreateTableOptions, ForeignKeyDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
+export { createAllSql, createAllStatements, createTableSql, dropAllStatements, tableDefOf, tableDefsOf } from './ddl.ts';
 export type { BaseOptions, DeclarativeBase, Metadata } from './declarative-base.ts';
 export { declarativeBase } from './declarative-base.ts';
 export type {
@@ -60,6 +61,8 @@ export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Upd
 export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
+export type { StatementRunner } from './schema-introspect.ts';
+export { introspectSchema, introspectTable, schemaProblems, verifySchema } from './schema-introspect.ts';
 export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
 export { Query, Session, WriteResult } from './session.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';

@@ -2,7 +2,7 @@ import { describe } from 'vitest';
 import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
-import { schemaTests } from './schema-tests.ts';
+import { driftTests, schemaTests } from './schema-tests.ts';
 import { sessionTests } from './session-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
@@ -17,5 +17,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     sessionTests(target);
     daoTests(target);
     schemaTests(target);
+    driftTests(target);
   });
 }

@@ -4,14 +4,18 @@
  * `foreign_key_list`, `index_list`) with what the model declares.
  */
 import {
+  type ColumnDef,
   ConfigurationError,
+  createTableSql,
   DatabaseError,
   type Driver,
   declarativeBase,
   type Engine,
   parseTimestamp,
+  SchemaError,
   type SqlValue,
   t,
+  tableDefOf,
 } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -331,6 +335,89 @@ export function schemaTests(target: ConformanceTarget): void {
         ),
         { numRuns: 40 },
       );
+    });
+  });
+}
+
+export function driftTests(target: ConformanceTarget): void {
+  describe('drift: verifySchema and createAll', () => {
+    const Base = declarativeBase();
+    class Account extends Base(
+      'Account',
+      {
+        handle: t.text().unique(),
+        age: t.integer().nullable(),
+        balance: t.real().default(0),
+        active: t.boolean().default(true),
+        note: t.text().nullable(),
+      },
+      { tableName: 'drift_accounts' },
+    ) {}
+    type Mutation = 'drop' | 'retype' | 'nullability' | 'extra' | 'unique';
+    const columns = ['handle', 'age', 'balance', 'active', 'note'] as const;
+
+    it('passes on a database createAll made; lists every missing, extra and mismatched column, and createAll refuses to skip such a table', async () => {
+      const { driver, engine } = await setup(target, false);
+      await Base.metadata.createAll(engine);
+      await engine.verifySchema([Account]);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(
+            fc.tuple(fc.constantFrom(...columns), fc.constantFrom<Mutation>('drop', 'retype', 'nullability', 'extra', 'unique')),
+            {
+              minLength: 1,
+              maxLength: 4,
+              selector: ([c]) => c,
+            },
+          ),
+          async (mutations) => {
+            const def = tableDefOf(Account);
+            let cols: ColumnDef[] = def.columns.slice();
+            let uniques = def.uniques.slice();
+            const expected: RegExp[] = [];
+            for (const [c, m] of mutations) {
+              if (m === 'drop') {
+                cols = cols.filter((x) => x.name !== c);
+                uniques = uniques.filter((u) => !u.includes(c));
+                expected.push(new RegExp(`drift_accounts\\.${c} is missing`));
+                if (c === 'handle') expected.push(/UNIQUE \(handle\) is missing/);
+              } else if (m === 'retype') {
+                cols = cols.map((x) => (x.name === c ? { ...x, type: 'BLOB', default: null, check: null } : x));
+                expected.push(new RegExp(`drift_accounts\\.${c} is declared BLOB`));
+              } else if (m === 'nullability') {
+                cols = cols.map((x) => (x.name === c ? { ...x, notNull: !x.notNull } : x));
+                expected.push(new RegExp(`drift_accounts\\.${c} (is NOT NULL in the database|allows NULL in the database)`));
+              } else if (m === 'extra') {
+                cols = [...cols, { ...(cols[1] as ColumnDef), name: `${c}_extra`, notNull: true, default: null, check: null }];
+                expected.push(
+                  new RegExp(`drift_accounts\\.${c}_extra is in the database but not in the model \\(NOT NULL without a default`),
+                );
+              } else {
+                if (c !== 'handle') return;
+                uniques = [];
+                expected.push(/UNIQUE \(handle\) is missing/);
+              }
+            }
+            await wipe(driver);
+            await exec(driver, createTableSql({ ...def, columns: cols, uniques }));
+            const e = await rejectsWith(engine.verifySchema([Account]), SchemaError);
+            for (const re of expected) expect(e.message).toMatch(re);
+            expect(e.message.split('\n- ').length - 1).toBe(expected.length);
+            // createAll does not skip the table, and creates nothing else either.
+            const Other = declarativeBase();
+            Other('Fresh', { x: t.integer() }, { tableName: 'drift_fresh' });
+            await rejectsWith(engine.createAll([...Other.metadata.models, Account]), SchemaError);
+            expect(await rows(driver, "SELECT name FROM sqlite_schema WHERE name = 'drift_fresh'")).toEqual([]);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('a missing table is named', async () => {
+      const { engine } = await setup(target, false);
+      const e = await rejectsWith(engine.verifySchema([Account]), SchemaError);
+      expect(e.message).toContain('table drift_accounts is missing');
     });
   });
 }

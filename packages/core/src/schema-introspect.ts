@@ -1,0 +1,190 @@
+/**
+ * Reads a live database's schema into the same {@link TableDef} data the models produce (ddl.ts), and checks
+ * models against it. Uses only what every adapter can run, D1 included: `sqlite_schema` and the PRAGMA
+ * table-valued functions (`pragma_table_xinfo`, `pragma_table_list`, `pragma_index_list`, `pragma_index_info`,
+ * `pragma_foreign_key_list`).
+ */
+import type { ColumnDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
+import type { SqlValue, Statement, StatementResult } from './driver.ts';
+import { SchemaError } from './errors.ts';
+import { type AnyModel, type ColumnMeta, metaOf } from './model-meta.ts';
+import { foldIdentifier, quoteIdent } from './naming.ts';
+
+/** Anything that runs one statement: an Engine, a Driver, a transaction. */
+export interface StatementRunner {
+  execute(statement: Statement): Promise<StatementResult>;
+}
+
+async function query(db: StatementRunner, sql: string, params: SqlValue[] = []): Promise<Record<string, SqlValue>[]> {
+  const res = await db.execute({ sql, params, returnsRows: true });
+  const cols = res.columns ?? [];
+  return res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null])));
+}
+
+/** Tables that belong to SQLite, to the platform (D1's `_cf_…`) or to the migration bookkeeping. */
+export function isInternalTable(name: string): boolean {
+  return /^sqlite_/i.test(name) || name.startsWith('_cf_') || name === 'd1_migrations' || name.startsWith('__new_');
+}
+
+const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+/** One table of the live database as a {@link TableDef}, or undefined when it does not exist. */
+export async function introspectTable(db: StatementRunner, name: string): Promise<TableDef | undefined> {
+  const [table] = await query(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]);
+  if (!table) return undefined;
+  const tableSql = str(table.sql);
+  const [list] = await query(db, 'SELECT strict FROM pragma_table_list(?)', [name]);
+  const xinfo = await query(db, 'SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid', [name]);
+  const fks = await query(db, 'SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq', [
+    name,
+  ]);
+  const indexList = await query(db, 'SELECT name, "unique", origin FROM pragma_index_list(?)', [name]);
+  const autoincrement = /\bAUTOINCREMENT\b/i.test(tableSql);
+  const columns: ColumnDef[] = xinfo
+    .filter((c) => Number(c.hidden) === 0)
+    .map((c) => {
+      const colName = str(c.name);
+      const fk = fks.find((f) => str(f.from) === colName);
+      // Only the CHECK litedao writes (booleans) is recognised; other CHECKs stay in the table's own SQL.
+      const check = `${quoteIdent(colName)} IN (0, 1)`;
+      return {
+        name: colName,
+        type: str(c.type),
+        notNull: Number(c.notnull) === 1 || (Number(c.pk) > 0 && autoincrement),
+        default: c.dflt_value === null ? null : str(c.dflt_value),
+        primaryKey: Number(c.pk) === 1 && autoincrement,
+        check: tableSql.includes(`CHECK (${check})`) ? check : null,
+        references: fk
+          ? { table: str(fk.table), column: str(fk.to) || 'id', onDelete: str(fk.on_delete), onUpdate: str(fk.on_update) }
+          : null,
+      };
+    });
+  const uniques: string[][] = [];
+  const indexes: IndexDef[] = [];
+  for (const ix of indexList) {
+    const cols = (await query(db, 'SELECT name FROM pragma_index_info(?) ORDER BY seqno', [str(ix.name)])).map((r) => str(r.name));
+    if (str(ix.origin) === 'u') uniques.push(cols);
+    else if (str(ix.origin) === 'c') indexes.push({ name: str(ix.name), columns: cols, unique: Number(ix.unique) === 1 });
+  }
+  const triggers: TriggerDef[] = (
+    await query(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", [name])
+  ).map((r) => ({ name: str(r.name), sql: str(r.sql) }));
+  // index_list lists the newest first; declaration order reads better and diffs stably.
+  uniques.reverse();
+  indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { name, strict: Number(list?.strict ?? 0) === 1, columns, uniques, indexes, triggers };
+}
+
+/** Every user table of the live database (SQLite's, D1's and the migration table excluded), in creation order. */
+export async function introspectSchema(db: StatementRunner): Promise<TableDef[]> {
+  const names = (await query(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")).map((r) => str(r.name));
+  const out: TableDef[] = [];
+  for (const n of names) {
+    if (isInternalTable(n)) continue;
+    const def = await introspectTable(db, n);
+    if (def) out.push(def);
+  }
+  return out;
+}
+
+/** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
+export function affinityOf(declared: string): 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC' {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t.includes('BLOB') || t === '' || t === 'ANY') return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
+}
+
+/** Affinities under which a column kind reads back exactly (what the Python template declares included). */
+const COMPATIBLE: Record<ColumnMeta['kind'], readonly string[]> = {
+  integer: ['INTEGER', 'NUMERIC'],
+  bigint: ['INTEGER', 'NUMERIC'],
+  boolean: ['INTEGER', 'NUMERIC'],
+  real: ['REAL', 'NUMERIC'],
+  text: ['TEXT'],
+  timestamp: ['TEXT', 'NUMERIC'],
+  json: ['TEXT', 'NUMERIC', 'BLOB'],
+  blob: ['BLOB'],
+};
+
+/**
+ * Everything that keeps litedao from working correctly on `live` for one model: the table or a column missing,
+ * a column the model does not know (an INSERT would fail on its NOT NULL, a read would never see it), a
+ * declared type whose affinity would change values, a NULL the model cannot hold or cannot write, a missing
+ * `id` primary key or UNIQUE constraint (`upsert` targets it). The template's nullable `created_at` and
+ * `updated_at` are accepted. Each entry names the table and column.
+ */
+export function schemaProblems(model: AnyModel, live: TableDef | undefined): string[] {
+  const meta = metaOf(model);
+  const t = meta.tableName;
+  if (!live) return [`table ${t} is missing`];
+  const out: string[] = [];
+  const liveCols = new Map(live.columns.map((c) => [foldIdentifier(c.name), c]));
+  for (const col of meta.columns) {
+    const c = liveCols.get(foldIdentifier(col.name));
+    if (!c) {
+      out.push(`${t}.${col.name} is missing (the model declares ${col.kind}${col.nullable ? ', nullable' : ''})`);
+      continue;
+    }
+    if (col.name === 'id') {
+      if (affinityOf(c.type) !== 'INTEGER') out.push(`${t}.id is declared ${c.type}, not INTEGER`);
+      continue;
+    }
+    const aff = affinityOf(c.type);
+    if (!COMPATIBLE[col.kind].includes(aff))
+      out.push(`${t}.${col.name} is declared ${c.type || '(no type)'} (${aff} affinity), the model declares ${col.kind}`);
+    if (col.nullable && c.notNull) out.push(`${t}.${col.name} is NOT NULL in the database, nullable in the model`);
+    if (!col.nullable && !c.notNull && !col.owned) out.push(`${t}.${col.name} allows NULL in the database, the model declares it NOT NULL`);
+  }
+  const known = new Set(meta.columns.map((c) => foldIdentifier(c.name)));
+  for (const c of live.columns) {
+    if (!known.has(foldIdentifier(c.name))) {
+      out.push(
+        `${t}.${c.name} is in the database but not in the model${c.notNull && c.default === null ? ' (NOT NULL without a default: inserts fail)' : ''}`,
+      );
+    }
+  }
+  const uniqueKeys = new Set(
+    [...live.uniques, ...live.indexes.filter((ix) => ix.unique).map((ix) => ix.columns)].map((s) =>
+      s.map(foldIdentifier).sort().join('\0'),
+    ),
+  );
+  for (const set of meta.uniqueSets) {
+    if (!uniqueKeys.has(set.map(foldIdentifier).sort().join('\0'))) out.push(`${t}: UNIQUE (${set.join(', ')}) is missing`);
+  }
+  return out;
+}
+
+/**
+ * Compares the models with the live database and throws one `SchemaError` listing every problem
+ * ({@link schemaProblems}), before anything is written. Resolves when the database fits.
+ */
+export async function verifySchema(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
+  const problems: string[] = [];
+  for (const m of models) problems.push(...schemaProblems(m, await introspectTable(db, metaOf(m).tableName)));
+  if (problems.length > 0) {
+    throw new SchemaError(
+      `the database does not match the models (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}
+
+/**
+ * The check `createAll` runs first: tables that already exist must fit their models, because CREATE TABLE IF
+ * NOT EXISTS would skip them silently and the first write would fail instead. Missing tables are fine (they
+ * are about to be created).
+ */
+export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
+  const problems: string[] = [];
+  for (const m of models) {
+    const live = await introspectTable(db, metaOf(m).tableName);
+    if (live) problems.push(...schemaProblems(m, live));
+  }
+  if (problems.length > 0) {
+    throw new SchemaError(
+      `createAll: existing tables do not match the models, so they cannot be skipped (migrate them: see "Migrations" in the README):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}
