@@ -212,7 +212,8 @@ export function tableDefOf(model: AnyModel | ModelMeta): TableDef {
   };
 }
 
-function columnSql(c: ColumnDef): string {
+/** One column's definition inside CREATE TABLE (or after ALTER TABLE … ADD COLUMN). */
+export function columnSql(c: ColumnDef): string {
   const q = quoteIdent(c.name);
   if (c.primaryKey) return `${q} ${c.type} NOT NULL PRIMARY KEY AUTOINCREMENT`;
   const parts = [q, c.type];

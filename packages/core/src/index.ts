@@ -57,10 +57,22 @@ export {
 } from './errors.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
+export type { MigrateOptions, MigrateResult, Migration, MigrationSource, MigrationState } from './migrate.ts';
+export { migrate, migrationStatus, migrationsTableSql, normalizeMigrations, splitStatements } from './migrate.ts';
 export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Update } from './model-meta.ts';
 export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
+export type { DiffOptions, RenameCandidate, RenameHints, SchemaChange, SchemaDiff, SchemaSnapshot } from './schema-diff.ts';
+export {
+  diffSchemas,
+  EMPTY_SNAPSHOT,
+  mergeHints,
+  migrationFileSql,
+  renameCandidates,
+  renameHintsOf,
+  snapshotOf,
+} from './schema-diff.ts';
 export type { StatementRunner } from './schema-introspect.ts';
 export { introspectSchema, introspectTable, schemaProblems, verifySchema } from './schema-introspect.ts';
 export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';

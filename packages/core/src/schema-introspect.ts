@@ -28,6 +28,13 @@ export function isInternalTable(name: string): boolean {
 
 const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
 
+const LITERAL = /^(?:NULL|TRUE|FALSE|CURRENT_(?:TIME|DATE|TIMESTAMP)|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|'(?:[^']|'')*'|[xX]'[0-9a-fA-F]*')$/i;
+
+/** A DEFAULT as CREATE TABLE spells it: `table_xinfo` drops the parentheses around an expression default. */
+function defaultText(v: string): string {
+  return LITERAL.test(v.trim()) ? v : `(${v})`;
+}
+
 /** One table of the live database as a {@link TableDef}, or undefined when it does not exist. */
 export async function introspectTable(db: StatementRunner, name: string): Promise<TableDef | undefined> {
   const [table] = await query(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]);
@@ -51,7 +58,7 @@ export async function introspectTable(db: StatementRunner, name: string): Promis
         name: colName,
         type: str(c.type),
         notNull: Number(c.notnull) === 1 || (Number(c.pk) > 0 && autoincrement),
-        default: c.dflt_value === null ? null : str(c.dflt_value),
+        default: c.dflt_value === null ? null : defaultText(str(c.dflt_value)),
         primaryKey: Number(c.pk) === 1 && autoincrement,
         check: tableSql.includes(`CHECK (${check})`) ? check : null,
         references: fk
