@@ -287,7 +287,8 @@ export function parentsFirst(defs: readonly TableDef[]): TableDef[] {
  * object silently, so it is a ConfigurationError here.
  */
 export function tableDefsOf(models: readonly AnyModel[]): TableDef[] {
-  const defs = parentsFirst(models.map((m) => tableDefOf(m)));
+  const metas = [...new Set(models.map(metaOf))]; // a model's subclass and its base-made class share one meta
+  const defs = parentsFirst(metas.map((m) => tableDefOf(m)));
   const objects = new Map<string, string>();
   const claim = (name: string, what: string) => {
     const key = foldIdentifier(name);

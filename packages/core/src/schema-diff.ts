@@ -392,6 +392,27 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
     for (const c of plan.added)
       changes.push({ kind: 'add column', table: t.name, detail: `add column ${t.name}.${c.name} ${describeColumn(c)}` });
     for (const c of plan.dropped) changes.push({ kind: 'drop column', table: t.name, detail: `drop column ${t.name}.${c.name}` });
+    // Indexes and triggers are all recreated with the table; report the ones that differ.
+    const renameCol = (name: string) => plan.renamed.find(([a]) => f(a.name) === f(name))?.[1].name ?? name;
+    const ixKey = (ix: IndexDef, rename: (n: string) => string) =>
+      `${f(ix.name)}|${ix.unique}|${ix.columns.map((c) => f(rename(c))).join(',')}`;
+    const oldIx = new Set(plan.from.indexes.map((ix) => ixKey(ix, renameCol)));
+    const newIx = new Set(t.indexes.map((ix) => ixKey(ix, (n) => n)));
+    for (const ix of plan.from.indexes)
+      if (!newIx.has(ixKey(ix, renameCol))) changes.push({ kind: 'drop index', table: t.name, detail: `drop index ${ix.name}` });
+    for (const ix of t.indexes) {
+      if (!oldIx.has(ixKey(ix, (n) => n)))
+        changes.push({ kind: 'create index', table: t.name, detail: `create index ${ix.name} on ${t.name} (${ix.columns.join(', ')})` });
+    }
+    const oldTr = new Map(plan.from.triggers.map((tr) => [f(tr.name), normalizeTriggerSql(tr.sql)]));
+    for (const tr of t.triggers) {
+      if (oldTr.get(f(tr.name)) !== normalizeTriggerSql(tr.sql))
+        changes.push({
+          kind: 'replace trigger',
+          table: t.name,
+          detail: `${oldTr.has(f(tr.name)) ? 'replace' : 'create'} trigger ${tr.name}`,
+        });
+    }
     const tmp = tmpName(t.name);
     out.push(createTableSql(t, { as: tmp, referenceNames: tempNames }));
     const targets: string[] = [];

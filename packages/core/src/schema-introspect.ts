@@ -28,7 +28,8 @@ export function isInternalTable(name: string): boolean {
 
 const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
 
-const LITERAL = /^(?:NULL|TRUE|FALSE|CURRENT_(?:TIME|DATE|TIMESTAMP)|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|'(?:[^']|'')*'|[xX]'[0-9a-fA-F]*')$/i;
+const LITERAL =
+  /^(?:NULL|TRUE|FALSE|CURRENT_(?:TIME|DATE|TIMESTAMP)|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|'(?:[^']|'')*'|[xX]'[0-9a-fA-F]*')$/i;
 
 /** A DEFAULT as CREATE TABLE spells it: `table_xinfo` drops the parentheses around an expression default. */
 function defaultText(v: string): string {
