@@ -373,8 +373,8 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
     changes.push({ kind: 'create table', table: t.name, detail: `create table ${t.name}` });
     out.push(...createTableStatements(t, false));
   }
-  // 3. Rebuilds: new tables under temporary names, rows copied, old tables dropped children first, renamed back
-  //    parents first, then their indexes and triggers.
+  // 3. Rebuilds: new tables under temporary names, rows copied; old tables (rebuilt and dropped ones) dropped
+  //    children first; new ones renamed back parents first, then their indexes and triggers.
   const rebuilt = parentsFirst(plans.filter((p) => rebuild.has(f(p.to.name))).map((p) => p.to));
   const planOf = new Map(plans.map((p) => [f(p.to.name), p]));
   const tempNames = new Map(rebuilt.map((t) => [t.name, tmpName(t.name)]));
@@ -434,7 +434,12 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
       );
     }
   }
-  for (const t of [...rebuilt].reverse()) out.push(`DROP TABLE ${q(t.name)}`);
+  // Every old table that goes (rebuilt or dropped) is dropped here, after all copies, children first by the old
+  // foreign keys: a parent's implicit DELETE then finds no old child rows to cascade into, restrict or null.
+  const currentName = new Map<TableDef, string>();
+  for (const t of rebuilt) currentName.set((planOf.get(f(t.name)) as (typeof plans)[number]).from, t.name);
+  for (const d of dropped) currentName.set(d, d.name);
+  for (const old of parentsFirst([...currentName.keys()]).reverse()) out.push(`DROP TABLE ${q(currentName.get(old) as string)}`);
   for (const t of rebuilt) out.push(`ALTER TABLE ${q(tmpName(t.name))} RENAME TO ${q(t.name)}`);
   for (const t of rebuilt) {
     for (const ix of t.indexes) out.push(createIndexSql(t.name, ix));
@@ -488,8 +493,6 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
       later.push(createTriggerSql(tr));
     }
   }
-  // 5. Dropped tables, children first (their referrers were rebuilt above without the reference).
-  for (const d of parentsFirst(dropped).reverse()) out.push(`DROP TABLE ${q(d.name)}`);
   out.push(...later);
   return { changes, statements: out, rebuilt: rebuilt.map((t) => t.name) };
 }

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
+import { migrationPropertyTests } from './migration-property-tests.ts';
 import { migrationTests } from './migration-tests.ts';
 import { driftTests, schemaTests } from './schema-tests.ts';
 import { sessionTests } from './session-tests.ts';
@@ -20,5 +21,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     schemaTests(target);
     driftTests(target);
     migrationTests(target);
+    migrationPropertyTests(target);
   });
 }
