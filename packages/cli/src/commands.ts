@@ -150,16 +150,26 @@ export async function generateCommand(config: ResolvedConfig, options: GenerateO
     const ask = options.ask ?? askOnTerminal;
     const accepted = { tables: new Map(hints.tables), columns: new Map([...hints.columns].map(([k, v]) => [k, new Map(v)])) };
     const taken = new Set<string>();
-    for (const c of renameCandidates(from, to, hints)) {
-      const key = (side: string) => `${c.kind}:${c.table}:${side}`;
-      if (taken.has(key(`from:${c.from}`)) || taken.has(key(`to:${c.to}`))) continue;
-      const question =
-        c.kind === 'table' ? `Is table ${c.to} the table ${c.from} renamed?` : `Is column ${c.table}.${c.to} the column ${c.from} renamed?`;
-      if (!(await ask(question))) continue;
-      taken.add(key(`from:${c.from}`));
-      taken.add(key(`to:${c.to}`));
-      if (c.kind === 'table') accepted.tables.set(c.to, c.from);
-      else accepted.columns.set(c.table, new Map([...(accepted.columns.get(c.table) ?? []), [c.to, c.from]]));
+    const asked = new Set<string>();
+    // Accepting a table rename pairs its columns: ask again until no new candidate appears.
+    for (let again = true; again; ) {
+      again = false;
+      for (const c of renameCandidates(from, to, accepted)) {
+        const id = `${c.kind}:${c.table}:${c.from}:${c.to}`;
+        const key = (side: string) => `${c.kind}:${c.table}:${side}`;
+        if (asked.has(id) || taken.has(key(`from:${c.from}`)) || taken.has(key(`to:${c.to}`))) continue;
+        asked.add(id);
+        const question =
+          c.kind === 'table'
+            ? `Is table ${c.to} the table ${c.from} renamed?`
+            : `Is column ${c.table}.${c.to} the column ${c.from} renamed?`;
+        if (!(await ask(question))) continue;
+        taken.add(key(`from:${c.from}`));
+        taken.add(key(`to:${c.to}`));
+        if (c.kind === 'table') accepted.tables.set(c.to, c.from);
+        else accepted.columns.set(c.table, new Map([...(accepted.columns.get(c.table) ?? []), [c.to, c.from]]));
+        again = true;
+      }
     }
     hints = accepted;
   }

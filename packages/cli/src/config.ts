@@ -37,7 +37,7 @@ export interface ResolvedConfig {
 const CONFIG_NAMES = ['litedao.config.ts', 'litedao.config.mts', 'litedao.config.js', 'litedao.config.mjs'];
 
 function loader(from: string) {
-  return createJiti(from, { interopDefault: true, moduleCache: false, fsCache: false });
+  return createJiti(from, { interopDefault: true, moduleCache: false });
 }
 
 /** Finds and loads the config: `--config` if given, else the first `litedao.config.*` in `cwd`. */
