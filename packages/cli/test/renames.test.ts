@@ -55,7 +55,20 @@ describe('renames', () => {
     const config = await loadConfig(p.dir);
     const asked: string[] = [];
     const yes = capture();
-    expect(await generateCommand(config, { name: 'asked', interactive: true, ask: async (q) => (asked.push(q), true) }, yes)).toBe(0);
+    expect(
+      await generateCommand(
+        config,
+        {
+          name: 'asked',
+          interactive: true,
+          ask: async (q) => {
+            asked.push(q);
+            return true;
+          },
+        },
+        yes,
+      ),
+    ).toBe(0);
     expect(asked).toEqual(['Is table members the table users renamed?', 'Is column members.full_name the column name renamed?']);
     const sql = readFileSync(join(p.dir, 'migrations', '0002_asked.sql'), 'utf8');
     expect(sql).toContain('RENAME TO "members"');

@@ -62,8 +62,8 @@ export function renameHintsOf(models: readonly AnyModel[]): RenameHints {
     if (meta.renamedFrom) tables.set(meta.tableName, meta.renamedFrom);
     for (const c of meta.userColumns) {
       if (!c.config.renamedFrom) continue;
-      let map = columns.get(meta.tableName);
-      if (!map) columns.set(meta.tableName, (map = new Map()));
+      const map = columns.get(meta.tableName) ?? new Map<string, string>();
+      columns.set(meta.tableName, map);
       map.set(c.name, c.config.renamedFrom);
     }
   }
@@ -279,7 +279,7 @@ function planTable(
 /** Can SQLite's ADD COLUMN add this column (https://sqlite.org/lang_altertable.html#altertabaddcol)? */
 function addableInPlace(c: ColumnDef): boolean {
   if (c.primaryKey) return false;
-  if (c.default !== null && c.default.startsWith('(')) return false;
+  if (c.default?.startsWith('(')) return false;
   if (c.notNull && (c.default === null || c.default.toUpperCase() === 'NULL')) return false;
   if (c.references && c.default !== null && c.default.toUpperCase() !== 'NULL') return false;
   return true;

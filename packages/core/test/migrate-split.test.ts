@@ -27,10 +27,14 @@ const temp = plain.map((b) => `CREATE TEMP TRIGGER tt AFTER UPDATE ON t BEGIN ${
 describe('splitStatements', () => {
   it('returns exactly the statements that were joined, whatever their literals, identifiers, comments and trigger bodies hold', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(plain, trigger, temp), { minLength: 1, maxLength: 6 }), fc.constantFrom(';\n', ';', ' ;\n\n'), (statements, sep) => {
-        expect(splitStatements(statements.join(sep) + sep)).toEqual(statements);
-        expect(splitStatements(statements.join(sep))).toEqual(statements); // a last statement without `;`
-      }),
+      fc.property(
+        fc.array(fc.oneof(plain, trigger, temp), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(';\n', ';', ' ;\n\n'),
+        (statements, sep) => {
+          expect(splitStatements(statements.join(sep) + sep)).toEqual(statements);
+          expect(splitStatements(statements.join(sep))).toEqual(statements); // a last statement without `;`
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -50,7 +50,7 @@ interface TableSpec {
 const TABLES = ['evo_a', 'evo_b', 'evo_c'];
 const ACTIONS: ReferentialAction[] = ['cascade', 'restrict', 'set null', 'no action'];
 
-const valueOf = (kind: Kind): fc.Arbitrary<Value> =>
+const arbValue = (kind: Kind): fc.Arbitrary<Value> =>
   kind === 'integer'
     ? fc.integer({ min: -1000, max: 1000 })
     : kind === 'real'
@@ -65,7 +65,7 @@ const colArb = (name: string): fc.Arbitrary<ColSpec> =>
       name: fc.constant(name),
       kind: fc.constant(kind),
       nullable: fc.boolean(),
-      def: fc.option(valueOf(kind), { nil: undefined }),
+      def: fc.option(arbValue(kind), { nil: undefined }),
       unique: kind === 'boolean' ? fc.constant(false) : fc.boolean(),
       index: fc.boolean(),
     }),
@@ -99,10 +99,10 @@ function editsArb(v1: readonly TableSpec[]): fc.Arbitrary<TableSpec[]> {
                 fc.constantFrom<Edit>('keep', 'keep', 'drop', 'rename', 'nullable', 'default', 'toReal', 'index', 'unique'),
               ),
             ),
-            fc.tuple(...tb.cols.map((c) => valueOf(c.kind))),
+            fc.tuple(...tb.cols.map((c) => arbValue(c.kind))),
             fc
               .array(fc.constantFrom<Kind>('integer', 'text', 'boolean'), { maxLength: 2 })
-              .chain((kinds) => fc.tuple(...kinds.map((k) => fc.tuple(fc.constant(k), fc.option(valueOf(k), { nil: undefined }))))),
+              .chain((kinds) => fc.tuple(...kinds.map((k) => fc.tuple(fc.constant(k), fc.option(arbValue(k), { nil: undefined }))))),
             fc.option(fc.constantFrom(...ACTIONS), { nil: undefined }),
           )
           .map(([edits, defaults, added, action]): TableSpec => {
@@ -178,7 +178,7 @@ function rowsArb(spec: readonly TableSpec[]): fc.Arbitrary<Row[][]> {
       ...spec.map((tb) =>
         fc.array(
           fc.tuple(
-            fc.tuple(...tb.cols.map((c) => (c.nullable ? fc.option(valueOf(c.kind), { nil: null }) : valueOf(c.kind)))),
+            fc.tuple(...tb.cols.map((c) => (c.nullable ? fc.option(arbValue(c.kind), { nil: null }) : arbValue(c.kind)))),
             fc.option(fc.nat(), { nil: null }),
           ),
           { maxLength: 5 },
