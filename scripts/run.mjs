@@ -97,7 +97,7 @@ function pythonTemplateOk() {
  */
 function ensureSystemPackages(lanesWanted) {
   const missing = [];
-  if (lanesWanted.some((l) => l === 'chromium' || l === 'browser-app') && !existsSync(CHROMIUM)) missing.push('chromium');
+  if (lanesWanted.some((l) => l === 'chromium' || l === 'browser-app' || l === 'docs') && !existsSync(CHROMIUM)) missing.push('chromium');
   if (lanesWanted.includes('node') && !pythonTemplateOk()) missing.push('python3-sqlalchemy', 'python3-aiosqlite');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
@@ -168,6 +168,8 @@ const lanes = {
   'worker-bot': 'examples/worker-bot/vitest.config.ts',
   chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
   'browser-app': 'examples/browser-app/vitest.config.ts',
+  // Links, EN/RU parity, code blocks type-checked and run, the API reference, mermaid rendered in Chromium.
+  docs: 'scripts/docs/vitest.config.ts',
 };
 
 const cmd = process.argv[2] ?? 'test';
@@ -178,6 +180,10 @@ switch (cmd) {
   case 'demo':
     ensureInstalled();
     must(node(), ['examples/node-script/src/main.ts', ...process.argv.slice(3)]);
+    break;
+  case 'docs-api':
+    ensureInstalled();
+    must(node(), ['scripts/docs/api.ts', ...process.argv.slice(3)]);
     break;
   case 'bench':
     ensureInstalled();
@@ -205,6 +211,6 @@ switch (cmd) {
     break;
   }
   default:
-    log(`unknown command ${cmd}; use demo, test, bench or setup`);
+    log(`unknown command ${cmd}; use demo, test, bench, docs-api or setup`);
     process.exit(2);
 }

@@ -16,6 +16,7 @@ for (const dir of ['packages', 'examples']) {
   }
 }
 if (existsSync(join(root, 'bench', 'tsconfig.json'))) projects.push('bench');
+if (existsSync(join(root, 'scripts', 'docs', 'tsconfig.json'))) projects.push('scripts/docs');
 let failed = 0;
 for (const p of projects) {
   const res = spawnSync(process.execPath, [tsc, '-p', p], { cwd: root, stdio: 'inherit' });

@@ -9,6 +9,7 @@ import type { SqlValue, Statement, StatementResult } from './driver.ts';
 import { SchemaError } from './errors.ts';
 import { type AnyModel, type ColumnMeta, metaOf } from './model-meta.ts';
 import { foldIdentifier, quoteIdent } from './naming.ts';
+import { UNIT_TABLE } from './unit-log.ts';
 
 /** Anything that runs one statement: an Engine, a Driver, a transaction. */
 export interface StatementRunner {
@@ -21,9 +22,9 @@ async function query(db: StatementRunner, sql: string, params: SqlValue[] = []):
   return res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null])));
 }
 
-/** Tables that belong to SQLite, to the platform (D1's `_cf_…`) or to the migration bookkeeping. */
+/** Tables that belong to SQLite, to the platform (D1's `_cf_…`), to migrations or to the engine's unit log. */
 export function isInternalTable(name: string): boolean {
-  return /^sqlite_/i.test(name) || name.startsWith('_cf_') || name === 'd1_migrations' || name.startsWith('__new_');
+  return /^sqlite_/i.test(name) || name.startsWith('_cf_') || name === 'd1_migrations' || name === UNIT_TABLE || name.startsWith('__new_');
 }
 
 const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));

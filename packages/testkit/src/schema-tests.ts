@@ -250,14 +250,15 @@ export function schemaTests(target: ConformanceTarget): void {
 
   describe('STRICT tables', () => {
     it('are the default: SQLite refuses a wrong storage class written by raw SQL, with a typed error', async () => {
-      const { driver, Session } = await setup(target);
+      const { driver, engine, Session } = await setup(target);
       const [users] = await rows(driver, "SELECT strict FROM pragma_table_list('users')");
       expect(users).toEqual({ strict: 1 });
-      await rejectsWith(exec(driver, "INSERT INTO users (telegram_id) VALUES ('not a number')"), DatabaseError);
+      const raw = (text: string) => engine.execute({ sql: text, params: [], returnsRows: undefined });
+      await rejectsWith(raw("INSERT INTO users (telegram_id) VALUES ('not a number')"), DatabaseError);
       await Session.begin(async (s) => {
         s.add(new User({ telegram_id: 1 }));
       });
-      await rejectsWith(exec(driver, "UPDATE users SET score = 'x'"), DatabaseError);
+      await rejectsWith(raw("UPDATE users SET score = 'x'"), DatabaseError);
       expect(await rows(driver, 'SELECT score FROM users')).toEqual([{ score: 0 }]);
     });
 
