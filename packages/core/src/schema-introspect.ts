@@ -37,63 +37,86 @@ function defaultText(v: string): string {
   return LITERAL.test(v.trim()) ? v : `(${v})`;
 }
 
-/** One table of the live database as a {@link TableDef}, or undefined when it does not exist. */
-export async function introspectTable(db: StatementRunner, name: string): Promise<TableDef | undefined> {
-  const [table] = await query(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]);
-  if (!table) return undefined;
-  const tableSql = str(table.sql);
-  const [list] = await query(db, 'SELECT strict FROM pragma_table_list(?)', [name]);
-  const xinfo = await query(db, 'SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid', [name]);
-  const fks = await query(db, 'SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq', [
-    name,
-  ]);
-  const indexList = await query(db, 'SELECT name, "unique", origin FROM pragma_index_list(?)', [name]);
+/**
+ * Everything introspection needs about some tables, in ONE statement (a D1 round trip costs milliseconds):
+ * per table its SQL, STRICT flag, columns, foreign keys, indexes with their columns, and triggers, each as JSON.
+ * `json(…)` around nested arrays keeps them arrays where a subquery would pass them on as text. SQLite's and
+ * D1's own tables are left out: D1 refuses PRAGMAs on its `_cf_…` tables (SQLITE_AUTH).
+ */
+const TABLES_SQL = `SELECT m.name AS name, m.sql AS sql,
+  (SELECT l.strict FROM pragma_table_list(m.name) AS l) AS strict,
+  (SELECT json_group_array(json_array(c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) FROM pragma_table_xinfo(m.name) AS c) AS cols,
+  (SELECT json_group_array(json_array(f."table", f."from", f."to", f.on_update, f.on_delete)) FROM pragma_foreign_key_list(m.name) AS f) AS fks,
+  (SELECT json_group_array(json_array(i.name, i."unique", i.origin,
+     json((SELECT json_group_array(ii.name) FROM pragma_index_info(i.name) AS ii)))) FROM pragma_index_list(m.name) AS i) AS ixs,
+  (SELECT json_group_array(json_array(t.name, t.sql)) FROM sqlite_schema AS t WHERE t.type = 'trigger' AND t.tbl_name = m.name) AS trs
+FROM sqlite_schema AS m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'
+  AND (? IS NULL OR lower(m.name) IN (SELECT lower(value) FROM json_each(?)))
+ORDER BY m.rowid`;
+
+type Json = string | number | null | Json[];
+
+function tableFromRow(r: Record<string, SqlValue>): TableDef {
+  const name = str(r.name);
+  const tableSql = str(r.sql);
+  const arr = (v: SqlValue | undefined) => JSON.parse(str(v) || '[]') as Json[][];
+  const xinfo = arr(r.cols);
+  const fks = arr(r.fks);
   const autoincrement = /\bAUTOINCREMENT\b/i.test(tableSql);
   const columns: ColumnDef[] = xinfo
-    .filter((c) => Number(c.hidden) === 0)
-    .map((c) => {
-      const colName = str(c.name);
-      const fk = fks.find((f) => str(f.from) === colName);
+    .filter((c) => Number(c[5]) === 0)
+    .map(([cName, cType, notnull, dflt, pk]) => {
+      const colName = String(cName);
+      const fk = fks.find((f) => String(f[1]) === colName);
       // Only the CHECK litedao writes (booleans) is recognised; other CHECKs stay in the table's own SQL.
       const check = `${quoteIdent(colName)} IN (0, 1)`;
       return {
         name: colName,
-        type: str(c.type),
-        notNull: Number(c.notnull) === 1 || (Number(c.pk) > 0 && autoincrement),
-        default: c.dflt_value === null ? null : defaultText(str(c.dflt_value)),
-        primaryKey: Number(c.pk) === 1 && autoincrement,
+        type: String(cType ?? ''),
+        notNull: Number(notnull) === 1 || (Number(pk) > 0 && autoincrement),
+        default: dflt === null || dflt === undefined ? null : defaultText(String(dflt)),
+        primaryKey: Number(pk) === 1 && autoincrement,
         check: tableSql.includes(`CHECK (${check})`) ? check : null,
         references: fk
-          ? { table: str(fk.table), column: str(fk.to) || 'id', onDelete: str(fk.on_delete), onUpdate: str(fk.on_update) }
+          ? { table: String(fk[0]), column: String(fk[2] ?? '') || 'id', onDelete: String(fk[4]), onUpdate: String(fk[3]) }
           : null,
       };
     });
   const uniques: string[][] = [];
   const indexes: IndexDef[] = [];
-  for (const ix of indexList) {
-    const cols = (await query(db, 'SELECT name FROM pragma_index_info(?) ORDER BY seqno', [str(ix.name)])).map((r) => str(r.name));
-    if (str(ix.origin) === 'u') uniques.push(cols);
-    else if (str(ix.origin) === 'c') indexes.push({ name: str(ix.name), columns: cols, unique: Number(ix.unique) === 1 });
+  for (const [ixName, unique, origin, cols] of arr(r.ixs)) {
+    const names = (Array.isArray(cols) ? cols : (JSON.parse(String(cols ?? '[]')) as Json[])).map(String);
+    if (origin === 'u') uniques.push(names);
+    else if (origin === 'c') indexes.push({ name: String(ixName), columns: names, unique: Number(unique) === 1 });
   }
-  const triggers: TriggerDef[] = (
-    await query(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", [name])
-  ).map((r) => ({ name: str(r.name), sql: str(r.sql) }));
+  const triggers: TriggerDef[] = arr(r.trs)
+    .map(([tName, tSql]) => ({ name: String(tName), sql: String(tSql) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // index_list lists the newest first; declaration order reads better and diffs stably.
   uniques.reverse();
   indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { name, strict: Number(list?.strict ?? 0) === 1, columns, uniques, indexes, triggers };
+  return { name, strict: Number(r.strict ?? 0) === 1, columns, uniques, indexes, triggers };
 }
 
-/** Every user table of the live database (SQLite's, D1's and the migration table excluded), in creation order. */
+/**
+ * The named tables of the live database as {@link TableDef}s, in one statement, keyed by the name folded as
+ * SQLite compares names (ASCII case); missing tables are absent.
+ */
+export async function introspectTables(db: StatementRunner, names: readonly string[]): Promise<Map<string, TableDef>> {
+  const list = JSON.stringify(names);
+  const rows = await query(db, TABLES_SQL, [list, list]);
+  return new Map(rows.map((r) => [foldIdentifier(str(r.name)), tableFromRow(r)]));
+}
+
+/** One table of the live database as a {@link TableDef}, or undefined when it does not exist. */
+export async function introspectTable(db: StatementRunner, name: string): Promise<TableDef | undefined> {
+  return (await introspectTables(db, [name])).get(foldIdentifier(name));
+}
+
+/** Every user table of the live database (SQLite's, D1's, the migration and unit-log tables excluded), in creation order. */
 export async function introspectSchema(db: StatementRunner): Promise<TableDef[]> {
-  const names = (await query(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")).map((r) => str(r.name));
-  const out: TableDef[] = [];
-  for (const n of names) {
-    if (isInternalTable(n)) continue;
-    const def = await introspectTable(db, n);
-    if (def) out.push(def);
-  }
-  return out;
+  const rows = await query(db, TABLES_SQL, [null, null]);
+  return rows.map(tableFromRow).filter((t) => !isInternalTable(t.name));
 }
 
 /** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
@@ -172,7 +195,11 @@ export function schemaProblems(model: AnyModel, live: TableDef | undefined): str
  */
 export async function verifySchema(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
   const problems: string[] = [];
-  for (const m of models) problems.push(...schemaProblems(m, await introspectTable(db, metaOf(m).tableName)));
+  const live = await introspectTables(
+    db,
+    models.map((m) => metaOf(m).tableName),
+  );
+  for (const m of models) problems.push(...schemaProblems(m, live.get(foldIdentifier(metaOf(m).tableName))));
   if (problems.length > 0) {
     throw new SchemaError(
       `the database does not match the models (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
@@ -187,8 +214,12 @@ export async function verifySchema(db: StatementRunner, models: readonly AnyMode
  */
 export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
   const problems: string[] = [];
+  const tables = await introspectTables(
+    db,
+    models.map((m) => metaOf(m).tableName),
+  );
   for (const m of models) {
-    const live = await introspectTable(db, metaOf(m).tableName);
+    const live = tables.get(foldIdentifier(metaOf(m).tableName));
     if (live) problems.push(...schemaProblems(m, live));
   }
   if (problems.length > 0) {

@@ -16,6 +16,7 @@ import {
   type SqlValue,
   t,
   tableDefOf,
+  UNIT_TABLE,
 } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ async function objects(driver: Driver, except: ReadonlySet<string>): Promise<str
     .filter((o) => {
       const n = String(o.name);
       const tbl = String(o.tbl_name);
-      return !n.startsWith('sqlite_') && !n.startsWith('_cf_') && n !== 'd1_migrations' && !except.has(tbl);
+      return !n.startsWith('sqlite_') && !n.startsWith('_cf_') && n !== 'd1_migrations' && n !== UNIT_TABLE && !except.has(tbl);
     })
     .map((o) => `${o.type}:${o.name}`);
 }
@@ -106,7 +107,7 @@ const builders: Record<Kind, () => ReturnType<typeof t.integer>> = {
 async function wipe(driver: Driver): Promise<void> {
   const tables = (await rows(driver, "SELECT name FROM sqlite_schema WHERE type = 'table'"))
     .map((r) => String(r.name))
-    .filter((n) => !n.startsWith('sqlite_') && !n.startsWith('_cf_') && n !== 'd1_migrations' && !ownTables.has(n));
+    .filter((n) => !n.startsWith('sqlite_') && !n.startsWith('_cf_') && n !== 'd1_migrations' && n !== UNIT_TABLE && !ownTables.has(n));
   if (tables.length === 0) return;
   await driver.batch([
     { sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false },
