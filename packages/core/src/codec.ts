@@ -237,10 +237,9 @@ function corrupt(where: string, expected: string, raw: SqlValue): never {
 }
 
 function toBytes(raw: unknown): Uint8Array | undefined {
-  if (raw instanceof Uint8Array) {
-    // better-sqlite3 returns Buffer (a Uint8Array subclass): hand out a plain Uint8Array view, no copy.
-    return raw.constructor === Uint8Array ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  }
+  // An own copy, always a plain Uint8Array (better-sqlite3 returns Buffer): the session keeps the stored row
+  // as the object's snapshot, so an in-place edit of the object's bytes must not change the snapshot too.
+  if (raw instanceof Uint8Array) return new Uint8Array(raw);
   if (raw instanceof ArrayBuffer) return new Uint8Array(raw);
   if (Array.isArray(raw)) return Uint8Array.from(raw as number[]); // D1 returns blobs as number[]
   return undefined;

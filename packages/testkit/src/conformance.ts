@@ -5,8 +5,10 @@ import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { migrationPropertyTests } from './migration-property-tests.ts';
 import { migrationTests } from './migration-tests.ts';
+import { modelBasedTests } from './model-based-tests.ts';
 import { driftTests, schemaTests } from './schema-tests.ts';
 import { sessionTests } from './session-tests.ts';
+import { unitOfWorkTests } from './unit-of-work-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
 
@@ -24,5 +26,7 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     driftTests(target);
     migrationTests(target);
     migrationPropertyTests(target);
+    unitOfWorkTests(target);
+    modelBasedTests(target);
   });
 }
