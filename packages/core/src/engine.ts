@@ -9,6 +9,7 @@ import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } f
 import { type AnyModel, metaOf } from './model-meta.ts';
 import { startTimer } from './platform.ts';
 import { RuntimeDriver } from './runtime-driver.ts';
+import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
 import { Session, type SessionContext } from './session.ts';
 import { checkRawSql } from './sql.ts';
 import { UnitLog } from './unit-log.ts';
@@ -298,7 +299,17 @@ export class Engine implements Executor {
     const statements = createAllStatements(models);
     // The unit log's table comes with the schema, so the first commit needs no extra round trip to make it.
     if (this.#units) statements.push(this.#units.createStatement());
+    await verifyExistingTables(this, models); // an existing table with other columns is never skipped silently
     await this.#gated.batch(statements);
+  }
+
+  /**
+   * Compares the models with the live database (`PRAGMA table_xinfo`, `index_list`, `foreign_key_list`) and
+   * throws one `SchemaError` listing every missing, extra or mismatched table, column and UNIQUE constraint.
+   * Call it at startup to fail before the first write instead of at it.
+   */
+  verifySchema(models: readonly AnyModel[]): Promise<void> {
+    return verifySchema(this, models);
   }
 
   /** Drops the models' tables that exist (children first), as one atomic batch. */
