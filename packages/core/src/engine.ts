@@ -32,6 +32,14 @@ export interface EngineOptions {
    * wait for the transaction to end.
    */
   readonly transactionWaitMs?: number | undefined;
+  /**
+   * Models to check against the live database before the first statement any session of this engine sends
+   * (`verifySchema`, once per engine): a missing or mismatched table or column is a `SchemaError` listing every
+   * difference before anything is written, instead of a failure at the first INSERT. Pass
+   * `Base.metadata.models`. Off by default (one round trip of PRAGMAs per engine; call `verifySchema` at
+   * startup yourself where engines are long-lived).
+   */
+  readonly verifyModels?: readonly AnyModel[] | undefined;
 }
 
 interface AsyncContext {
@@ -152,6 +160,8 @@ export class Engine implements Executor {
   readonly #units: UnitLog | undefined;
   /** Statements from sessions: gated, not re-checked (core built them, or `rawStatement` checked them). */
   readonly #gated: Executor;
+  /** What sessions send through: `#gated`, after the opt-in schema check has passed once. */
+  readonly #sessions: Executor;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
     this.#runtime = new RuntimeDriver(driver);
@@ -163,6 +173,30 @@ export class Engine implements Executor {
     this.#gated = {
       execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement))),
       batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements))),
+    };
+    this.#sessions = options.verifyModels ? this.#verifiedFirst(options.verifyModels) : this.#gated;
+  }
+
+  /** `#gated`, behind a schema check run once before the first statement (retried if it failed to run). */
+  #verifiedFirst(models: readonly AnyModel[]): Executor {
+    let check: Promise<void> | undefined;
+    let passed = false;
+    const ready = (): Promise<void> => {
+      if (passed) return Promise.resolve();
+      check ??= verifySchema(this, models).then(
+        () => {
+          passed = true;
+        },
+        (error: unknown) => {
+          check = undefined;
+          throw error;
+        },
+      );
+      return check;
+    };
+    return {
+      execute: (statement) => (passed ? this.#gated.execute(statement) : ready().then(() => this.#gated.execute(statement))),
+      batch: (statements) => (passed ? this.#gated.batch(statements) : ready().then(() => this.#gated.batch(statements))),
     };
   }
 
@@ -220,7 +254,7 @@ export class Engine implements Executor {
   sessionContext(): SessionContext {
     const runtime = this.#runtime;
     return {
-      executor: this.#gated,
+      executor: this.#sessions,
       lookup: this.#gated,
       limits: runtime.limits,
       capabilities: runtime.capabilities,
