@@ -64,3 +64,13 @@ export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
 export { Query, Session, WriteResult } from './session.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';
 export { isSqlQuery, sql } from './sql.ts';
+
+declare global {
+  // `Engine` and `Session` are async-disposable (`await using`), so their declarations name
+  // `Symbol.asyncDispose`. Declared here the way @types/node does, so an app whose `lib` predates
+  // `esnext.disposable` (e.g. Vite's ES2022 + DOM template) still type-checks litedao's declarations; the
+  // runtime symbol is the platform's (Node 20+, workerd, current browsers).
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}

@@ -1,0 +1,107 @@
+// Extracts the TypeScript code blocks of markdown files, so the consumers lane can type-check them against
+// the packed packages and run the runnable ones (consumers/snippets.test.ts). Generic over any list of
+// markdown files: add a file to SNIPPET_FILES (or pass your own list) and its blocks are checked.
+//
+// A block is a fenced code block whose info string starts with `ts` or `typescript`. Words after the language
+// say how to check it (GitHub shows only the language, so readers never see them):
+//
+//   ```ts                      a Node module (ESM, strict, Node's types), type-checked
+//   ```ts env=worker           a Cloudflare Worker module (workers-types, no DOM)
+//   ```ts env=browser          a browser module (DOM) — including a dedicated Worker's script
+//   ```ts run                  also run with plain `node`, twice, as an `.mjs` file in an empty directory: it
+//                              must be valid JavaScript as written and safe to run again (Node only)
+//   ```ts name=setup            names a block, so a later block can continue it
+//   ```ts continues=setup       appended to the named block of the same file (bare `continues`: the block
+//                              just before): one program told in several blocks
+//   ```ts skip                 not checked (say why in the text around it; use sparingly)
+//
+// A group (a block and the blocks that continue it) is one module: one file, one set of imports.
+
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** The markdown files whose TypeScript blocks are checked (paths relative to the repository root). */
+export const SNIPPET_FILES = [
+  'README.md',
+  'packages/core/README.md',
+  'packages/adapter-node/README.md',
+  'packages/adapter-d1/README.md',
+  'packages/adapter-wasm/README.md',
+];
+
+const ENVS = new Set(['node', 'worker', 'browser']);
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript)\b(.*)$/;
+
+/**
+ * @typedef {{ id: string, file: string, line: number, env: 'node' | 'worker' | 'browser', run: boolean, code: string }} Snippet
+ * One group of blocks: `line` is the first block's opening fence (1-based), `id` a file-name-safe name.
+ */
+
+/**
+ * Parses one markdown text into snippet groups.
+ * @param {string} text
+ * @param {string} file the name used in ids and messages
+ * @returns {Snippet[]}
+ */
+export function parseSnippets(text, file) {
+  const lines = text.split('\n');
+  /** @type {Snippet[]} */
+  const groups = [];
+  /** @type {Map<string, Snippet>} */
+  const names = new Map();
+  for (let i = 0; i < lines.length; i++) {
+    const open = FENCE.exec(lines[i]);
+    if (!open) continue;
+    const [, indent, fence, , info] = open;
+    const body = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const l = lines[j];
+      const t = l.trim();
+      if (t.length >= fence.length && t === fence[0].repeat(t.length)) break;
+      body.push(indent && l.startsWith(indent) ? l.slice(indent.length) : l);
+    }
+    if (j === lines.length) throw new Error(`${file}:${i + 1}: code block is never closed`);
+    const words = info.trim().split(/\s+/).filter(Boolean);
+    const flags = new Set(words.filter((w) => !w.includes('=')));
+    const attrs = Object.fromEntries(words.filter((w) => w.includes('=')).map((w) => w.split('=', 2)));
+    if (flags.has('continues')) attrs.continues = '';
+    flags.delete('continues');
+    for (const w of flags) if (!['run', 'skip'].includes(w)) throw new Error(`${file}:${i + 1}: unknown snippet flag "${w}"`);
+    for (const k of Object.keys(attrs))
+      if (!['env', 'name', 'continues'].includes(k)) throw new Error(`${file}:${i + 1}: unknown snippet attribute "${k}"`);
+    const env = attrs.env ?? 'node';
+    if (!ENVS.has(env)) throw new Error(`${file}:${i + 1}: env must be node, worker or browser, not "${env}"`);
+    const line = i + 1;
+    i = j;
+    if (flags.has('skip')) continue;
+    const code = `${body.join('\n')}\n`;
+    if (attrs.continues !== undefined) {
+      const prev = attrs.continues ? names.get(attrs.continues) : groups.at(-1);
+      if (!prev)
+        throw new Error(
+          `${file}:${line}: "continues" needs an earlier block in the same file${attrs.continues ? ` named ${attrs.continues}` : ''}`,
+        );
+      if (prev.env !== env) throw new Error(`${file}:${line}: a continued block must keep env=${prev.env}`);
+      prev.code += `\n${code}`;
+      prev.run ||= flags.has('run');
+      continue;
+    }
+    if (flags.has('run') && env !== 'node') throw new Error(`${file}:${line}: only env=node blocks can run`);
+    const id = `${file.replace(/[^A-Za-z0-9]+/g, '_')}_L${line}`;
+    const group = { id, file, line, env, run: flags.has('run'), code };
+    groups.push(group);
+    if (attrs.name) names.set(attrs.name, group);
+  }
+  return groups;
+}
+
+/**
+ * Reads and parses markdown files.
+ * @param {string} root the repository root
+ * @param {readonly string[]} [files] paths relative to root (default SNIPPET_FILES)
+ * @returns {Snippet[]}
+ */
+export function extractSnippets(root, files = SNIPPET_FILES) {
+  return files.flatMap((f) => parseSnippets(readFileSync(join(root, f), 'utf8'), relative(root, join(root, f))));
+}
