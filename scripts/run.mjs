@@ -168,6 +168,7 @@ const lanes = {
   'worker-bot': 'examples/worker-bot/vitest.config.ts',
   chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
   'browser-app': 'examples/browser-app/vitest.config.ts',
+  consumers: 'consumers/vitest.config.ts',
 };
 
 const cmd = process.argv[2] ?? 'test';

@@ -9,7 +9,8 @@
 //   ```ts env=worker           a Cloudflare Worker module (workers-types, no DOM)
 //   ```ts env=browser          a browser module (DOM) — including a dedicated Worker's script
 //   ```ts run                  also run with plain `node`, twice, as an `.mjs` file in an empty directory: it
-//                              must be valid JavaScript as written and safe to run again (Node only)
+//                              must be valid JavaScript as written and safe to run again (Node only;
+//                              DATABASE_URL=sqlite:///app.db is set)
 //   ```ts name=setup            names a block, so a later block can continue it
 //   ```ts continues=setup       appended to the named block of the same file (bare `continues`: the block
 //                              just before): one program told in several blocks
@@ -33,8 +34,10 @@ const ENVS = new Set(['node', 'worker', 'browser']);
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript)\b(.*)$/;
 
 /**
- * @typedef {{ id: string, file: string, line: number, env: 'node' | 'worker' | 'browser', run: boolean, code: string }} Snippet
- * One group of blocks: `line` is the first block's opening fence (1-based), `id` a file-name-safe name.
+ * @typedef {{ line: number, name: string | undefined, code: string }} Block
+ * @typedef {{ id: string, file: string, line: number, env: 'node' | 'worker' | 'browser', run: boolean, code: string, blocks: Block[] }} Snippet
+ * One group of blocks: `line` is the first block's opening fence (1-based), `id` a file-name-safe name,
+ * `code` the blocks joined, `blocks` each block on its own.
  */
 
 /**
@@ -84,12 +87,13 @@ export function parseSnippets(text, file) {
         );
       if (prev.env !== env) throw new Error(`${file}:${line}: a continued block must keep env=${prev.env}`);
       prev.code += `\n${code}`;
+      prev.blocks.push({ line, name: attrs.name, code });
       prev.run ||= flags.has('run');
       continue;
     }
     if (flags.has('run') && env !== 'node') throw new Error(`${file}:${line}: only env=node blocks can run`);
     const id = `${file.replace(/[^A-Za-z0-9]+/g, '_')}_L${line}`;
-    const group = { id, file, line, env, run: flags.has('run'), code };
+    const group = { id, file, line, env, run: flags.has('run'), code, blocks: [{ line, name: attrs.name, code }] };
     groups.push(group);
     if (attrs.name) names.set(attrs.name, group);
   }

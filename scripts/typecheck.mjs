@@ -13,7 +13,8 @@ for (const dir of ['packages', 'examples']) {
     const base = join(root, dir, name);
     if (!statSync(base).isDirectory()) continue;
     // tsconfig.build.json is the published build (scripts/build.mjs), which emits; it is not a check.
-    for (const f of readdirSync(base).sort()) if (/^tsconfig(\.[\w-]+)?\.json$/.test(f) && f !== 'tsconfig.build.json') projects.push(join(dir, name, f));
+    for (const f of readdirSync(base).sort())
+      if (/^tsconfig(\.[\w-]+)?\.json$/.test(f) && f !== 'tsconfig.build.json') projects.push(join(dir, name, f));
   }
 }
 for (const dir of ['bench', 'consumers']) if (existsSync(join(root, dir, 'tsconfig.json'))) projects.push(dir);
