@@ -1,23 +1,31 @@
-// migrations/0001_init.sql is generated from the models; this keeps the two from drifting apart.
+// migrations/*.sql are generated from the models; this keeps the two from drifting apart.
 
 import { env } from 'cloudflare:workers';
-import { createAllSql } from '@litedao/core';
+import { type AnyModel, createAllSql } from '@litedao/core';
 import { expect, it } from 'vitest';
-import { models } from '../src/models.ts';
+import { migrations, models } from '../src/models.ts';
 
-it('migrations/0001_init.sql matches createAllSql(models)', () => {
-  const [init] = env.TEST_MIGRATIONS;
-  expect(init?.name).toBe('0001_init.sql');
-  // readD1Migrations splits the file into statements (comments and separators dropped); compare likewise.
-  const expected = createAllSql(models)
+/** createAllSql split into statements, as readD1Migrations splits a file (comments and separators dropped). */
+function statements(ms: readonly AnyModel[]): string[] {
+  return createAllSql(ms)
     .split(/;\n/)
     .map((s) => s.trim().replace(/;$/, ''))
     .filter(Boolean);
-  const actual = (init?.queries ?? []).map((q) =>
+}
+
+function queries(file: { queries: string[] } | undefined): string[] {
+  return (file?.queries ?? []).map((q) =>
     q
       .replace(/^(--[^\n]*\n)+/, '')
       .trim()
       .replace(/;$/, ''),
   );
-  expect(actual).toEqual(expected);
+}
+
+it('each migrations/*.sql is createAllSql of its models, and together they create every model', () => {
+  expect(env.TEST_MIGRATIONS.map((m) => m.name)).toEqual(migrations.map(([name]) => name));
+  migrations.forEach(([, ms], i) => {
+    expect(queries(env.TEST_MIGRATIONS[i])).toEqual(statements(ms));
+  });
+  expect(env.TEST_MIGRATIONS.flatMap((m) => queries(m))).toEqual(statements(models));
 });

@@ -54,6 +54,8 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.ts';
+export type { StorageAdapter, StorageModel } from './grammy-storage.ts';
+export { createStorageAdapter } from './grammy-storage.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
 export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Update } from './model-meta.ts';
