@@ -21,6 +21,7 @@ beforeAll(async () => {
     `better-sqlite3@${pinned('packages/adapter-node/package.json', 'better-sqlite3')}`,
     `@types/node@${pinned('package.json', '@types/node')}`,
     `zod@${pinned('packages/core/package.json', 'zod')}`,
+    `hono@${pinned('packages/core/package.json', 'hono')}`, // for @litedao/core/hono
   ]);
 });
 

@@ -4,8 +4,8 @@
  *
  * ```ts
  * type AppEnv = { Bindings: { DB: D1Database } };
- * const app = new Hono<AppEnv>();
- * app.use(honoSession((c: Context<AppEnv>) => createSessionMaker(createEngine(createD1Driver(c.env.DB)))));
+ * // Chain .use() so its variables are part of the app's type.
+ * const app = new Hono<AppEnv>().use(honoSession((c: Context<AppEnv>) => createSessionMaker(createEngine(createD1Driver(c.env.DB)))));
  * app.post('/users', async (c) => {
  *   c.var.db.add(new User(await c.req.json())); // committed after the handler, rolled back if it throws
  *   return c.text('ok');
