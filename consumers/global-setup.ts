@@ -1,13 +1,14 @@
 /**
- * Builds and packs the published packages once for the whole lane, the way RELEASING.md publishes them
- * (`pnpm pack`: `workspace:^` becomes a real range and `publishConfig.exports` replaces the workspace's
- * source exports), into a temporary directory outside the workspace.
+ * Packs the published packages once for the whole lane, the way RELEASING.md publishes them: `pnpm pack`
+ * runs each package's `prepack` (the build to dist/), turns `workspace:^` into a real range and replaces the
+ * workspace's source exports with `publishConfig.exports`. Core first: the adapters build against its
+ * declarations. The tarballs go to a temporary directory outside the workspace.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildPackage, PUBLISHED } from '../scripts/build.mjs';
+import { PUBLISHED } from '../scripts/build.mjs';
 import { REPO_ROOT, sh } from './harness.ts';
 
 declare module 'vitest' {
@@ -27,7 +28,6 @@ export default async function setup(project: TestProject) {
   mkdirSync(packs);
   const tarballs: Record<string, string> = {};
   for (const name of PUBLISHED as string[]) {
-    buildPackage(name);
     const dir = join(REPO_ROOT, 'packages', name);
     const run = await sh('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', packs], { cwd: dir });
     if (run.code !== 0) throw new Error(`pnpm pack failed in packages/${name}:\n${run.stdout}\n${run.stderr}`);
