@@ -21,6 +21,8 @@ declare module 'vitest' {
 }
 
 let work = '';
+/** The workspace's pinned pnpm (`packageManager` in the root package.json), run through npx like run.mjs does. */
+const PNPM = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { packageManager: string }).packageManager;
 
 export default async function setup(project: TestProject) {
   work = mkdtempSync(join(tmpdir(), 'litedao-consumers-'));
@@ -29,7 +31,7 @@ export default async function setup(project: TestProject) {
   const tarballs: Record<string, string> = {};
   for (const name of PUBLISHED as string[]) {
     const dir = join(REPO_ROOT, 'packages', name);
-    const run = await sh('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', packs], { cwd: dir });
+    const run = await sh('npx', ['-y', PNPM, 'pack', '--pack-destination', packs], { cwd: dir });
     if (run.code !== 0) throw new Error(`pnpm pack failed in packages/${name}:\n${run.stdout}\n${run.stderr}`);
     const pkgName = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string }).name;
     const file = run.stdout.trim().split('\n').at(-1)?.trim() ?? '';
@@ -38,6 +40,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('work', work);
   project.provide('tarballs', tarballs);
+  // LITEDAO_KEEP_CONSUMERS=1 keeps the projects for a look after a failure.
   return () => {
     if (process.env.LITEDAO_KEEP_CONSUMERS) process.stdout.write(`consumer projects kept in ${work}\n`);
     else rmSync(work, { recursive: true, force: true });
