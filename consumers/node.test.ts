@@ -30,8 +30,8 @@ function quickStart(): string {
   const block = snippetsFor('node')
     .filter((s) => s.file === 'README.md')
     .flatMap((s) => s.blocks)
-    .find((b) => b.name === 'node');
-  if (!block) throw new Error('README.md has no ```ts block named "node" (the Node quick start)');
+    .find((b) => b.id === 'node');
+  if (!block) throw new Error('README.md has no ```ts block with id=node (the Node quick start)');
   return block.code;
 }
 

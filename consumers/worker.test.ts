@@ -97,7 +97,7 @@ describe('(c) a Worker on D1', () => {
 
 describe('README snippets (Worker)', () => {
   it('type-check against the published packages', async () => {
-    const snippets = snippetsFor('worker');
+    const snippets = snippetsFor('workerd');
     expect(snippets.length).toBeGreaterThan(0);
     const config = writeSnippetProject(dir, snippets, {
       module: 'preserve',

@@ -94,6 +94,8 @@ function pythonTemplateOk() {
 
 /** The lanes that drive Chromium (the consumers lane runs without it, minus its one Chromium test). */
 const CHROMIUM_LANES = ['chromium', 'browser-app'];
+/** Lanes that run without Chromium, minus their Chromium part: lane → vitest arguments that leave it out. */
+const PARTLY_CHROMIUM = { docs: ['--project', 'docs'], consumers: [] };
 
 /**
  * Debian packages some lanes need: Chromium for the browser lanes (Debian's; never a downloaded browser) and
@@ -105,7 +107,7 @@ const CHROMIUM_LANES = ['chromium', 'browser-app'];
  */
 function ensureSystemPackages(lanesWanted) {
   const missing = [];
-  const wantsChromium = lanesWanted.some((l) => CHROMIUM_LANES.includes(l) || l === 'consumers');
+  const wantsChromium = lanesWanted.some((l) => CHROMIUM_LANES.includes(l) || l in PARTLY_CHROMIUM);
   if (wantsChromium && !existsSync(CHROMIUM)) missing.push('chromium');
   if (lanesWanted.includes('node') && !pythonTemplateOk()) missing.push('python3-sqlalchemy', 'python3-aiosqlite');
   if (missing.length === 0) return [];
@@ -124,7 +126,7 @@ function ensureSystemPackages(lanesWanted) {
 const node = () => join(bin, 'node');
 
 /** Runs one vitest lane and records its JSON report, so the summary can count every lane's tests. */
-function vitestLane(name, config, reports) {
+function vitestLane(name, config, reports, extraArgs = []) {
   log(`test lane: ${name}`);
   const out = join(root, 'node_modules', '.litedao-reports', `${name}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -137,6 +139,7 @@ function vitestLane(name, config, reports) {
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${out}`,
+    ...extraArgs,
   ]);
   reports.push({ name, out, code });
 }
@@ -184,6 +187,8 @@ const lanes = {
   'worker-bot': 'examples/worker-bot/vitest.config.ts',
   chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
   'browser-app': 'examples/browser-app/vitest.config.ts',
+  // Links, EN/RU parity, code blocks type-checked and run, the API reference, mermaid rendered in Chromium.
+  docs: 'scripts/docs/vitest.config.ts',
   // Last: it builds dist/ and packs; every lane before it runs on the sources.
   consumers: 'consumers/vitest.config.ts',
 };
@@ -200,6 +205,10 @@ switch (cmd) {
   case 'build':
     ensureInstalled();
     must(node(), ['scripts/build.mjs', ...process.argv.slice(3)]);
+    break;
+  case 'docs-api':
+    ensureInstalled();
+    must(node(), ['scripts/docs/api.ts', ...process.argv.slice(3)]);
     break;
   case 'bench':
     ensureInstalled();
@@ -229,10 +238,9 @@ switch (cmd) {
         notRun.push({ name, why: `no Chromium at ${CHROMIUM}`, fix: chromiumFix });
         continue;
       }
-      vitestLane(name, config, reports);
-      if (name === 'consumers' && missing.includes('chromium')) {
-        notRun.push({ name: 'consumers (its Chromium test)', why: `no Chromium at ${CHROMIUM}`, fix: chromiumFix });
-      }
+      const partly = missing.includes('chromium') && name in PARTLY_CHROMIUM;
+      vitestLane(name, config, reports, partly ? PARTLY_CHROMIUM[name] : []);
+      if (partly) notRun.push({ name: `${name} (its Chromium part)`, why: `no Chromium at ${CHROMIUM}`, fix: chromiumFix });
     }
     if (missing.includes('python3-sqlalchemy')) {
       notRun.push({
@@ -245,6 +253,6 @@ switch (cmd) {
     break;
   }
   default:
-    log(`unknown command ${cmd}; use demo, test, bench, build or setup`);
+    log(`unknown command ${cmd}; use demo, test, bench, build, docs-api or setup`);
     process.exit(2);
 }

@@ -1,13 +1,13 @@
 export interface Block {
   readonly line: number;
-  readonly name: string | undefined;
+  readonly id: string | undefined;
   readonly code: string;
 }
 export interface Snippet {
   readonly id: string;
   readonly file: string;
   readonly line: number;
-  readonly env: 'node' | 'worker' | 'browser';
+  readonly env: 'node' | 'workerd' | 'browser';
   readonly run: boolean;
   readonly code: string;
   readonly blocks: readonly Block[];

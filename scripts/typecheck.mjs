@@ -18,6 +18,7 @@ for (const dir of ['packages', 'examples']) {
   }
 }
 for (const dir of ['bench', 'consumers']) if (existsSync(join(root, dir, 'tsconfig.json'))) projects.push(dir);
+if (existsSync(join(root, 'scripts', 'docs', 'tsconfig.json'))) projects.push('scripts/docs');
 let failed = 0;
 for (const p of projects) {
   const res = spawnSync(process.execPath, [tsc, '-p', p], { cwd: root, stdio: 'inherit' });

@@ -12,18 +12,12 @@
 import type { DaoError, Driver, DriverCapabilities, DriverLimits, SqlValue, Statement, StatementResult } from '@litedao/core';
 import {
   BusyError,
-  CommitOutcomeUnknownError,
   ConfigurationError,
   ConnectionError,
-  DatabaseError,
   DataIntegrityError,
-  EngineClosedError,
-  isDaoError,
   LimitExceededError,
-  StorageUnavailableError,
   sqliteErrorToDaoError,
   UnsupportedError,
-  utf8Bytes,
   ValidationError,
 } from '@litedao/core';
 import type { D1NativeBinding, D1NativePreparedStatement, D1NativeResult, D1NativeSession } from './native.ts';
@@ -44,9 +38,9 @@ export interface D1DriverOptions {
 }
 
 /**
- * D1's documented per-statement limits (https://developers.cloudflare.com/d1/platform/limits/). Core chunks
- * multi-row writes and `IN` lists under `maxParameters`, and checks LIKE patterns and column counts; the
- * driver checks parameters, SQL bytes and value bytes again before sending anything.
+ * D1's documented per-statement limits (https://developers.cloudflare.com/d1/platform/limits/), as data:
+ * core chunks multi-row writes and `IN` lists under `maxParameters` and checks parameters, SQL bytes, value
+ * bytes, LIKE patterns and column counts before anything is sent.
  */
 export const D1_LIMITS: DriverLimits = Object.freeze({
   maxParameters: 100,
@@ -56,10 +50,16 @@ export const D1_LIMITS: DriverLimits = Object.freeze({
   maxColumns: 100,
 });
 
-/** D1 has no BEGIN (only atomic `batch()`) and no BigInt binding (https://developers.cloudflare.com/d1/worker-api/#type-conversion). */
+/**
+ * D1 has no BEGIN (only atomic `batch()`) and no BigInt binding
+ * (https://developers.cloudflare.com/d1/worker-api/#type-conversion); post-conditions are checked by core's
+ * guard statements inside the batch; every call crosses the network, so a commit's outcome can be unknown.
+ */
 export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
   interactiveTransactions: false,
   bigint: false,
+  expectations: false,
+  remote: true,
 });
 
 /**
@@ -109,81 +109,52 @@ class D1Driver implements Driver {
   readonly capabilities = D1_CAPABILITIES;
   readonly limits = D1_LIMITS;
   readonly #db: D1NativeBinding;
-  #closed = false;
 
   constructor(db: D1NativeBinding) {
     this.#db = db;
   }
 
   async execute(statement: Statement): Promise<StatementResult> {
-    this.#assertOpen();
-    const params = checkStatement(statement, 0);
+    const params = toD1Params(statement, 0);
     if (statement.returnsRows !== true) refuseRepeatedNames(statement, 0);
-    try {
-      const prepared = this.#db.prepare(statement.sql).bind(...params);
-      if (statement.returnsRows === false) return fromMeta(await prepared.run());
-      if (statement.readOnly === true && statement.columns && hasUniqueNames(statement.columns)) {
-        // A plain SELECT core built: no write metadata needed, so take D1's arrays as they are.
-        return fromRaw([statement.columns, ...(await prepared.raw())]);
-      }
-      if (statement.returnsRows === true && !hasUniqueNames(statement.columns)) {
-        // Row objects cannot hold two columns of one name (`SELECT ?, ?` names both "?"), and without core's
-        // column list their key order is not the select order ("2" sorts before "b" and after "1"). raw() keeps
-        // the exact arrays and names but reports no meta, so `changes` is 0 on this path. Core always names
-        // its columns uniquely, so only hand-marked SQL gets here.
-        return fromRaw(await prepared.raw({ columnNames: true }));
-      }
-      // all() returns rows as objects plus `meta` (changes, last_row_id). raw() would give arrays in column
-      // order but drops `meta`, and a `… RETURNING` write must report the rows it changed, so rows are rebuilt
-      // in `statement.columns` order instead. With `returnsRows` unknown (the `sql` tag) the statement may
-      // be a write, so it needs `meta` too; its rows follow the objects' key order.
-      return fromObjects(await prepared.all(), statement.columns);
-    } catch (error) {
-      throw mapD1Error(error);
+    const prepared = this.#db.prepare(statement.sql).bind(...params);
+    if (statement.returnsRows === false) return fromMeta(await prepared.run());
+    if (statement.readOnly === true && statement.columns && hasUniqueNames(statement.columns)) {
+      // A plain SELECT core built: no write metadata needed, so take D1's arrays as they are.
+      return fromRaw([statement.columns, ...(await prepared.raw())]);
     }
+    if (statement.returnsRows === true && !hasUniqueNames(statement.columns)) {
+      // Row objects cannot hold two columns of one name (`SELECT ?, ?` names both "?"), and without core's
+      // column list their key order is not the select order ("2" sorts before "b" and after "1"). raw() keeps
+      // the exact arrays and names but reports no meta, so `changes` is 0 on this path. Core always names
+      // its columns uniquely, so only hand-marked SQL gets here.
+      return fromRaw(await prepared.raw({ columnNames: true }));
+    }
+    // all() returns rows as objects plus `meta` (changes, last_row_id). raw() would give arrays in column
+    // order but drops `meta`, and a `… RETURNING` write must report the rows it changed, so rows are rebuilt
+    // in `statement.columns` order instead. With `returnsRows` unknown (the `sql` tag) the statement may
+    // be a write, so it needs `meta` too; its rows follow the objects' key order.
+    return fromObjects(await prepared.all(), statement.columns);
   }
 
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
-    this.#assertOpen();
-    // D1 rejects an empty batch ("No SQL statements detected"); an empty unit of work is a no-op success.
-    if (statements.length === 0) return [];
-    // Check every statement before preparing any, so a limit error means nothing was sent.
+    // Convert every statement before preparing any, so a value D1 cannot bind means nothing was sent.
     const bound = statements.map((s, i) => {
-      const params = checkStatement(s, i);
+      const params = toD1Params(s, i);
       refuseRepeatedNames(s, i);
       return params;
     });
-    try {
-      const prepared: D1NativePreparedStatement[] = statements.map((s, i) => this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
-      const results = await this.#db.batch(prepared);
-      if (!Array.isArray(results) || results.length !== statements.length) {
-        throw new DatabaseError(
-          `D1 batch returned ${Array.isArray(results) ? results.length : 'no'} results for ${statements.length} statements`,
-        );
-      }
-      // batch() only returns row objects, so rows are rebuilt in `statement.columns` order when core gave it.
-      return results.map((r, i) => {
-        const s = statements[i];
-        return s?.returnsRows === false ? fromMeta(r) : fromObjects(r, s?.columns);
-      });
-    } catch (error) {
-      const mapped = mapD1Error(error);
-      // A lost connection during batch() may have lost only the answer: the batch is atomic, so it was applied
-      // whole or not at all, and nobody here can tell which (Cloudflare's debug-d1 guide: retry only
-      // idempotent work). Say so with a distinct error instead of a retryable-looking ConnectionError.
-      if (mapped instanceof ConnectionError && !(mapped instanceof StorageUnavailableError)) {
-        throw new CommitOutcomeUnknownError(
-          'the connection to D1 failed during a commit: the batch may or may not have been applied (it is atomic: all of it or none)',
-          { cause: error },
-        );
-      }
-      throw mapped;
-    }
+    const prepared: D1NativePreparedStatement[] = statements.map((s, i) => this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
+    const results = await this.#db.batch(prepared);
+    // batch() only returns row objects, so rows are rebuilt in `statement.columns` order when core gave it.
+    return results.map((r, i) => {
+      const s = statements[i];
+      return s?.returnsRows === false ? fromMeta(r) : fromObjects(r, s?.columns);
+    });
   }
 
   async close(): Promise<void> {
-    // D1 bindings have nothing to close; closing only stops this driver from being used again.
-    this.#closed = true;
+    // D1 bindings have nothing to close; core stops using the driver.
   }
 
   mapError(error: unknown): DaoError {
@@ -199,10 +170,6 @@ class D1Driver implements Driver {
       return null;
     }
   }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new EngineClosedError('the D1 driver was closed');
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -211,28 +178,9 @@ class D1Driver implements Driver {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
-/**
- * Checks one statement against D1's limits and converts its parameters to what D1 binds. Throws before
- * anything is sent. `index` is the statement's position in a batch, for messages.
- */
-function checkStatement(statement: Statement, index: number): unknown[] {
-  const where = `statement ${index + 1}`;
-  const { sql, params } = statement;
-  if (typeof sql !== 'string') {
-    throw new ValidationError('D1 statement has no SQL text', [{ path: ['statements', index, 'sql'], message: 'not a string' }]);
-  }
-  if (!Array.isArray(params)) {
-    throw new ValidationError('D1 statement parameters must be an array', [
-      { path: ['statements', index, 'params'], message: 'not an array' },
-    ]);
-  }
-  if (params.length > D1_LIMITS.maxParameters) {
-    throw new LimitExceededError('D1 bound parameters', params.length, D1_LIMITS.maxParameters, where);
-  }
-  // "Maximum SQL statement length: 100,000 bytes", each statement of a batch separately.
-  const sqlBytes = utf8Bytes(sql);
-  const maxSqlBytes = D1_LIMITS.maxStatementBytes ?? Number.POSITIVE_INFINITY;
-  if (sqlBytes > maxSqlBytes) throw new LimitExceededError('D1 SQL statement bytes', sqlBytes, maxSqlBytes, where);
+/** Converts a statement's parameters to what D1 binds. Throws before anything is sent. */
+function toD1Params(statement: Statement, index: number): unknown[] {
+  const { params } = statement;
   const out = new Array<unknown>(params.length);
   for (let i = 0; i < params.length; i++) out[i] = toD1Value(params[i], index, i);
   return out;
@@ -241,16 +189,9 @@ function checkStatement(statement: Statement, index: number): unknown[] {
 /** Converts one parameter to a value D1 binds exactly. Messages name the position and type, never the value. */
 function toD1Value(value: SqlValue | undefined, statement: number, param: number): unknown {
   const where = `statement ${statement + 1}, parameter ${param + 1}`;
-  const maxBytes = D1_LIMITS.maxValueBytes ?? Number.POSITIVE_INFINITY;
   switch (typeof value) {
-    case 'string': {
-      // Cheap bound first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
-      if (value.length * 3 > maxBytes) {
-        const bytes = utf8Bytes(value);
-        if (bytes > maxBytes) throw new LimitExceededError('D1 string value bytes', bytes, maxBytes, where);
-      }
+    case 'string':
       return value;
-    }
     case 'number':
       // D1 silently stores NaN and ±Infinity as NULL (observed in Miniflare, research/RELIABILITY.md §2.0).
       if (!Number.isFinite(value)) throw invalidParam(where, statement, param, 'non-finite number');
@@ -267,13 +208,8 @@ function toD1Value(value: SqlValue | undefined, statement: number, param: number
       return Number(value);
     case 'object':
       if (value === null) return null;
-      if (value instanceof Uint8Array) {
-        if (value.byteLength > maxBytes) {
-          throw new LimitExceededError('D1 blob value bytes', value.byteLength, maxBytes, where);
-        }
-        // D1's bind() accepts ArrayBuffer views as they are and sends them as a BLOB.
-        return value;
-      }
+      // D1's bind() accepts ArrayBuffer views as they are and sends them as a BLOB.
+      if (value instanceof Uint8Array) return value;
       throw invalidParam(where, statement, param, 'object that is not a Uint8Array');
     default:
       // undefined, boolean, function, symbol: core converts every model value first, so this is a bug
@@ -382,7 +318,8 @@ function hasUniqueNames(columns: readonly string[] | undefined): columns is read
 // Errors
 
 /**
- * Maps anything D1 threw onto the litedao error tree. Litedao errors pass through unchanged.
+ * Maps anything D1 threw onto the litedao error tree (core calls it only for errors that are not litedao
+ * errors already).
  *
  * D1 throws plain `Error`s whose message carries the SQLite detail, e.g.
  * `D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`
@@ -400,7 +337,6 @@ function hasUniqueNames(columns: readonly string[] | undefined): columns is read
  *   (the driver and core check these first; this covers hand-written SQL).
  */
 export function mapD1Error(error: unknown): DaoError {
-  if (isDaoError(error)) return error;
   const raw = messageOf(error);
   const message = raw.replace(/^D1_(?:EXEC_)?ERROR:\s*/, '');
 

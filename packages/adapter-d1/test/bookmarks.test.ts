@@ -82,7 +82,7 @@ describe('fetch handler passing the bookmark through x-d1-bookmark', () => {
     const res = await handle(request('POST', undefined, 'hello'), binding);
     expect(await res.json()).toEqual(['hello']);
     expect(traffic.sessions).toEqual(['first-primary']);
-    expect(traffic.batches).toEqual([1]); // the commit: one batch() with the INSERT
+    expect(traffic.batches).toHaveLength(1); // the commit: one batch() with the INSERT
     expect(res.headers.get('x-d1-bookmark')).toEqual(expect.stringMatching(/\S/));
   });
 

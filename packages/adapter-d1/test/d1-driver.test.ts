@@ -8,12 +8,12 @@ import {
   CheckConstraintError,
   ConfigurationError,
   ConnectionError,
+  createEngine,
   DatabaseError,
   EngineClosedError,
   ForeignKeyConstraintError,
   isDaoError,
   LimitExceededError,
-  NotFoundError,
   NotNullConstraintError,
   SchemaError,
   UniqueConstraintError,
@@ -58,7 +58,7 @@ describe('driver shape', () => {
   it('declares D1 capabilities and documented limits, and has no transaction()', () => {
     const driver = createD1Driver(db);
     expect(driver.name).toBe('d1');
-    expect(driver.capabilities).toEqual({ interactiveTransactions: false, bigint: false });
+    expect(driver.capabilities).toEqual({ interactiveTransactions: false, bigint: false, expectations: false, remote: true });
     expect(driver.limits).toEqual({
       maxParameters: 100,
       maxStatementBytes: 100_000,
@@ -94,7 +94,7 @@ describe('round trips', () => {
   ];
 
   it.each(values)('execute: %s', async (_label, value) => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE vals (id INTEGER PRIMARY KEY, v ANY) STRICT'));
     const ins = await driver.execute(write('INSERT INTO vals (v) VALUES (?)', [value]));
     expect(ins.changes).toBe(1);
@@ -114,7 +114,7 @@ describe('round trips', () => {
     // D1 sends parameters as JSON and Miniflare binds every JS number as a double: `typeof(?)` is 'real' even
     // for 1, an untyped or ANY column keeps 1.0, and a TEXT column stores the text '1.0'. Core binds integers
     // into INTEGER columns, where SQLite's affinity turns them back into integers.
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const probe = await driver.execute(select('SELECT typeof(?) AS t', [1], ['t']));
     expect(['integer', 'real']).toContain(probe.rows[0]?.[0]);
     await driver.execute(write('CREATE TABLE n (i INTEGER, r REAL)'));
@@ -127,7 +127,7 @@ describe('round trips', () => {
   });
 
   it('batch: every value kind in one atomic call, rows in column order', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE vals (id INTEGER PRIMARY KEY, label TEXT NOT NULL, v ANY) STRICT'));
     const inserts = values.map(([label, v]) => write('INSERT INTO vals (label, v) VALUES (?, ?)', [label, v]));
     const results = await driver.batch([...inserts, select('SELECT v, label, id FROM vals ORDER BY id', [], ['v', 'label', 'id'])]);
@@ -140,7 +140,7 @@ describe('round trips', () => {
   });
 
   it('empty blob round-trips as an empty Uint8Array', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE b (v BLOB)'));
     await driver.execute(write('INSERT INTO b (v) VALUES (?)', [new Uint8Array(0)]));
     const res = await driver.execute(select('SELECT v, typeof(v) AS t, length(v) AS n FROM b', [], ['v', 't', 'n']));
@@ -148,14 +148,14 @@ describe('round trips', () => {
   });
 
   it('bigint parameters within ±(2^53 − 1) bind as numbers; beyond is UnsupportedError with nothing written', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE n (v INTEGER)'));
     await driver.execute(write('INSERT INTO n (v) VALUES (?), (?)', [2n ** 53n - 1n, -(2n ** 53n - 1n)]));
     const res = await driver.execute(select('SELECT v FROM n ORDER BY v', [], ['v']));
     expect(res.rows).toEqual([[Number.MIN_SAFE_INTEGER], [Number.MAX_SAFE_INTEGER]]);
 
     const { binding, traffic } = countingBinding(db);
-    const wrapped = createD1Driver(binding);
+    const wrapped = createEngine(createD1Driver(binding));
     const err = await failure(() =>
       wrapped.batch([write('INSERT INTO n (v) VALUES (?)', [1n]), write('INSERT INTO n (v) VALUES (?)', [2n ** 53n])]),
     );
@@ -170,7 +170,7 @@ describe('round trips', () => {
 
 describe('results', () => {
   it('reports changes and lastInsertRowid for writes, none for reads', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'));
     const ins = await driver.execute(write('INSERT INTO t (a) VALUES (?), (?), (?)', ['x', 'y', 'z']));
     expect(ins).toMatchObject({ rows: [], changes: 3, lastInsertRowid: 3 });
@@ -185,7 +185,7 @@ describe('results', () => {
   });
 
   it('RETURNING writes return rows and report the rows changed', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'));
     const ins = await driver.execute(select('INSERT INTO t (a) VALUES (?), (?) RETURNING id, a', ['x', 'y'], ['id', 'a']));
     expect(ins.rows).toEqual([
@@ -201,7 +201,7 @@ describe('results', () => {
   });
 
   it('keeps the order core asks for, even for index-like column names', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const res = await driver.execute(select('SELECT 2 AS "2", 1 AS "1", 3 AS b, 4 AS a', [], ['2', '1', 'b', 'a']));
     expect(res.rows).toEqual([[2, 1, 3, 4]]);
     expect(res.columns).toEqual(['2', '1', 'b', 'a']);
@@ -210,7 +210,7 @@ describe('results', () => {
   });
 
   it('keeps duplicate column names apart, and select order when core gives no column list', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const res = await driver.execute(select('SELECT 1 AS x, 2 AS x', [], ['x', 'x']));
     expect(res.rows).toEqual([[1, 2]]);
     const unnamed = await driver.execute(select('SELECT ?, ?, 3 AS "3", 2 AS "2"', ['a', 'b']));
@@ -220,21 +220,21 @@ describe('results', () => {
 
   it('refuses repeated column names where D1 only returns row objects (batch), before sending', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     const err = await failure(() => driver.batch([select('SELECT 1 AS x, 2 AS x', [], ['x', 'x'])]));
     expect(err).toBeInstanceOf(UnsupportedError);
     expect(traffic.prepared).toHaveLength(0);
   });
 
   it('returns the column names core gave for an empty result', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'));
     const res = await driver.execute(select('SELECT id, a FROM t', [], ['id', 'a']));
     expect(res).toMatchObject({ rows: [], columns: ['id', 'a'], changes: 0 });
   });
 
   it('raw SQL (returnsRows unknown) returns rows in select order and write counts', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute({ sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b BLOB)', params: [] });
     const ins = await driver.execute({ sql: 'INSERT INTO t (a, b) VALUES (?, ?)', params: ['x', new Uint8Array([9])] });
     expect(ins.changes).toBe(1);
@@ -247,7 +247,7 @@ describe('results', () => {
   });
 
   it('reports a column core expected but D1 did not return, instead of reading it as null', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const err = await failure(() => driver.execute(select('SELECT 1 AS a', [], ['b'])));
     expect(isDaoError(err)).toBe(true);
   });
@@ -260,7 +260,7 @@ describe('batch', () => {
 
   it('is exactly one D1 batch() call, and an empty list sends nothing', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     const stmts = [1, 2, 3, 4, 5].map((i) => write('INSERT INTO users (email, name) VALUES (?, ?)', [`u${i}@x`, `u${i}`]));
     const results = await driver.batch([...stmts, select('SELECT count(*) AS n FROM users', [], ['n'])]);
     expect(traffic.batches).toEqual([6]);
@@ -271,7 +271,7 @@ describe('batch', () => {
   });
 
   it('is atomic: a failing third statement leaves nothing from the first two', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const err = await failure(() =>
       driver.batch([
         write('INSERT INTO users (email, name) VALUES (?, ?)', ['a@x', 'a']),
@@ -284,7 +284,7 @@ describe('batch', () => {
   });
 
   it('is atomic for a unique violation against a row written earlier in the same batch', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     await driver.execute(write('INSERT INTO users (email, name) VALUES (?, ?)', ['keep@x', 'keep']));
     const err = await failure(() =>
       driver.batch([
@@ -300,7 +300,7 @@ describe('batch', () => {
 
   it('never sends BEGIN, SAVEPOINT, COMMIT, ROLLBACK or RELEASE', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     await driver.execute(write('INSERT INTO users (email, name) VALUES (?, ?)', ['a@x', 'a']));
     await driver.batch([write('UPDATE users SET name = ?', ['b']), select('SELECT name FROM users', [], ['name'])]);
     await failure(() => driver.batch([write('INSERT INTO users (email, name) VALUES (?, ?)', ['a@x', 'dup'])]));
@@ -309,11 +309,12 @@ describe('batch', () => {
     for (const sql of traffic.prepared) expect(sql).not.toMatch(/^\s*(BEGIN|SAVEPOINT|COMMIT|END|ROLLBACK|RELEASE)\b/i);
   });
 
-  it('a user-written BEGIN is UnsupportedError (D1 has no interactive transactions)', async () => {
-    const driver = createD1Driver(db);
-    const err = await failure(() => driver.execute({ sql: 'BEGIN', params: [] }));
-    expect(err).toBeInstanceOf(UnsupportedError);
-    expect((err as UnsupportedError).capability).toBe('interactiveTransactions');
+  it('a user-written BEGIN is refused by core before it reaches D1; one that reaches the driver maps to UnsupportedError', async () => {
+    const engine = createEngine(createD1Driver(db));
+    expect(await failure(() => engine.execute({ sql: 'BEGIN', params: [] }))).toBeInstanceOf(ValidationError);
+    const mapped = mapD1Error(await failure(() => createD1Driver(db).execute({ sql: 'BEGIN', params: [] })));
+    expect(mapped).toBeInstanceOf(UnsupportedError);
+    expect((mapped as UnsupportedError).capability).toBe('interactiveTransactions');
   });
 });
 
@@ -337,13 +338,13 @@ describe('constraint errors', () => {
   ];
 
   it('D1 enforces foreign keys (PRAGMA foreign_keys is on)', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const res = await driver.execute({ sql: 'PRAGMA foreign_keys', params: [] });
     expect(res.rows).toEqual([[1]]);
   });
 
   it.each(cases)('%s → typed error, from execute and from batch', async (_label, stmt, Cls, kind) => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     for (const run of [() => driver.execute(stmt), () => driver.batch([stmt])]) {
       const err = await failure(run);
       expect(err).toBeInstanceOf(Cls);
@@ -354,7 +355,7 @@ describe('constraint errors', () => {
   });
 
   it('names the table and columns, never the values', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const secret = 'secret-value-4711';
     await driver.execute(write('INSERT INTO teams (name) VALUES (?)', [secret]));
     const err = (await failure(() => driver.execute(write('INSERT INTO teams (name) VALUES (?)', [secret])))) as UniqueConstraintError;
@@ -376,7 +377,7 @@ describe('limits (checked before anything is sent)', () => {
 
   it('100 bound parameters run; 101 is LimitExceededError with nothing sent', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     const ok = await driver.execute(select(`SELECT ${qs(100)}`, nums(100)));
     expect(ok.rows[0]).toHaveLength(100);
     const okBatch = await driver.batch([write(`INSERT INTO t (v) SELECT ? WHERE ? IN (${qs(98)})`, ['a', 1, ...nums(98)])]);
@@ -400,7 +401,7 @@ describe('limits (checked before anything is sent)', () => {
 
   it('100,000 bytes of SQL run; 100,001 is LimitExceededError with nothing written (UTF-8 bytes, not chars)', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     const head = "INSERT INTO t (v) VALUES ('";
     const tail = "')";
     const sqlOf = (bytes: number, fill = 'x') => {
@@ -427,7 +428,7 @@ describe('limits (checked before anything is sent)', () => {
 
   it('string and blob values up to 2,000,000 bytes bind; one byte more is LimitExceededError', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     await driver.execute(write('INSERT INTO t (v) VALUES (?)', ['x'.repeat(2_000_000)]));
     const sentBefore = traffic.prepared.length;
     const tooBig: SqlValue[] = ['x'.repeat(2_000_001), 'é'.repeat(1_000_001), new Uint8Array(2_000_001)];
@@ -444,7 +445,7 @@ describe('limits (checked before anything is sent)', () => {
   });
 
   it('hand-written SQL that D1 itself rejects on a limit still maps to LimitExceededError', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const err = await failure(() => driver.execute(select('SELECT ? LIKE ?', ['a', '%'.repeat(60)])));
     expect(err).toBeInstanceOf(LimitExceededError);
   });
@@ -464,7 +465,7 @@ describe('parameters core should never send', () => {
     ['plain object', { a: 1 }],
   ])('%s → ValidationError, nothing sent', async (_label, value) => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     const err = await failure(() => driver.execute(select('SELECT ?', [value as SqlValue])));
     expect(err).toBeInstanceOf(ValidationError);
     expect(traffic.prepared).toHaveLength(0);
@@ -473,7 +474,7 @@ describe('parameters core should never send', () => {
 
 describe('error mapping', () => {
   it('no such table → SchemaError; syntax error → DatabaseError with the SQLite code', async () => {
-    const driver = createD1Driver(db);
+    const driver = createEngine(createD1Driver(db));
     const missing = await failure(() => driver.execute(select('SELECT * FROM nope')));
     expect(missing).toBeInstanceOf(SchemaError);
     const syntax = (await failure(() => driver.execute(select('SELEC 1')))) as DatabaseError;
@@ -517,10 +518,8 @@ describe('error mapping', () => {
     expect(mapped.message).not.toMatch(/^D1_/);
   });
 
-  it('passes litedao errors through unchanged and wraps anything else', () => {
+  it('wraps anything unrecognised as DatabaseError', () => {
     const driver = createD1Driver(db);
-    const own = new NotFoundError('x');
-    expect(driver.mapError(own)).toBe(own);
     expect(driver.mapError('weird')).toBeInstanceOf(DatabaseError);
     expect(driver.mapError(new TypeError('boom'))).toBeInstanceOf(DatabaseError);
   });
@@ -529,7 +528,7 @@ describe('error mapping', () => {
 describe('close', () => {
   it('is idempotent; afterwards execute and batch throw EngineClosedError without calling D1', async () => {
     const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
+    const driver = createEngine(createD1Driver(binding));
     await driver.close();
     await driver.close();
     expect(await failure(() => driver.execute(select('SELECT 1')))).toBeInstanceOf(EngineClosedError);

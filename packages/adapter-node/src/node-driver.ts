@@ -1,11 +1,15 @@
 /**
- * The better-sqlite3 driver. better-sqlite3 is synchronous, so every call runs to completion before the
- * next; core's gate keeps interactive transactions alone on the connection.
+ * The better-sqlite3 driver. It only translates: core's runtime wrapper owns the closed check, limits, error
+ * mapping seam, busy retries and the transaction handle.
  *
- * - Foreign keys on, a busy timeout, WAL for files.
+ * - Foreign keys on, WAL for files, and the native busy timeout at ZERO: a writer that finds the lock taken
+ *   gets SQLITE_BUSY at once, and core retries with timers up to `busyTimeoutMs`, so the event loop is never
+ *   blocked while another connection holds the lock (better-sqlite3 is synchronous: its own busy wait would
+ *   freeze the whole process).
  * - `batch()` runs inside one native transaction begun IMMEDIATE (a deferred transaction that upgrades to a
- *   write gets SQLITE_BUSY at once, bypassing the busy timeout: https://sqlite.org/lang_transaction.html).
- *   Inside an interactive transaction it nests as a SAVEPOINT, so a batch is still all-or-nothing.
+ *   write gets SQLITE_BUSY at once: https://sqlite.org/lang_transaction.html), checking each statement's
+ *   post-condition inside it. Inside an interactive transaction it nests as a SAVEPOINT, so a batch is still
+ *   all-or-nothing.
  * - Prepared statements are cached by SQL text (core caches SQL text per query shape), in raw (array) mode.
  */
 
@@ -14,21 +18,22 @@ import {
   type DaoError,
   DatabaseError,
   type Driver,
+  type DriverCapabilities,
+  type DriverLimits,
   EngineClosedError,
-  isDaoError,
   type SqlValue,
-  StateError,
   type Statement,
   type StatementResult,
   sqliteErrorToDaoError,
-  type TransactionDriver,
+  staleDataError,
+  type TransactionExecutor,
 } from '@litedao/core';
 import Database from 'better-sqlite3';
 import type { NativeDatabase, NativeStatement, NativeTransactionFunction } from './native.ts';
 
 /** Options of {@link createNodeDriver}. */
 export interface NodeDriverOptions {
-  /** Milliseconds a writer waits for a lock before `BusyError` (default 5000). */
+  /** Milliseconds a writer keeps retrying while another connection holds the lock, before `BusyError` (default 5000). */
   readonly busyTimeoutMs?: number;
   /** Prepared statements kept per connection (default 500). */
   readonly statementCacheSize?: number;
@@ -61,17 +66,18 @@ export function createNodeDriver(source: string | NativeDatabase, options: NodeD
   }
   if (!db || typeof db.prepare !== 'function') throw new ConfigurationError('createNodeDriver needs a path or a better-sqlite3 Database');
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // Core waits for the lock with timers (limits.busyTimeoutMs); SQLite must not wait synchronously.
+    db.pragma('busy_timeout = 0');
     db.pragma('foreign_keys = ON');
     if (!db.memory && !options.readonly) db.pragma('journal_mode = WAL');
   } catch (e) {
     throw mapError(e);
   }
-  return new NodeDriver(db, options.statementCacheSize ?? 500);
+  const busy = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  return new NodeDriver(db, options.statementCacheSize ?? 500, busy);
 }
 
 function mapError(e: unknown): DaoError {
-  if (isDaoError(e)) return e;
   const err = e as { code?: unknown; message?: unknown } | null;
   const message = typeof err?.message === 'string' ? err.message : String(e);
   if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_')) return sqliteErrorToDaoError(err.code, message, e);
@@ -82,18 +88,28 @@ function mapError(e: unknown): DaoError {
 
 class NodeDriver implements Driver {
   readonly name = 'better-sqlite3';
-  readonly capabilities = { interactiveTransactions: true, bigint: true } as const;
-  readonly limits = { maxParameters: MAX_PARAMETERS } as const;
+  readonly capabilities: Partial<DriverCapabilities> = Object.freeze({ interactiveTransactions: true, bigint: true, expectations: true });
+  readonly limits: DriverLimits;
   readonly #db: NativeDatabase;
   readonly #cache = new Map<string, Prepared>();
   readonly #cacheSize: number;
   readonly #runAll: NativeTransactionFunction<[readonly Statement[]], StatementResult[]>;
-  #closed = false;
 
-  constructor(db: NativeDatabase, cacheSize: number) {
+  constructor(db: NativeDatabase, cacheSize: number, busyTimeoutMs: number) {
     this.#db = db;
     this.#cacheSize = Math.max(1, cacheSize);
-    this.#runAll = db.transaction((statements: readonly Statement[]) => statements.map((s) => this.#runNative(s)));
+    this.limits = Object.freeze({ maxParameters: MAX_PARAMETERS, busyTimeoutMs });
+    this.#runAll = db.transaction((statements: readonly Statement[]) => {
+      const out: StatementResult[] = new Array(statements.length);
+      for (let i = 0; i < statements.length; i++) {
+        const s = statements[i] as Statement;
+        const r = this.#run(s);
+        // Inside the transaction: throwing rolls the whole batch back before anything is durable.
+        if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
+        out[i] = r;
+      }
+      return out;
+    });
   }
 
   #prepare(statement: Statement): Prepared {
@@ -114,16 +130,7 @@ class NodeDriver implements Driver {
     return p;
   }
 
-  /** Runs one statement; native errors leave as litedao errors. */
   #run(statement: Statement): StatementResult {
-    try {
-      return this.#runNative(statement);
-    } catch (e) {
-      throw mapError(e);
-    }
-  }
-
-  #runNative(statement: Statement): StatementResult {
     const { stmt, columns } = this.#prepare(statement);
     if (stmt.reader) {
       if (statement.single) {
@@ -139,57 +146,40 @@ class NodeDriver implements Driver {
     return { rows: NO_ROWS, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
   }
 
-  #check(): void {
-    if (this.#closed || !this.#db.open) throw new EngineClosedError('the database connection is closed');
-  }
-
   async execute(statement: Statement): Promise<StatementResult> {
-    this.#check();
     return this.#run(statement);
   }
 
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
-    this.#check();
-    if (statements.length === 0) return [];
-    try {
-      // Outside a transaction: BEGIN IMMEDIATE … COMMIT. Inside one: better-sqlite3 nests it as a SAVEPOINT.
-      return this.#db.inTransaction ? this.#runAll(statements) : this.#runAll.immediate(statements);
-    } catch (e) {
-      throw mapError(e);
-    }
+    // Outside a transaction: BEGIN IMMEDIATE … COMMIT. Inside one: better-sqlite3 nests it as a SAVEPOINT.
+    return this.#db.inTransaction ? this.#runAll(statements) : this.#runAll.immediate(statements);
   }
 
-  async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
-    this.#check();
-    if (this.#db.inTransaction) throw new StateError('a transaction is already open on this connection');
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-    } catch (e) {
-      throw mapError(e);
-    }
-    const tx: TransactionDriver = {
+  async transaction<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    const tx: TransactionExecutor = {
       execute: async (s) => this.#run(s),
-      batch: async (s) => {
-        try {
-          return this.#runAll(s);
-        } catch (e) {
-          throw mapError(e);
-        }
-      },
+      batch: async (s) => this.#runAll(s),
+      isActive: () => this.#db.inTransaction,
     };
+    let out: T;
     try {
-      const out = await fn(tx);
-      this.#db.exec('COMMIT');
-      return out;
+      out = await fn(tx);
     } catch (e) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw mapError(e);
+      throw e;
     }
+    try {
+      this.#db.exec('COMMIT');
+    } catch (e) {
+      // A failed COMMIT (a deferred foreign key, a full disk) leaves the transaction open: end it.
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw e;
+    }
+    return out;
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#cache.clear();
     if (this.#db.open) this.#db.close();
   }

@@ -1,5 +1,5 @@
 import type { DaoError, SqlValue, Statement, StatementResult } from '@litedao/core';
-import { ConnectionError, isDaoError, StateError, sqliteErrorToDaoError } from '@litedao/core';
+import { ConnectionError, isDaoError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
 import type { NativeDatabase, NativeSqlite3, NativeStatement, NativeValue } from './native.ts';
 import { type CachedStatement, StatementCache } from './statement-cache.ts';
 
@@ -18,10 +18,6 @@ const BATCH_SAVEPOINT = 'litedao_batch';
 // sqlite-wasm formats errors from a result code as "SQLITE_X: sqlite3 result code N: <sqlite3_errmsg>"
 // (checkSqlite3Rc in the oo1 API). The code travels separately as `resultCode`, so keep SQLite's own words.
 const RC_PREFIX = /^SQLITE_[A-Z0-9_]+: sqlite3 result code \d+: /;
-
-// What may follow the first statement of an SQL text without being a second statement: whitespace,
-// semicolons and comments. Anything else means several statements were sent as one.
-const EMPTY_TAIL = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/;
 
 /**
  * One synchronous sqlite-wasm connection: the shared engine of the in-process driver and of the Worker
@@ -71,6 +67,7 @@ export class WasmConnection {
   /**
    * Runs the statements as one atomic unit: BEGIN IMMEDIATE … COMMIT, or a savepoint when a transaction is
    * already open (a batch inside `transaction()`), so a failure undoes the whole batch and nothing else.
+   * Each statement's post-condition (`expect`) is checked inside it.
    */
   batch(statements: readonly Statement[]): StatementResult[] {
     return this.#guard(() => {
@@ -78,7 +75,11 @@ export class WasmConnection {
       const nested = this.inTransaction;
       this.#control(nested ? `SAVEPOINT ${BATCH_SAVEPOINT}` : 'BEGIN IMMEDIATE');
       try {
-        const results = statements.map((s) => this.#run(s.sql, s.params, s.bigints === true));
+        const results = statements.map((s) => {
+          const r = this.#run(s.sql, s.params, s.bigints === true);
+          if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
+          return r;
+        });
         this.#control(nested ? `RELEASE ${BATCH_SAVEPOINT}` : 'COMMIT');
         return results;
       } catch (error) {
@@ -232,12 +233,8 @@ export class WasmConnection {
     const statement = this.#db.prepare(sql);
     const pointer = statementPointer(statement);
     try {
-      // oo1's prepare() silently ignores everything after the first statement; refuse instead of dropping it.
-      const first = capi.sqlite3_sql(pointer);
-      const tail = sql.startsWith(first) ? sql.slice(first.length) : '';
-      if (!EMPTY_TAIL.test(tail)) {
-        throw sqliteErrorToDaoError('SQLITE_MISUSE', 'The SQL text contains more than one statement; send one statement per call.');
-      }
+      // oo1's prepare() reads only the first statement of a text; core refuses texts with more than one
+      // before they reach any driver (checkRawSql), so nothing is dropped here.
       const columnCount = statement.columnCount;
       const entry: CachedStatement = {
         sql,

@@ -1,9 +1,8 @@
-import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionDriver } from '@litedao/core';
+import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionExecutor } from '@litedao/core';
 import { ConfigurationError, StorageUnavailableError } from '@litedao/core';
 import { WASM_DRIVER_NAME, WASM_LIMITS } from './limits.ts';
 import { loadSqlite3 } from './load-sqlite3.ts';
 import type { NativeDatabase, NativeSqlite3 } from './native.ts';
-import { transactionHandle } from './transaction-handle.ts';
 import { mapWasmError, WasmConnection } from './wasm-connection.ts';
 
 /** Options of {@link createWasmDriver}. */
@@ -57,7 +56,7 @@ export async function createWasmDriver(options: WasmDriverOptions = {}): Promise
   const connection = new WasmConnection(sqlite3, db, { statementCacheSize: options.statementCacheSize });
   return new InProcessDriver(
     connection,
-    { interactiveTransactions: true, bigint: sqlite3.config.bigIntEnabled },
+    { interactiveTransactions: true, bigint: sqlite3.config.bigIntEnabled, expectations: true, remote: false },
     options.database ? 'external' : 'memory',
   );
 }
@@ -96,23 +95,24 @@ class InProcessDriver implements WasmDriver {
     return this.#connection.batch(statements);
   }
 
-  async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     const connection = this.#connection;
     connection.begin();
-    const { tx, end } = transactionHandle({
+    const tx: TransactionExecutor = {
       execute: async (statement) => connection.execute(statement),
       batch: async (statements) => connection.batch(statements),
-    });
+      isActive: () => connection.inTransaction,
+    };
+    let result: T;
     try {
-      const result = await fn(tx);
-      end();
-      connection.commit();
-      return result;
+      result = await fn(tx);
     } catch (error) {
-      end();
       connection.rollback();
       throw error;
     }
+    // A failed COMMIT is rolled back by the connection before the error comes back.
+    connection.commit();
+    return result;
   }
 
   async close(): Promise<void> {

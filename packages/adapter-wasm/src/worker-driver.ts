@@ -1,8 +1,7 @@
-import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionDriver } from '@litedao/core';
-import { ConnectionError, isDaoError, StateError, sqliteErrorToDaoError } from '@litedao/core';
+import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionExecutor } from '@litedao/core';
+import { ConnectionError, deserializeError, StateError, sqliteErrorToDaoError } from '@litedao/core';
 import { WASM_DRIVER_NAME, WASM_LIMITS } from './limits.ts';
 import {
-  deserializeError,
   isWorkerResponse,
   type OpenResult,
   PROTOCOL_NS,
@@ -13,7 +12,6 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from './protocol.ts';
-import { transactionHandle } from './transaction-handle.ts';
 
 // How long close() waits for the Worker to confirm (it closes the file and releases OPFS in well under that).
 const CLOSE_REPLY_TIMEOUT_MS = 2000;
@@ -183,7 +181,9 @@ class RemoteDriver implements WorkerDriver {
     this.filename = opened.filename;
     this.sqliteVersion = opened.sqliteVersion;
     this.persisted = opened.persisted;
-    this.capabilities = Object.freeze({ interactiveTransactions: true, bigint: opened.bigint });
+    // The Worker checks post-conditions inside its batch; every call crosses a thread boundary, so a commit
+    // whose Worker dies mid-flight has an unknown outcome.
+    this.capabilities = Object.freeze({ interactiveTransactions: true, bigint: opened.bigint, expectations: true, remote: true });
   }
 
   async execute(statement: Statement): Promise<StatementResult> {
@@ -191,25 +191,23 @@ class RemoteDriver implements WorkerDriver {
   }
 
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
-    if (statements.length === 0) return [];
     return (await this.#client.request('batch', { statements: statements.map(toWireStatement) })) as StatementResult[];
   }
 
-  async transaction<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     await this.#client.request('begin', {});
-    const { tx, end } = transactionHandle({
+    const tx: TransactionExecutor = {
       execute: (statement) => this.execute(statement),
       batch: (statements) => this.batch(statements),
-    });
+      isActive: async () => ((await this.#client.request('status', {})) as { inTransaction: boolean }).inTransaction,
+    };
     let result: T;
     try {
       result = await fn(tx);
     } catch (error) {
-      end();
       await this.#client.request('rollback', {}).catch(() => undefined);
       throw error;
     }
-    end();
     // A failed COMMIT is rolled back inside the Worker before the error comes back.
     await this.#client.request('commit', {});
     return result;
@@ -238,7 +236,6 @@ class RemoteDriver implements WorkerDriver {
   }
 
   mapError(error: unknown): DaoError {
-    if (isDaoError(error)) return error;
     return sqliteErrorToDaoError(undefined, error instanceof Error ? error.message : String(error), error);
   }
 }

@@ -1,5 +1,5 @@
 import type { DaoError, StatementResult } from '@litedao/core';
-import { ConnectionError, isDaoError, StateError, StorageUnavailableError } from '@litedao/core';
+import { ConnectionError, isDaoError, StateError, StorageUnavailableError, serializeError } from '@litedao/core';
 import { loadSqlite3 } from './load-sqlite3.ts';
 import type { NativeSahPool, NativeSqlite3 } from './native.ts';
 import {
@@ -9,7 +9,6 @@ import {
   PROTOCOL_VERSION,
   resultTransferables,
   type SahPoolSettings,
-  serializeError,
   type WorkerRequest,
   type WorkerResponse,
 } from './protocol.ts';
@@ -126,6 +125,8 @@ export function serveWorkerDriver(options: ServeWorkerDriverOptions = {}): Worke
         return connection().commit();
       case 'rollback':
         return connection().rollback();
+      case 'status':
+        return { inTransaction: connection().inTransaction };
       case 'close': {
         const current = open;
         open = undefined;

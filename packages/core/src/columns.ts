@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { type ColumnKind, isPlainJson } from './codec.ts';
 import { ConfigurationError } from './errors.ts';
+import type { ColumnExpression } from './expressions.ts';
 
 /** JSON values a `t.json()` column holds by default. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -33,6 +34,8 @@ export interface ColumnConfig {
   readonly references?: ReferenceConfig | undefined;
   /** Extra zod refinement of the value (e.g. `z.string().email()`); runs on every write. */
   readonly schema?: z.ZodType | undefined;
+  /** The model's optimistic-concurrency counter (`t.version()`): set and bumped by litedao only. */
+  readonly version?: boolean | undefined;
 }
 
 /**
@@ -130,6 +133,23 @@ export const t = {
   blob: (): Column<Uint8Array> => make<Uint8Array>('blob'),
   /** INTEGER holding a 64-bit `bigint`, read exactly (not available beyond 2^53 on D1). */
   bigint: (): Column<bigint> => make<bigint>('bigint'),
+  /**
+   * An optimistic-concurrency counter, after SQLAlchemy's `version_id_col`: INTEGER NOT NULL, 1 for a new row,
+   * bumped by every UPDATE litedao sends. Updates and deletes of a loaded object then match its row only at
+   * the version it was read with (`WHERE id = ? AND version = ?`); a row changed by someone else since makes
+   * the whole unit of work fail with `StaleDataError`, nothing written. At most one per model; never set it
+   * yourself.
+   */
+  version: (): Column<number, false, true> =>
+    new Column<number, false, true>({
+      kind: 'integer',
+      nullable: false,
+      hasDefault: true,
+      default: 1,
+      unique: false,
+      index: false,
+      version: true,
+    }),
 };
 
 /** A model's declared columns. */
@@ -160,8 +180,11 @@ export type InsertOf<C extends ColumnsShape> = Simplify<
   { [K in RequiredKeys<C>]: ValueOf<C[K]> } & { [K in OptionalKeys<C>]?: ValueOf<C[K]> }
 >;
 
+/** An update value of a column: the new value, or for numeric columns an atomic expression (`increment(1)`). */
+type UpdateValueOf<C> = ValueOf<C> | (NonNullable<ValueOf<C>> extends number | bigint ? ColumnExpression<NonNullable<ValueOf<C>>> : never);
+
 /** Values accepted when updating: any subset of the declared columns (base columns are owned by litedao). */
-export type UpdateOf<C extends ColumnsShape> = Simplify<{ [K in keyof C]?: ValueOf<C[K]> }>;
+export type UpdateOf<C extends ColumnsShape> = Simplify<{ [K in keyof C]?: UpdateValueOf<C[K]> }>;
 
 /** zod schema for one column's value kind, before nullability. */
 export function kindSchema(kind: ColumnKind): z.ZodType {

@@ -9,7 +9,7 @@
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
-import { encodeValue } from './validate.ts';
+import { type EncodedUpdate, encodeValue } from './validate.ts';
 
 /**
  * SQL for "now", UTC, in the layout Python's SQLAlchemy writes: `CURRENT_TIMESTAMP` plus six fractional digits
@@ -394,18 +394,47 @@ export function insertChunks(n: number, columnsPerRow: number, limits: DriverLim
   return out;
 }
 
-/** UPDATE of some columns of one row by id, refreshing updated_at and returning it. */
+/** `, "version" = "version" + 1` for a versioned model, else nothing: every UPDATE litedao sends bumps it. */
+function versionBump(meta: ModelMeta): string {
+  return meta.version ? `, ${meta.version.quoted} = ${meta.version.quoted} + 1` : '';
+}
+
+/**
+ * UPDATE of some columns of one row by id (and, for a versioned model, by the version it was read at),
+ * refreshing updated_at (and bumping the version) and returning them. Planned with the post-condition "1 row".
+ */
 export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
   const key = `upd|${cols.map((c) => c.name).join(',')}`;
   return cached(meta, key, () => {
     const set = cols.map((c) => `${c.quoted} = ?`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
-    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')} WHERE "id" = ? RETURNING "updated_at"`;
+    const v = meta.version;
+    return v
+      ? `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${versionBump(meta)} WHERE "id" = ? AND ${v.quoted} = ? RETURNING "updated_at", ${v.quoted}`
+      : `UPDATE ${meta.quotedTable} SET ${set.join(', ')} WHERE "id" = ? RETURNING "updated_at"`;
   });
 }
 
-/** UPDATE … SET cols, updated_at WHERE filters (the DAO's `update(filters, values)`); `colsKey` names the columns. */
-export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], colsKey: string, where: CompiledWhere): string {
+/** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
+function setList(meta: ModelMeta, update: EncodedUpdate): string {
+  const set = update.cols.map((c, i) => (update.adds[i] ? `${c.quoted} = ${c.quoted} + ?` : `${c.quoted} = ?`));
+  set.push(`"updated_at" = ${TOUCH_SQL}`);
+  return set.join(', ') + versionBump(meta);
+}
+
+/**
+ * The columns an `updateWhere` returns when the session holds objects of the model, so it can refresh the
+ * ones it changed: `id`, the columns set, `updated_at` (and the version).
+ */
+export function updateReturning(meta: ModelMeta, update: EncodedUpdate): ColumnMeta[] {
+  const out = [meta.byName.get('id') as ColumnMeta, ...update.cols, meta.byName.get('updated_at') as ColumnMeta];
+  if (meta.version) out.push(meta.version);
+  return out;
+}
+
+/** UPDATE … SET values, updated_at WHERE filters (the DAO's `update(filters, values)`), optionally RETURNING the changed rows. */
+export function updateWhereSql(meta: ModelMeta, update: EncodedUpdate, where: CompiledWhere, returning: boolean): string {
+  const colsKey = returning ? `R${update.key}` : update.key;
   let byWhere = meta.updateCache.get(colsKey);
   if (byWhere === undefined) {
     byWhere = new Map();
@@ -413,22 +442,32 @@ export function updateWhereSql(meta: ModelMeta, cols: readonly ColumnMeta[], col
   }
   let sql = byWhere.get(where.key);
   if (sql === undefined) {
-    const set = cols.map((c) => `${c.quoted} = ?`);
-    set.push(`"updated_at" = ${TOUCH_SQL}`);
-    sql = `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${where.sql}`;
+    sql = `UPDATE ${meta.quotedTable} SET ${setList(meta, update)}${where.sql}`;
+    if (returning)
+      sql += ` RETURNING ${updateReturning(meta, update)
+        .map((c) => c.quoted)
+        .join(', ')}`;
     byWhere.set(where.key, sql);
   }
   return sql;
 }
 
-/** DELETE of one row by id. */
+/** DELETE of one row by id (and, for a versioned model, by the version it was read at). Planned with the post-condition "1 row". */
 export function deleteByIdSql(meta: ModelMeta): string {
-  return cached(meta, 'delid', () => `DELETE FROM ${meta.quotedTable} WHERE "id" = ?`);
+  return cached(meta, 'delid', () =>
+    meta.version
+      ? `DELETE FROM ${meta.quotedTable} WHERE "id" = ? AND ${meta.version.quoted} = ?`
+      : `DELETE FROM ${meta.quotedTable} WHERE "id" = ?`,
+  );
 }
 
-/** DELETE … WHERE filters (empty filters delete every row; callers guard that). */
-export function deleteWhereSql(meta: ModelMeta, where: CompiledWhere): string {
-  return cached(meta, `delw|${where.key}`, () => `DELETE FROM ${meta.quotedTable}${where.sql}`);
+/** DELETE … WHERE filters (empty filters delete every row; callers guard that), optionally RETURNING the ids. */
+export function deleteWhereSql(meta: ModelMeta, where: CompiledWhere, returning: boolean): string {
+  return cached(
+    meta,
+    `delw|${returning ? 'R' : ''}|${where.key}`,
+    () => `DELETE FROM ${meta.quotedTable}${where.sql}${returning ? ' RETURNING "id"' : ''}`,
+  );
 }
 
 /**
@@ -442,8 +481,9 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
     const set = updateCols.map((c) => `${c.quoted} = excluded.${c.quoted}`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     return (
+      // The version bump rides along: an upsert that updates a row changes it like any other update.
       `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
-      `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} RETURNING ${meta.selectList}`
+      `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')}${versionBump(meta)} RETURNING ${meta.selectList}`
     );
   });
 }

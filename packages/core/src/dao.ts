@@ -21,8 +21,8 @@ import type { Entity } from './entity.ts';
 import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssue } from './errors.ts';
 import { type AnyModel, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import type { Session } from './session.ts';
-import { WriteResult } from './session.ts';
 import { zodIssues } from './validate.ts';
+import type { WriteResult } from './write-result.ts';
 
 /** One page of results (`paginate`). */
 export interface Page<T> {
@@ -84,7 +84,7 @@ export interface DAO<M extends AnyModel> {
   add(values: Insert<M>): Promise<InstanceType<M>>;
   addMany(values: readonly Insert<M>[]): Promise<InstanceType<M>[]>;
   insertMany(values: readonly Insert<M>[]): Promise<WriteResult>;
-  update(filters: Filters<M>, values: Update<M>): Promise<WriteResult>;
+  update(filters: Filters<M>, values: Update<M>, options?: { all?: boolean }): Promise<WriteResult>;
   delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult>;
   count(filters?: Filters<M>): Promise<number>;
   paginate(options?: PaginateOptions<M>): Promise<Page<InstanceType<M>>>;
@@ -163,9 +163,12 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       return this.session.insertMany(model, values as never);
     }
 
-    /** Queues `UPDATE … WHERE filters` (refreshing updated_at); `rowsAffected` after commit. */
-    async update(filters: Filters<M>, values: Update<M>): Promise<WriteResult> {
-      return this.session.updateWhere(model, filters, values);
+    /**
+     * Queues `UPDATE … WHERE filters` (refreshing updated_at); values may be `increment(n)` expressions. Empty
+     * filters need `{ all: true }`. `rowsAffected` after commit.
+     */
+    async update(filters: Filters<M>, values: Update<M>, options: { all?: boolean } = {}): Promise<WriteResult> {
+      return this.session.updateWhere(model, filters, values, options);
     }
 
     /** Queues `DELETE … WHERE filters`; empty filters need `{ all: true }`. `rowsAffected` after commit. */
@@ -250,24 +253,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      * `rowsAffected` (the total) after commit.
      */
     async bulkUpdate(records: readonly BulkRecord<M>[]): Promise<WriteResult> {
-      if (!Array.isArray(records)) throw new ValidationError('bulkUpdate expects an array', [{ path: [], message: 'expected an array' }]);
-      const issues: ValidationIssue[] = [];
-      const prepared: [number, Record<string, unknown>][] = [];
-      records.forEach((rec, i) => {
-        if (!isPlainObject(rec)) {
-          issues.push({ path: [i], message: 'expected a plain object' });
-          return;
-        }
-        const { id, ...values } = rec as Record<string, unknown>;
-        if (typeof id !== 'number' || !Number.isSafeInteger(id)) issues.push({ path: [i, 'id'], message: 'expected a safe integer id' });
-        const r = meta.schemas.update.safeParse(values);
-        if (!r.success) issues.push(...zodIssues(r.error, [i]));
-        else if (Object.keys(values).length === 0) issues.push({ path: [i], message: 'nothing to update' });
-        prepared.push([id as number, values]);
-      });
-      if (issues.length) throw new ValidationError(`invalid records for ${meta.name}; nothing was queued`, issues);
-      const parts = prepared.map(([id, values]) => this.session.updateWhere(model, { id } as Filters<M>, values as Update<M>));
-      return WriteResult.combine(parts);
+      return this.session.updateByIds(model, records);
     }
   }
   Object.defineProperty(GenericDAO, 'name', { value: `${meta.name}DAO` });

@@ -120,5 +120,6 @@ function makeClass(meta: ModelMeta): ModelClass {
   }
   Object.defineProperty(Model, 'name', { value: meta.name });
   meta.cls = Model;
+  meta.assign = assign;
   return Model as unknown as ModelClass;
 }

@@ -1,9 +1,10 @@
 /**
  * The driver contract: the small surface every adapter implements (better-sqlite3, D1, sqlite-wasm).
  *
- * Core owns everything above it — validation, value conversion, SQL compilation and caching, chunking,
- * the unit of work, the mutex, close-once, error mapping policy. A driver only moves compiled statements
- * to its database and back, and maps its own errors with {@link sqliteErrorToDaoError}.
+ * A driver only translates: it moves compiled statements to its database and back, and classifies its own
+ * native errors ({@link Driver.mapError}). Everything else — the closed check, close-once, empty batches,
+ * error mapping at one seam, the guarded transaction handle, limit checks, the one-statement rule for raw
+ * SQL, post-conditions, busy retries — is core's, in `runtime-driver.ts`, the same for every adapter.
  *
  * The design is batch-first: {@link Driver.batch} is the one atomic primitive every adapter has (D1 has no
  * BEGIN; its `batch()` is the atomic unit). Interactive transactions are an optional capability.
@@ -12,6 +13,22 @@ import type { DaoError } from './errors.ts';
 
 /** A value a driver binds or returns. Core converts every model value to one of these before a driver sees it. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/**
+ * A post-condition on one statement of a batch: it must change exactly `changes` rows, or the whole batch
+ * fails (nothing of it is written) and core raises `StaleDataError`. Drivers that declare
+ * `capabilities.expectations` check it inside their atomic batch; for the others (D1) core appends a guard
+ * statement that makes SQLite itself abort the batch.
+ */
+export interface Expectation {
+  readonly changes: number;
+  /** The table written, for the error message. */
+  readonly table: string;
+  /** The row's id, for a statement by identity. */
+  readonly id?: number | undefined;
+  /** What the statement does, for the message: `update`, `delete`, `insert`. */
+  readonly verb: 'update' | 'delete' | 'insert';
+}
 
 /** One compiled statement with positional parameters. Drivers receive nothing else. */
 export interface Statement {
@@ -36,12 +53,19 @@ export interface Statement {
   readonly readOnly?: boolean | undefined;
   /** True when the statement returns at most one row (a lookup by primary key): a driver may fetch just one. */
   readonly single?: boolean | undefined;
+  /**
+   * What each parameter is, for limit errors (`users.bio`), when core compiled the statement. Raw SQL has
+   * none and its parameters are named by position.
+   */
+  readonly paramNames?: readonly string[] | undefined;
+  /** A post-condition checked inside the atomic batch (see {@link Expectation}). Only meaningful in `batch`. */
+  readonly expect?: Expectation | undefined;
 }
 
-/** What a driver returns for one statement. */
+/** What a driver returns for one statement. Core never mutates it. */
 export interface StatementResult {
   /** Result rows as arrays, in column order. Empty for statements that return no rows. */
-  readonly rows: SqlValue[][];
+  readonly rows: readonly (readonly SqlValue[])[];
   /** Result column names, for statements that return rows. */
   readonly columns?: readonly string[] | undefined;
   /** Rows changed by a write (SQLite `changes()`); 0 for reads. */
@@ -50,7 +74,7 @@ export interface StatementResult {
   readonly lastInsertRowid?: number | bigint | undefined;
 }
 
-/** Documented limits of an adapter, checked by core before anything is sent. */
+/** Documented limits of an adapter, checked by core before anything is sent. Missing ones are unlimited. */
 export interface DriverLimits {
   /** Bound parameters per statement (SQLite: 32766; D1: 100). Core chunks multi-row writes under it. */
   readonly maxParameters: number;
@@ -62,6 +86,12 @@ export interface DriverLimits {
   readonly maxLikePatternBytes?: number | undefined;
   /** Columns per table (D1: 100). */
   readonly maxColumns?: number | undefined;
+  /**
+   * How long core keeps retrying a `BusyError` (another connection holds the write lock) before reporting
+   * it, in milliseconds. Core waits between attempts with timers, so the event loop is never blocked; a
+   * driver that sets this runs its native lock wait at zero. Unset: a `BusyError` is reported at once.
+   */
+  readonly busyTimeoutMs?: number | undefined;
 }
 
 /** What an adapter can do. Core gates optional APIs on these and raises `UnsupportedError` otherwise. */
@@ -70,40 +100,66 @@ export interface DriverCapabilities {
   readonly interactiveTransactions: boolean;
   /** Binds and returns 64-bit integers beyond 2^53 exactly. False on D1. */
   readonly bigint: boolean;
+  /** The driver checks {@link Statement.expect} natively inside `batch` (see {@link Expectation}). */
+  readonly expectations: boolean;
+  /**
+   * Commits cross a process or network boundary, so a failure can leave their outcome unknown (D1, a browser
+   * Worker). Engines log unit ids on such drivers by default (`unitLog: 'auto'`).
+   */
+  readonly remote: boolean;
 }
 
-/** The subset of a driver usable inside an interactive transaction. */
-export interface TransactionDriver {
+/** Capabilities a driver that declares nothing has. A new capability defaults to false and breaks nobody. */
+export const DEFAULT_CAPABILITIES: DriverCapabilities = Object.freeze({
+  interactiveTransactions: false,
+  bigint: false,
+  expectations: false,
+  remote: false,
+});
+
+/** SQLite's own default limits, for drivers that declare none. */
+export const DEFAULT_LIMITS: DriverLimits = Object.freeze({ maxParameters: 32766 });
+
+/** Something statements run on: a driver, an engine, or the handle of an open transaction. */
+export interface Executor {
+  /** Runs one statement (auto-commit outside a transaction). */
   execute(statement: Statement): Promise<StatementResult>;
+  /** Runs the statements in order as one atomic unit: all are applied, or none. Results in the same order. */
   batch(statements: readonly Statement[]): Promise<StatementResult[]>;
 }
+
+/** The handle a driver gives `transaction(fn)`. */
+export interface TransactionExecutor extends Executor {
+  /**
+   * Whether the native transaction is still open. SQLite ends a transaction by itself when a statement with a
+   * ROLLBACK conflict clause fails (`INSERT OR ROLLBACK`); core asks after every failure inside a transaction
+   * and refuses to continue outside it. Drivers that cannot tell omit it.
+   */
+  isActive?(): boolean | Promise<boolean>;
+}
+
+/** @deprecated Use {@link TransactionExecutor}; kept for adapters written against 0.1. */
+export type TransactionDriver = TransactionExecutor;
 
 /** The contract every adapter implements. See the module comment. */
-export interface Driver {
+export interface Driver extends Executor {
   /** Adapter name for messages and reports, e.g. `"better-sqlite3"`, `"d1"`, `"sqlite-wasm"`. */
   readonly name: string;
-  readonly capabilities: DriverCapabilities;
-  readonly limits: DriverLimits;
+  /** What the adapter can do; anything left out takes {@link DEFAULT_CAPABILITIES}. */
+  readonly capabilities?: Partial<DriverCapabilities> | undefined;
+  /** Documented limits; anything left out takes {@link DEFAULT_LIMITS} (or is unlimited). */
+  readonly limits?: Partial<DriverLimits> | undefined;
   /**
-   * Runs one statement outside any unit of work (auto-commit). Like every method here, it rejects only with
-   * litedao errors (mapped by the driver itself): core does not wrap this hot path in another promise.
+   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK if it throws), rethrowing what `fn` threw unchanged.
+   * Only present when `capabilities.interactiveTransactions` is true. Core serializes callers, so `fn` has
+   * the connection alone, and guards the handle so it cannot be used after the transaction ends.
    */
-  execute(statement: Statement): Promise<StatementResult>;
-  /**
-   * Runs the statements in order as one atomic unit: all of them are applied, or none. Results come back in
-   * the same order. This is what `session.commit()` calls, exactly once per commit.
-   */
-  batch(statements: readonly Statement[]): Promise<StatementResult[]>;
-  /**
-   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK if it throws). Only present when
-   * `capabilities.interactiveTransactions` is true. Core serializes callers, so `fn` has the connection alone.
-   */
-  transaction?<T>(fn: (tx: TransactionDriver) => Promise<T>): Promise<T>;
-  /** Closes the connection. Idempotent. */
+  transaction?<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T>;
+  /** Closes the connection. Core calls it once. */
   close(): Promise<void>;
   /**
-   * Turns anything this driver's native library threw into a litedao error (usually through
-   * `sqliteErrorToDaoError`). Errors that already are litedao errors pass through unchanged.
+   * Classifies an error this driver's native library threw (usually through `sqliteErrorToDaoError`). Core
+   * calls it at one seam, only for errors that are not litedao errors already and never for a user's own.
    */
   mapError(error: unknown): DaoError;
   /** Read-replication bookmark after the last commit, for adapters that have one (D1 sessions). */

@@ -1,44 +1,142 @@
 /**
- * The engine: one driver, its lifecycle and the gate that keeps interactive transactions alone on the
- * connection. The port of `create_async_engine`; sessions come from {@link createSessionMaker}.
+ * The engine: one driver (wrapped once by the runtime driver), its lifecycle, the gate that keeps an
+ * interactive transaction alone on the connection, and the unit log. The port of `create_async_engine`;
+ * sessions come from `createSessionMaker` (session-maker.ts).
  */
 import { createAllStatements, dropAllStatements } from './ddl.ts';
-import type { Driver, DriverCapabilities, DriverLimits, Statement, StatementResult, TransactionDriver } from './driver.ts';
-import { ConfigurationError, EngineClosedError, isDaoError, LimitExceededError, UnsupportedError } from './errors.ts';
+import type { Driver, DriverCapabilities, DriverLimits, Executor, Statement, StatementResult } from './driver.ts';
+import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
-import { Session } from './session.ts';
+import { startTimer } from './platform.ts';
+import { RuntimeDriver } from './runtime-driver.ts';
+import { Session, type SessionContext } from './session.ts';
+import { checkRawSql } from './sql.ts';
+import { UnitLog } from './unit-log.ts';
 
-/** Where a session's statements go: the engine (auto-commit / atomic batch) or an open transaction. */
-export interface Executor {
-  execute(statement: Statement): Promise<StatementResult>;
-  batch(statements: readonly Statement[]): Promise<StatementResult[]>;
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /**
+   * Whether every unit of work carries an id written in its own batch (table `litedao_units`), so a commit
+   * whose outcome is unknown can be settled (`CommitOutcomeUnknownError.wasApplied()`) and retried at most
+   * once. `'auto'` (default): on for drivers whose commits cross a process or network boundary (D1, the
+   * browser Worker), off for in-process ones (better-sqlite3, in-process sqlite-wasm), where a commit's
+   * outcome is never unknown.
+   */
+  readonly unitLog?: boolean | 'auto' | undefined;
+  /**
+   * Only where the runtime has no `AsyncLocalStorage` (browsers): how long a call waits while an interactive
+   * transaction holds the engine before `StateError` (default 5000 ms). There, a call made from inside the
+   * transaction's own function cannot be told from a concurrent one, so the wait is bounded instead of a
+   * possible deadlock. With `AsyncLocalStorage` (Node, workerd), calls from inside fail at once and others
+   * wait for the transaction to end.
+   */
+  readonly transactionWaitMs?: number | undefined;
+}
+
+interface AsyncContext {
+  run<R>(store: object, fn: () => R): R;
+  getStore(): object | undefined;
+}
+
+/** Node's and workerd's `AsyncLocalStorage`, found without a static `node:` import (core runs in browsers too). */
+function createAsyncContext(): AsyncContext | undefined {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: new () => AsyncContext } | undefined;
+    return mod?.AsyncLocalStorage ? new mod.AsyncLocalStorage() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Lets ordinary calls through at once, except while an interactive transaction holds the connection: then
- * they wait, so no statement of another caller ever lands inside someone else's transaction (better-sqlite3
- * has one connection; see Kysely's ConnectionMutex for the same idea).
+ * calls from elsewhere wait (no statement of another caller ever lands inside someone else's transaction;
+ * better-sqlite3 has one connection — Kysely's ConnectionMutex is the same idea), and calls from inside the
+ * transaction's own function that bypass its session fail at once instead of deadlocking.
  */
 class TransactionGate {
-  #held: Promise<void> | null = null;
+  #held: { readonly token: object; readonly done: Promise<void> } | null = null;
+  readonly #context = createAsyncContext();
+  readonly #waitMs: number;
+
+  constructor(waitMs: number) {
+    this.#waitMs = waitMs;
+  }
+
+  /** True when the runtime lets the gate tell calls from inside a transaction apart. */
+  get precise(): boolean {
+    return this.#context !== undefined;
+  }
+
+  #inside(): boolean {
+    return this.#held !== null && this.#context !== undefined && this.#context.getStore() === this.#held.token;
+  }
+
+  /** Waits once for the holder to let go; throws for a call from inside the holder, or when the bound is reached. */
+  async #waitOnce(nested: string, deadline: number): Promise<void> {
+    const held = this.#held;
+    if (held === null) return;
+    if (this.#inside()) throw new StateError(nested);
+    if (this.#context) {
+      await held.done;
+      return;
+    }
+    let cancel: () => void = () => undefined;
+    const timedOut = await Promise.race([
+      held.done.then(() => false),
+      new Promise<boolean>((resolve) => {
+        cancel = startTimer(Math.max(0, deadline - Date.now()), () => resolve(true));
+      }),
+    ]);
+    cancel();
+    if (timedOut && this.#held === held) {
+      throw new StateError(
+        `the engine has been inside engine.transaction() for over ${this.#waitMs} ms. ${nested} ` +
+          '(This runtime has no AsyncLocalStorage, so a call from inside the transaction cannot be told from a concurrent one.)',
+      );
+    }
+  }
+
+  #deadline(): number {
+    return this.#context ? Number.POSITIVE_INFINITY : Date.now() + this.#waitMs;
+  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#held === null) return fn();
-    return (async () => {
-      while (this.#held) await this.#held;
-      return fn();
-    })();
+    // The hot path: no transaction open, no extra promise layer.
+    return this.#held === null ? fn() : this.#runAfterWait(fn);
+  }
+
+  async #runAfterWait<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = this.#deadline();
+    while (this.#held) {
+      await this.#waitOnce(
+        'Inside engine.transaction(), use the session it gave you: a plain session or engine call here would wait for the transaction to end.',
+        deadline,
+      );
+    }
+    return fn();
   }
 
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.#held) await this.#held;
-    // No await between the check above and taking the gate: another waiter cannot slip in.
+    const deadline = this.#deadline();
+    // Re-checked synchronously after every wait: no other waiter can slip in between the check and taking it.
+    while (this.#held) {
+      await this.#waitOnce(
+        'engine.transaction() cannot be nested (SQLite savepoints are not offered); use the session you were given.',
+        deadline,
+      );
+    }
     let release!: () => void;
-    this.#held = new Promise<void>((r) => {
-      release = r;
-    });
+    const token = {};
+    this.#held = {
+      token,
+      done: new Promise<void>((r) => {
+        release = r;
+      }),
+    };
     try {
-      return await fn();
+      return await (this.#context ? this.#context.run(token, fn) : fn());
     } finally {
       this.#held = null;
       release();
@@ -48,89 +146,141 @@ class TransactionGate {
 
 /** An engine over one driver. Create it with {@link createEngine} (or an adapter's helper). */
 export class Engine implements Executor {
-  readonly driver: Driver;
-  #closed = false;
-  #closing: Promise<void> | undefined;
-  readonly #gate = new TransactionGate();
+  readonly #runtime: RuntimeDriver;
+  readonly #gate: TransactionGate;
+  readonly #units: UnitLog | undefined;
+  /** Statements from sessions: gated, not re-checked (core built them, or `rawStatement` checked them). */
+  readonly #gated: Executor;
 
-  constructor(driver: Driver) {
-    if (!driver || typeof driver.execute !== 'function' || typeof driver.batch !== 'function') {
-      throw new ConfigurationError('createEngine(driver) needs a litedao driver (createNodeDriver, createD1Driver, createWasmDriver, …)');
-    }
-    this.driver = driver;
+  constructor(driver: Driver, options: EngineOptions = {}) {
+    this.#runtime = new RuntimeDriver(driver);
+    this.#gate = new TransactionGate(options.transactionWaitMs ?? 5000);
+    const unitLog = options.unitLog ?? 'auto';
+    this.#units = (unitLog === 'auto' ? this.#runtime.capabilities.remote : unitLog === true) ? new UnitLog() : undefined;
+    const runtime = this.#runtime;
+    const gate = this.#gate;
+    this.#gated = {
+      execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement))),
+      batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements))),
+    };
   }
 
-  /** What the adapter can do. */
+  /** The adapter's driver. */
+  get driver(): Driver {
+    return this.#runtime.driver;
+  }
+
+  /** What the adapter can do (its declarations over the defaults). */
   get capabilities(): DriverCapabilities {
-    return this.driver.capabilities;
+    return this.#runtime.capabilities;
   }
 
   /** The adapter's documented limits. */
   get limits(): DriverLimits {
-    return this.driver.limits;
+    return this.#runtime.limits;
   }
 
   /** True after {@link close}. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#runtime.closed;
   }
 
-  #checkOpen(): void {
-    if (this.#closed) throw new EngineClosedError('the engine is closed');
+  /** True when units of work carry ids (see {@link EngineOptions.unitLog}). */
+  get logsUnits(): boolean {
+    return this.#units !== undefined;
   }
 
-  /** Runs one statement (auto-commit). Errors come back as litedao errors (drivers map their own). */
+  /**
+   * Runs one raw statement (auto-commit). One statement per call and no transaction control
+   * (`ValidationError`); errors come back as litedao errors.
+   */
   execute(statement: Statement): Promise<StatementResult> {
-    if (this.#closed) return Promise.reject(new EngineClosedError('the engine is closed'));
-    return this.#gate.run(() => this.driver.execute(statement));
+    let checked: Statement;
+    try {
+      checked = withCheckedSql(statement);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#gated.execute(checked);
   }
 
-  /** Runs statements as one atomic unit (the driver's batch). */
-  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
-    this.#checkOpen();
-    if (statements.length === 0) return [];
-    return this.#gate.run(() => this.driver.batch(statements)).catch((e) => this.#fail(e));
+  /** Runs raw statements as one atomic unit (the driver's batch), each checked as in {@link execute}. */
+  batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    let checked: Statement[];
+    try {
+      checked = statements.map(withCheckedSql);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#gated.batch(checked);
   }
 
-  #fail(e: unknown): never {
-    throw isDaoError(e) ? e : this.driver.mapError(e);
+  /** @internal The context of a new session on this engine. */
+  sessionContext(): SessionContext {
+    const runtime = this.#runtime;
+    return {
+      executor: this.#gated,
+      lookup: this.#gated,
+      limits: runtime.limits,
+      capabilities: runtime.capabilities,
+      inTransaction: false,
+      isClosed: () => runtime.closed,
+      bookmark: () => runtime.driver.bookmark?.() ?? null,
+      units: this.#units,
+    };
   }
 
   /**
    * Runs `fn` with a session inside one interactive transaction (BEGIN IMMEDIATE … COMMIT): reads see the
    * session's flushed writes, `session.flush()` sends pending writes early (ids become known), and the
-   * transaction commits when `fn` resolves or rolls back when it throws.
+   * transaction commits when `fn` resolves or rolls back when it throws — rethrowing exactly what `fn` threw.
+   * Objects flushed in a transaction that rolls back get their previous state back (new ones lose their ids).
    *
+   * Not nestable: `engine.transaction()` (or a plain session of this engine) used from inside `fn` raises
+   * `StateError` at once where the runtime has `AsyncLocalStorage`, after `transactionWaitMs` elsewhere.
    * Capability-gated: on adapters without interactive transactions (D1) this throws `UnsupportedError`
    * naming the alternative, `session.commit()`, which is atomic everywhere.
    */
   async transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    this.#checkOpen();
-    const driver = this.driver;
-    if (!driver.capabilities.interactiveTransactions || typeof driver.transaction !== 'function') {
+    if (this.closed) throw closedError();
+    const runtime = this.#runtime;
+    if (!runtime.capabilities.interactiveTransactions) {
       throw new UnsupportedError(
         'interactiveTransactions',
-        `the ${driver.name} adapter has no interactive transactions.`,
+        `the ${runtime.name} adapter has no interactive transactions.`,
         'session.commit(), which sends the whole unit of work as one atomic batch',
       );
     }
-    const run = driver.transaction.bind(driver);
-    return this.#gate.exclusive(() =>
-      run(async (tx: TransactionDriver) => {
-        const exec: Executor = {
-          execute: (s) => tx.execute(s),
-          batch: (s) => (s.length === 0 ? Promise.resolve([]) : tx.batch(s).catch((e) => this.#fail(e))),
-        };
-        const session = new Session(this, exec, true);
-        try {
-          const out = await fn(session);
-          await session.flush();
-          return out;
-        } finally {
-          session.detach();
-        }
-      }).catch((e) => this.#fail(e)),
-    );
+    return this.#gate.exclusive(async () => {
+      let session: Session | undefined;
+      let committed = false;
+      try {
+        const out = await runtime.transaction(async (tx) => {
+          let ended = false;
+          session = new Session({
+            executor: tx,
+            lookup: this.#gated,
+            limits: runtime.limits,
+            capabilities: runtime.capabilities,
+            inTransaction: true,
+            isClosed: () => ended || runtime.closed,
+            bookmark: () => runtime.driver.bookmark?.() ?? null,
+            units: undefined,
+          });
+          try {
+            const value = await fn(session);
+            await session.flush();
+            return value;
+          } finally {
+            ended = true;
+          }
+        });
+        committed = true;
+        return out;
+      } finally {
+        session?.endTransaction(committed);
+      }
+    });
   }
 
   /**
@@ -145,21 +295,24 @@ export class Engine implements Executor {
         if (meta.columns.length > max) throw new LimitExceededError('columns per table', meta.columns.length, max, meta.tableName);
       }
     }
-    await this.batch(createAllStatements(models));
+    const statements = createAllStatements(models);
+    // The unit log's table comes with the schema, so the first commit needs no extra round trip to make it.
+    if (this.#units) statements.push(this.#units.createStatement());
+    await this.#gated.batch(statements);
   }
 
   /** Drops the models' tables that exist (children first), as one atomic batch. */
   async dropAll(models: readonly AnyModel[]): Promise<void> {
-    await this.batch(dropAllStatements(models));
+    await this.#gated.batch(dropAllStatements(models));
   }
 
-  /** Closes the driver. Idempotent; later calls on the engine or its sessions throw `EngineClosedError`. */
+  /**
+   * Closes the driver, after a transaction in progress ends. Idempotent; later calls on the engine or its
+   * sessions throw `EngineClosedError` / `SessionClosedError`.
+   */
   close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closed = true;
-      this.#closing = this.#gate.exclusive(() => this.driver.close()).catch((e) => this.#fail(e));
-    }
-    return this.#closing;
+    if (this.#runtime.closed) return this.#runtime.close();
+    return this.#gate.run(() => this.#runtime.close());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -167,40 +320,17 @@ export class Engine implements Executor {
   }
 }
 
+/** The statement with its SQL checked by `checkRawSql` (and its empty tail removed). */
+function withCheckedSql(statement: Statement): Statement {
+  const sql = checkRawSql(statement.sql);
+  return sql === statement.sql ? statement : { ...statement, sql };
+}
+
+function closedError(): EngineClosedError {
+  return new EngineClosedError('the engine is closed');
+}
+
 /** Creates an engine over a driver (the port of `create_async_engine`). */
-export function createEngine(driver: Driver): Engine {
-  return new Engine(driver);
-}
-
-/** Makes sessions on one engine (the port of `async_sessionmaker`). Call it for a new session. */
-export interface SessionMaker {
-  (): Session;
-  readonly engine: Engine;
-  /**
-   * The template's middleware pattern: one function, one session, commit when it resolves, roll back when
-   * it throws, close always. Returns what `fn` returns.
-   */
-  begin<T>(fn: (session: Session) => Promise<T>): Promise<T>;
-}
-
-/** Creates a session maker (`const Session = createSessionMaker(engine); await using s = Session();`). */
-export function createSessionMaker(engine: Engine): SessionMaker {
-  if (!(engine instanceof Engine)) throw new ConfigurationError('createSessionMaker(engine) needs an Engine from createEngine()');
-  const maker = () => new Session(engine, engine, false);
-  return Object.assign(maker, {
-    engine,
-    async begin<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-      const session = maker();
-      try {
-        const out = await fn(session);
-        await session.commit();
-        return out;
-      } catch (e) {
-        session.rollback();
-        throw e;
-      } finally {
-        await session.close();
-      }
-    },
-  });
+export function createEngine(driver: Driver, options?: EngineOptions): Engine {
+  return new Engine(driver, options);
 }

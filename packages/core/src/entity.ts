@@ -9,10 +9,17 @@ import { type AnyModel, metaOf } from './model-meta.ts';
 /** Passed to a model constructor to build an instance from a stored row instead of from values. */
 export const LOAD = Symbol('litedao.load');
 
+/** An object's place in a session's life cycle (see object-state.ts for the rules). */
+export type ObjectState = 'transient' | 'pending' | 'persistent' | 'deleted' | 'detached';
+
 let snapshotOf: (e: Entity) => SqlValue[] | undefined;
 let setSnapshot: (e: Entity, s: SqlValue[] | undefined) => void;
 let ownerOf: (e: Entity) => object | undefined;
 let setOwner: (e: Entity, o: object | undefined) => void;
+let stateOf: (e: Entity) => ObjectState;
+let setState: (e: Entity, s: ObjectState) => void;
+let flagsOf: (e: Entity) => number;
+let setFlags: (e: Entity, f: number) => void;
 
 /**
  * Base of every model instance. Column values are own enumerable properties named after the columns;
@@ -23,11 +30,15 @@ export class Entity {
   #snapshot: SqlValue[] | undefined;
   /** The session this object belongs to. */
   #owner: object | undefined;
+  #state: ObjectState;
+  /** Bit flags, see `ENTITY_FLAGS`. */
+  #flags = 0;
 
   /** @internal Loaded instances pass their stored row and session; new ones pass nothing. */
   constructor(snapshot?: SqlValue[], owner?: object) {
     this.#snapshot = snapshot;
     this.#owner = owner;
+    this.#state = snapshot === undefined ? 'transient' : owner === undefined ? 'detached' : 'persistent';
   }
 
   static {
@@ -38,6 +49,14 @@ export class Entity {
     ownerOf = (e) => e.#owner;
     setOwner = (e, o) => {
       e.#owner = o;
+    };
+    stateOf = (e) => e.#state;
+    setState = (e, st) => {
+      e.#state = st;
+    };
+    flagsOf = (e) => e.#flags;
+    setFlags = (e, f) => {
+      e.#flags = f;
     };
   }
 
@@ -66,7 +85,19 @@ export const entityState = {
   setSnapshot: (e: Entity, s: SqlValue[] | undefined): void => setSnapshot(e, s),
   owner: (e: Entity): object | undefined => ownerOf(e),
   setOwner: (e: Entity, o: object | undefined): void => setOwner(e, o),
+  state: (e: Entity): ObjectState => stateOf(e),
+  setState: (e: Entity, st: ObjectState): void => setState(e, st),
+  flags: (e: Entity): number => flagsOf(e),
+  setFlags: (e: Entity, f: number): void => setFlags(e, f),
 };
+
+/** Bits of an entity's flags. */
+export const ENTITY_FLAGS = {
+  /** Its values may be stale: the next load of its row overwrites them, and commit ignores its changes. */
+  expired: 1,
+  /** Its row was deleted by a committed unit of work of its session. */
+  rowDeleted: 2,
+} as const;
 
 /** Builds an instance of `cls` from a stored row (raw values in the model's select order), owned by `owner`. */
 export function loadEntity(cls: AnyModel, raw: SqlValue[], owner?: object): Entity {

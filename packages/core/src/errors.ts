@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'BUSY'
   | 'CONNECTION'
   | 'COMMIT_OUTCOME_UNKNOWN'
+  | 'STALE_DATA'
+  | 'UNIT_ALREADY_APPLIED'
   | 'SCHEMA'
   | 'DATA_INTEGRITY'
   | 'STORAGE_UNAVAILABLE';
@@ -222,12 +224,91 @@ export class ConnectionError extends DatabaseError {
 }
 
 /**
- * The connection failed while a commit was in flight (D1: "Network connection lost"), so litedao cannot know
- * whether the batch was applied: it is atomic, so either all of it was or none. Retrying blindly may apply it
- * twice; check first (a unique key makes a repeated insert fail harmlessly, `upsert` is idempotent).
+ * The connection failed while a commit was in flight (D1: "Network connection lost"; a browser Worker that
+ * died mid-commit), so litedao cannot know whether the batch was applied: it is atomic, so either all of it
+ * was or none.
+ *
+ * Every unit of work carries an id written in the same atomic batch (see `unitLog` in docs/design.md), so
+ * {@link CommitOutcomeUnknownError.wasApplied} asks the database which one it was. The session keeps the
+ * unit's pending work and its id: calling `commit()` again applies it at most once (a unit already applied
+ * fails with {@link UnitAlreadyAppliedError} instead of writing twice).
  */
 export class CommitOutcomeUnknownError extends ConnectionError {
   static override readonly code: ErrorCode = 'COMMIT_OUTCOME_UNKNOWN';
+  /** The unit of work's id, when the engine logs units (`unitLog`). */
+  readonly unitId: string | undefined;
+  readonly #check: (() => Promise<boolean>) | undefined;
+  constructor(message: string, options?: { cause?: unknown; sqliteCode?: string; unitId?: string; check?: () => Promise<boolean> }) {
+    super(message, options);
+    this.unitId = options?.unitId;
+    this.#check = options?.check;
+  }
+
+  /**
+   * Asks the database whether the unit of work was applied (reads its id from the unit log). Throws
+   * `UnsupportedError` when the engine does not log units, and the usual errors when the database is still
+   * unreachable.
+   */
+  wasApplied(): Promise<boolean> {
+    if (!this.#check) {
+      return Promise.reject(
+        new UnsupportedError(
+          'unitLog',
+          'this commit carried no unit id, so its outcome cannot be looked up.',
+          'createEngine(driver, { unitLog: true })',
+        ),
+      );
+    }
+    return this.#check();
+  }
+}
+
+/**
+ * An UPDATE or DELETE by identity matched no row (another session deleted or changed it; with a version
+ * column, another session committed first), or an INSERT wrote fewer rows than planned. Raised from inside
+ * the atomic unit: nothing of the unit of work was written and the objects are as they were before the
+ * commit. Safe to retry the whole unit (`Session.begin(fn, { retry })`).
+ */
+export class StaleDataError extends DatabaseError {
+  static override readonly code: ErrorCode = 'STALE_DATA';
+  readonly retryable = true;
+  /** The table of the statement whose post-condition failed. */
+  readonly table: string | undefined;
+  /** The row's id, for a statement by identity. */
+  readonly id: number | undefined;
+  /** Rows the statement had to change. */
+  readonly expected: number | undefined;
+  /** Rows it changed, when known. */
+  readonly actual: number | undefined;
+  constructor(
+    message: string,
+    where: { table?: string | undefined; id?: number | undefined; expected?: number | undefined; actual?: number | undefined } = {},
+    options?: { cause?: unknown; sqliteCode?: string },
+  ) {
+    super(message, options);
+    this.table = where.table;
+    this.id = where.id;
+    this.expected = where.expected;
+    this.actual = where.actual;
+  }
+}
+
+/**
+ * A retried unit of work had already been applied (its id is in the unit log): nothing was written twice.
+ * Raised by the `commit()` that follows a {@link CommitOutcomeUnknownError} when the first attempt did go
+ * through. The session's pending work is cleared; objects it would have inserted are left without ids
+ * (load them again to see the stored rows).
+ */
+export class UnitAlreadyAppliedError extends DatabaseError {
+  static override readonly code: ErrorCode = 'UNIT_ALREADY_APPLIED';
+  readonly unitId: string;
+  constructor(unitId: string, options?: { cause?: unknown }) {
+    super(
+      `this unit of work (${unitId}) was already applied by an earlier commit whose outcome was unknown; nothing was written again`,
+      options,
+    );
+    this.unitId = unitId;
+  }
 }
 
 /** The database schema does not match the models (no such table / column). Run `createAll` or a migration. */
@@ -261,6 +342,16 @@ const KIND_BY_SUFFIX: Record<string, ConstraintKind> = {
   FOREIGNKEY: 'foreignkey',
   CHECK: 'check',
   DATATYPE: 'check',
+};
+
+/** How each constraint kind is spelled in messages (SQLite's own words). */
+const CONSTRAINT_WORDS: Record<ConstraintKind, string> = {
+  unique: 'UNIQUE',
+  primarykey: 'PRIMARY KEY',
+  notnull: 'NOT NULL',
+  foreignkey: 'FOREIGN KEY',
+  check: 'CHECK',
+  other: 'a',
 };
 
 /** Reads the constraint kind from SQLite's message when the extended code is missing. */
@@ -298,7 +389,7 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
     const target = constraintTarget(message);
     const what = target.table ? ` on ${target.table}${target.columns?.length ? `(${target.columns.join(', ')})` : ''}` : '';
     const kind = KIND_BY_SUFFIX[suffix] ?? 'other';
-    return new Cls(`${kind === 'other' ? 'constraint' : kind} constraint failed${what}`, kind, target, opts);
+    return new Cls(`${CONSTRAINT_WORDS[kind]} constraint failed${what}`, kind, target, opts);
   }
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
     return new BusyError(`database is busy (${code})`, opts);

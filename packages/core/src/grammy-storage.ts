@@ -2,10 +2,11 @@
  * A grammY session storage backed by a litedao model, so a bot keeps its conversation state in the same
  * database as its data (D1, better-sqlite3 or sqlite-wasm), validated by the model's JSON schema both ways.
  */
-import type { SessionMaker } from './engine.ts';
+
 import type { Entity } from './entity.ts';
 import { ConfigurationError, DataIntegrityError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
+import type { SessionMaker } from './session-maker.ts';
 
 /**
  * grammY's `StorageAdapter<T>` (https://grammy.dev/ref/core/storageadapter), declared here so litedao does not

@@ -16,8 +16,8 @@
  * not use it.
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
-import type { SessionMaker } from './engine.ts';
 import type { Session } from './session.ts';
+import type { SessionMaker } from './session-maker.ts';
 
 /** The context variables {@link honoSession} sets: `{ db: Session }` by default. */
 export type SessionVariables<K extends string = 'db'> = { [P in K]: Session };

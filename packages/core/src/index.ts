@@ -18,13 +18,18 @@ export type {
   Driver,
   DriverCapabilities,
   DriverLimits,
+  Executor,
+  Expectation,
   SqlValue,
   Statement,
   StatementResult,
   TransactionDriver,
+  TransactionExecutor,
 } from './driver.ts';
-export type { SessionMaker } from './engine.ts';
-export { createEngine, createSessionMaker, Engine } from './engine.ts';
+export { DEFAULT_CAPABILITIES, DEFAULT_LIMITS } from './driver.ts';
+export type { EngineOptions } from './engine.ts';
+export { createEngine, Engine } from './engine.ts';
+export type { ObjectState } from './entity.ts';
 export { Entity } from './entity.ts';
 export type { ConstraintKind, ErrorCode, ValidationIssue } from './errors.ts';
 export {
@@ -47,13 +52,19 @@ export {
   NotNullConstraintError,
   SchemaError,
   SessionClosedError,
+  StaleDataError,
   StateError,
   StorageUnavailableError,
   sqliteErrorToDaoError,
   UniqueConstraintError,
+  UnitAlreadyAppliedError,
   UnsupportedError,
   ValidationError,
 } from './errors.ts';
+export type { SerializedError } from './errors-wire.ts';
+export { deserializeError, serializeError } from './errors-wire.ts';
+export type { ColumnExpression } from './expressions.ts';
+export { increment, isColumnExpression } from './expressions.ts';
 export type { StorageAdapter, StorageModel } from './grammy-storage.ts';
 export { createStorageAdapter } from './grammy-storage.ts';
 export type { MakerSource } from './middleware.ts';
@@ -62,10 +73,18 @@ export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Upd
 export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
-export type { DeleteOptions, RawResult, UpsertOptions } from './session.ts';
-export { Query, Session, WriteResult } from './session.ts';
+export type { ObjectInfo } from './object-state.ts';
+export { inspect } from './object-state.ts';
+export { Query } from './query.ts';
+export { RuntimeDriver, staleDataError } from './runtime-driver.ts';
+export type { DeleteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
+export { Session } from './session.ts';
+export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './session-maker.ts';
+export { createSessionMaker } from './session-maker.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';
-export { isSqlQuery, sql } from './sql.ts';
+export { checkRawSql, isSqlQuery, sql } from './sql.ts';
+export { UNIT_TABLE } from './unit-log.ts';
+export { WriteResult } from './write-result.ts';
 
 declare global {
   // `Engine` and `Session` are async-disposable (`await using`), so their declarations name

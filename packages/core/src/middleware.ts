@@ -3,8 +3,9 @@
  * close always — for a Worker `fetch` handler, a grammY (or any `(ctx, next)`) middleware and a plain
  * async function. All three are built on `SessionMaker.begin()`.
  */
-import type { SessionMaker } from './engine.ts';
+
 import type { Session } from './session.ts';
+import type { BeginOptions, SessionMaker } from './session-maker.ts';
 
 /** A session maker, or a function that makes one from the handler's arguments (per-request D1 bindings). */
 export type MakerSource<A extends unknown[]> = SessionMaker | ((...args: A) => SessionMaker);
@@ -27,8 +28,9 @@ function resolve<A extends unknown[]>(source: MakerSource<A>, args: A): SessionM
 export function withSession<A extends unknown[], R>(
   maker: MakerSource<A>,
   handler: (session: Session, ...args: A) => Promise<R>,
+  options?: BeginOptions,
 ): (...args: A) => Promise<R> {
-  return (...args: A) => resolve(maker, args).begin((session) => handler(session, ...args));
+  return (...args: A) => resolve(maker, args).begin((session) => handler(session, ...args), options);
 }
 
 /**

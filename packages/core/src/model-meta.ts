@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { type ColumnKind, type Decoder, decoders } from './codec.ts';
 import { type Column, type ColumnConfig, type ColumnsShape, type InsertOf, kindSchema, type RowOf, type UpdateOf } from './columns.ts';
 import type { Metadata } from './declarative-base.ts';
+import type { SqlValue } from './driver.ts';
 import type { Entity } from './entity.ts';
 import { ConfigurationError, IdentifierError } from './errors.ts';
 import { checkIdentifier, foldIdentifier, quoteIdent } from './naming.ts';
@@ -21,6 +22,8 @@ export interface ColumnMeta {
   readonly position: number;
   /** `id`, `created_at`, `updated_at`: owned by litedao, never written by callers. */
   readonly owned: boolean;
+  /** Set and bumped by litedao, never by callers (the `t.version()` column). */
+  readonly managed: boolean;
   readonly config: ColumnConfig;
   readonly decode: Decoder;
   /** zod schema of the value, nullable when the column is. */
@@ -44,6 +47,8 @@ export interface ModelMeta {
   readonly uniqueSets: readonly (readonly string[])[];
   readonly indexes: readonly (readonly string[])[];
   readonly hasBigint: boolean;
+  /** The optimistic-concurrency column (`t.version()`), if the model has one. */
+  readonly version: ColumnMeta | undefined;
   /** `"id", "name", …` */
   readonly selectList: string;
   readonly columnNames: readonly string[];
@@ -55,6 +60,8 @@ export interface ModelMeta {
   readonly schemas: ModelSchemas;
   // biome-ignore lint/suspicious/noExplicitAny: set once the class exists
   cls: any;
+  /** Copies a stored row (select order) onto an instance, decoding each value; set once the class exists. */
+  assign: (self: Record<string, unknown>, raw: readonly SqlValue[]) => void;
 }
 
 /** zod schemas derived from a model. */
@@ -176,6 +183,7 @@ export function buildMeta(
       nullable: c.nullable,
       position,
       owned,
+      managed: owned || c.version === true,
       config: c,
       decode: decoders[c.kind],
       schema: c.nullable ? schema.nullable() : schema,
@@ -184,6 +192,9 @@ export function buildMeta(
     };
   });
   const byName = new Map(metas.map((m) => [m.name, m]));
+  if (metas.filter((m) => m.config.version === true).length > 1) {
+    throw new ConfigurationError(`model ${name}: at most one t.version() column`);
+  }
   const checkSet = (set: readonly string[], what: string) => {
     if (!Array.isArray(set) || set.length === 0) throw new ConfigurationError(`model ${name}: ${what} must list columns`);
     for (const c of set) if (!byName.has(c)) throw new ConfigurationError(`model ${name}: ${what} names unknown column ${String(c)}`);
@@ -225,6 +236,7 @@ export function buildMeta(
     uniqueSets,
     indexes,
     hasBigint: metas.some((m) => m.kind === 'bigint'),
+    version: metas.find((m) => m.config.version === true),
     selectList: metas.map((m) => m.quoted).join(', '),
     columnNames: metas.map((m) => m.name),
     metadata,
@@ -236,5 +248,8 @@ export function buildMeta(
       select: z.object(selectShape),
     },
     cls: undefined,
+    assign: () => {
+      throw new ConfigurationError(`model ${name} is not ready`);
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { SqlValue } from './driver.ts';
 import type { ColumnMeta } from './model-meta.ts';
 
 /** Copies a stored row (raw values in select order) onto an instance. */
-export type RowAssigner = (self: Record<string, unknown>, raw: SqlValue[]) => void;
+export type RowAssigner = (self: Record<string, unknown>, raw: readonly SqlValue[]) => void;
 
 /** Kinds whose stored value is already the JS value when it has the expected type (decode only on mismatch). */
 const PASS_THROUGH: Partial<Record<ColumnKind, string>> = { integer: 'number', real: 'number', text: 'string' };

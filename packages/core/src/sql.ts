@@ -11,6 +11,7 @@ import { EncodeIssue, encodeLoose } from './codec.ts';
 import type { SqlValue, Statement } from './driver.ts';
 import { ValidationError } from './errors.ts';
 import { checkIdentifier, quoteIdent } from './naming.ts';
+import { scanStatements } from './sql-text.ts';
 
 const IDENT = Symbol('litedao.ident');
 const QUERY = Symbol('litedao.sql');
@@ -62,7 +63,34 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlQue
 /** An identifier (table or column name) for `sql`, validated and double-quoted. */
 sql.ident = (name: string): SqlIdentifier => ({ [IDENT]: quoteIdent(checkIdentifier(name, 'identifier')) });
 
-/** The driver statement of a raw query. Whether it returns rows is left to the driver to ask SQLite. */
+/** Leading keywords of transaction control: the unit of work owns transactions, raw SQL never does. */
+const TRANSACTION_CONTROL = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK', 'SAVEPOINT', 'RELEASE']);
+
+/**
+ * Refuses raw SQL that could break atomicity or run SQL nobody wrote: more than one statement in one text
+ * (D1 would run them all), or transaction control (a `COMMIT` in the middle of a unit of work would make half
+ * of it durable). `ValidationError`, before any driver sees the text. Returns the statement's text without its
+ * terminating `;` and whatever follows it.
+ */
+export function checkRawSql(text: string, what = 'raw SQL'): string {
+  const { count, first, end } = scanStatements(text);
+  if (count === 0) throw new ValidationError(`${what} holds no statement`, [{ path: ['sql'], message: 'empty statement' }]);
+  if (count > 1) {
+    throw new ValidationError(`${what} holds ${count} statements; send one statement per call`, [
+      { path: ['sql'], message: 'more than one statement' },
+    ]);
+  }
+  if (first !== undefined && TRANSACTION_CONTROL.has(first)) {
+    throw new ValidationError(`${what} may not control transactions (${first}); the session and engine.transaction() own them`, [
+      { path: ['sql'], message: 'transaction control statement' },
+    ]);
+  }
+  // The statement without its terminating `;` and what follows it (comments, blanks): D1 would take an empty
+  // tail for a second, empty statement and fail.
+  return end < text.length ? text.slice(0, end) : text;
+}
+
+/** The driver statement of a raw query, checked by {@link checkRawSql}. Whether it returns rows is left to the driver. */
 export function rawStatement(q: SqlQuery): Statement {
-  return { sql: q.sql, params: q.params, returnsRows: undefined };
+  return { sql: checkRawSql(q.sql), params: q.params, returnsRows: undefined };
 }

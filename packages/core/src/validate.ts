@@ -6,7 +6,9 @@ import type * as z from 'zod';
 import { EncodeIssue, encoders } from './codec.ts';
 import type { SqlValue } from './driver.ts';
 import { ValidationError, type ValidationIssue } from './errors.ts';
+import { isColumnExpression } from './expressions.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
+import { deepCopy } from './platform.ts';
 
 /** Turns zod issues into litedao's issue shape. */
 export function zodIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): ValidationIssue[] {
@@ -79,7 +81,17 @@ export function insertValue(
   let value = Object.hasOwn(given, col.name) ? given[col.name] : undefined;
   if (value === undefined) {
     const def = col.config.default;
-    value = col.config.hasDefault ? (typeof def === 'function' ? (def as () => unknown)() : def) : col.nullable ? null : undefined;
+    // A constant object default (`t.json().default({})`, a blob) is cloned per row: two new objects must never
+    // share one mutable value.
+    value = col.config.hasDefault
+      ? typeof def === 'function'
+        ? (def as () => unknown)()
+        : typeof def === 'object' && def !== null
+          ? deepCopy(def)
+          : def
+      : col.nullable
+        ? null
+        : undefined;
   }
   return { value, encoded: encodeColumn(col, value, issues, path) };
 }
@@ -93,9 +105,66 @@ export function checkKeys(meta: ModelMeta, values: Record<string, unknown>): Val
   for (const k of Object.keys(values)) {
     const c = meta.byName.get(k);
     if (!c) issues.push({ path: [k], message: `unknown column of ${meta.name}`, code: 'unrecognized_keys' });
-    else if (c.owned && values[k] !== undefined) issues.push({ path: [k], message: `${k} is managed by litedao and cannot be set` });
+    else if (c.managed && values[k] !== undefined) issues.push({ path: [k], message: `${k} is managed by litedao and cannot be set` });
   }
   return issues;
+}
+
+/** The validated, encoded SET part of an UPDATE: which columns, how (`=` a value or `+` an amount), and the values. */
+export interface EncodedUpdate {
+  readonly cols: readonly ColumnMeta[];
+  /** Per column: false for `col = ?`, true for `col = col + ?`. */
+  readonly adds: readonly boolean[];
+  readonly params: SqlValue[];
+  /** The shape: column names and operators, never values (SQL cache key). */
+  readonly key: string;
+}
+
+/**
+ * Validates and encodes the values of an update (plain values and {@link increment} expressions), pushing
+ * issues at `path`. Unknown and managed columns are issues; so is an empty update.
+ */
+export function encodeUpdate(
+  meta: ModelMeta,
+  values: unknown,
+  issues: ValidationIssue[],
+  path: readonly (string | number)[],
+): EncodedUpdate {
+  const cols: ColumnMeta[] = [];
+  const adds: boolean[] = [];
+  const params: SqlValue[] = [];
+  let key = '';
+  if (
+    values === null ||
+    typeof values !== 'object' ||
+    Array.isArray(values) ||
+    (Object.getPrototypeOf(values) !== Object.prototype && Object.getPrototypeOf(values) !== null)
+  ) {
+    issues.push({ path, message: 'expected a plain object of column → value' });
+    return { cols, adds, params, key };
+  }
+  const record = values as Record<string, unknown>;
+  for (const issue of checkKeys(meta, record)) issues.push({ ...issue, path: [...path, ...issue.path] });
+  for (const c of meta.userColumns) {
+    if (!Object.hasOwn(record, c.name) || c.managed) continue;
+    const v = record[c.name];
+    if (v === undefined) continue;
+    cols.push(c);
+    if (isColumnExpression(v)) {
+      adds.push(true);
+      key += `${c.name}+,`;
+      if (c.kind !== 'integer' && c.kind !== 'real' && c.kind !== 'bigint') {
+        issues.push({ path: [...path, c.name], message: `increment() applies to integer, real and bigint columns, not ${c.kind}` });
+        params.push(null);
+      } else params.push(encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path));
+    } else {
+      adds.push(false);
+      key = key === '' ? c.setKey : key + c.setKey;
+      params.push(encodeColumn(c, v, issues, path));
+    }
+  }
+  if (cols.length === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
+  return { cols, adds, params, key };
 }
 
 /** Throws ValidationError when any issue was collected. */

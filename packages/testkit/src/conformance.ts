@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
+import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { sessionTests } from './session-tests.ts';
 
@@ -12,6 +13,7 @@ export type { ConformanceTarget } from './harness.ts';
  */
 export function defineConformanceSuite(target: ConformanceTarget): void {
   describe(`conformance: ${target.name}`, () => {
+    driverTests(target);
     contractTests(target);
     sessionTests(target);
     daoTests(target);

@@ -46,7 +46,7 @@ export async function setup(target: ConformanceTarget, create = true): Promise<C
 }
 
 /** Every row of a table, via the driver (not through litedao's own read path). */
-export async function dump(driver: Driver, table: string): Promise<unknown[][]> {
+export async function dump(driver: Driver, table: string): Promise<readonly (readonly unknown[])[]> {
   const res = await driver.execute({ sql: `SELECT * FROM "${table}" ORDER BY 1`, params: [], returnsRows: true });
   return res.rows;
 }

@@ -6,6 +6,7 @@ import {
   ConstraintError,
   DaoError,
   DatabaseError,
+  deserializeError,
   ForeignKeyConstraintError,
   isDaoError,
   LimitExceededError,
@@ -13,6 +14,7 @@ import {
   SchemaError,
   StateError,
   StorageUnavailableError,
+  serializeError,
   sqliteErrorToDaoError,
   UniqueConstraintError,
   UnsupportedError,
@@ -20,7 +22,7 @@ import {
 } from '@litedao/core';
 import { describe, expect, it } from 'vitest';
 import { createWorkerDriver, serveWorkerDriver } from '../../src/index.ts';
-import { deserializeError, resultTransferables, serializeError } from '../../src/protocol.ts';
+import { resultTransferables } from '../../src/protocol.ts';
 
 // What crosses the Worker boundary is the structured clone of the serialized form.
 const roundTrip = <E extends DaoError>(error: E): DaoError => deserializeError(structuredClone(serializeError(error)));

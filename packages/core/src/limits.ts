@@ -1,0 +1,48 @@
+/**
+ * The adapters' documented limits, checked before anything is sent (D1's numbers are data, not D1-only code).
+ * Called by the runtime-driver wrapper for every statement, so the same limit gives the same error on every
+ * adapter, and a statement core compiled names the column a value belongs to (`Statement.paramNames`).
+ */
+import { utf8Bytes } from './compile.ts';
+import type { DriverLimits, SqlValue, Statement } from './driver.ts';
+import { LimitExceededError } from './errors.ts';
+
+/** Where a statement sits in a batch, for messages. */
+function at(index: number | undefined): string {
+  return index === undefined ? 'statement' : `statement ${index + 1}`;
+}
+
+/** What a parameter is called in messages: its column when core compiled the statement, else its position. */
+function paramName(statement: Statement, param: number, index: number | undefined): string {
+  return statement.paramNames?.[param] ?? `${at(index)}, parameter ${param + 1}`;
+}
+
+/**
+ * Throws `LimitExceededError` when a statement exceeds the adapter's limits: bound parameters, SQL text bytes,
+ * bytes of any string or blob value. Nothing is sent when it throws. `index` is the position in a batch.
+ */
+export function checkStatementLimits(statement: Statement, limits: DriverLimits, index?: number): void {
+  const { params } = statement;
+  if (params.length > limits.maxParameters) {
+    throw new LimitExceededError('bound parameters per statement', params.length, limits.maxParameters, at(index));
+  }
+  const maxSql = limits.maxStatementBytes;
+  // A string of n UTF-16 units has at most 3n UTF-8 bytes: measure only when that could exceed the limit.
+  if (maxSql !== undefined && statement.sql.length * 3 > maxSql) {
+    const bytes = utf8Bytes(statement.sql);
+    if (bytes > maxSql) throw new LimitExceededError('SQL statement bytes', bytes, maxSql, at(index));
+  }
+  const maxValue = limits.maxValueBytes;
+  if (maxValue === undefined) return;
+  for (let i = 0; i < params.length; i++) {
+    const size = valueBytes(params[i] as SqlValue, maxValue);
+    if (size > maxValue) throw new LimitExceededError('value bytes', size, maxValue, paramName(statement, i, index));
+  }
+}
+
+/** Bytes a string or blob value takes (0 for other values); cheap when clearly under `max`. */
+function valueBytes(value: SqlValue, max: number): number {
+  if (typeof value === 'string') return value.length * 3 > max ? utf8Bytes(value) : 0;
+  if (value instanceof Uint8Array) return value.byteLength;
+  return 0;
+}

@@ -1,0 +1,349 @@
+/**
+ * The one wrapper around a {@link Driver} (Kysely's `RuntimeDriver` is the model). Every adapter goes through
+ * it, so the lifecycle and safety rules are written once and are the same everywhere:
+ *
+ * - close-once, and one closed check that raises `EngineClosedError` on every adapter;
+ * - empty batches resolve to `[]` without reaching the driver;
+ * - the adapter's limits (parameters, statement bytes, value bytes) checked before anything is sent;
+ * - post-conditions ({@link Expectation}) enforced inside the atomic batch: natively by drivers that can,
+ *   and by guard statements that make SQLite itself abort the batch for those that cannot (D1);
+ * - native errors mapped at one seam (`driver.mapError`); litedao errors and a caller's own errors pass
+ *   through unchanged (the same object);
+ * - `BusyError` retried with timers up to `limits.busyTimeoutMs`, never by blocking the event loop;
+ * - a connection lost during a batch reported as `CommitOutcomeUnknownError` (the batch is atomic: applied
+ *   whole or not at all, and nobody here can tell which);
+ * - the transaction handle guarded: unusable after the transaction ends, and poisoned when SQLite ended
+ *   the transaction by itself (a ROLLBACK conflict clause), so nothing runs outside it by accident.
+ */
+import {
+  DEFAULT_CAPABILITIES,
+  DEFAULT_LIMITS,
+  type Driver,
+  type DriverCapabilities,
+  type DriverLimits,
+  type Executor,
+  type Expectation,
+  type Statement,
+  type StatementResult,
+  type TransactionExecutor,
+} from './driver.ts';
+import {
+  BusyError,
+  CommitOutcomeUnknownError,
+  ConfigurationError,
+  ConnectionError,
+  type DaoError,
+  DatabaseError,
+  EngineClosedError,
+  isDaoError,
+  StaleDataError,
+  StateError,
+  StorageUnavailableError,
+  UnsupportedError,
+} from './errors.ts';
+import { checkStatementLimits } from './limits.ts';
+import { sleep } from './platform.ts';
+
+/** The error a failed post-condition raises; drivers with native expectations throw it from inside their batch. */
+export function staleDataError(expect: Expectation, actual: number | undefined): StaleDataError {
+  const what = expect.id === undefined ? expect.table : `${expect.table} id ${expect.id}`;
+  const found = actual === undefined ? 'a different number' : String(actual);
+  return new StaleDataError(
+    `${what}: expected to ${expect.verb} ${expect.changes} row(s); ${found} ${actual === 1 ? 'was' : 'were'} matched ` +
+      '(changed or deleted by someone else?); nothing of the unit of work was written',
+    { table: expect.table, id: expect.id, expected: expect.changes, actual },
+  );
+}
+
+/**
+ * A statement that makes SQLite abort the batch when the previous statement did not change exactly `?1` rows:
+ * `json_extract` with an invalid path raises an error whose text carries the marker. `changes()` keeps the
+ * expression from being evaluated once up front, so the error can only happen when the count is wrong.
+ */
+const GUARD_SQL = "SELECT json_extract('{}', CASE WHEN changes() = ? THEN '$' ELSE ? END) AS litedao_guard";
+const GUARD_MARK = 'litedao-expect:';
+const GUARD_RE = /litedao-expect:(\d+)/;
+
+/** The message of an error and of its causes, for finding the guard marker. */
+function messagesOf(error: unknown): string {
+  let out = '';
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) out += ` ${e.message}`;
+  return out;
+}
+
+/** Wraps a driver once; the engine owns one. See the module comment. */
+export class RuntimeDriver {
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  readonly limits: DriverLimits;
+  readonly #driver: Driver;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(driver: Driver) {
+    if (!driver || typeof driver.execute !== 'function' || typeof driver.batch !== 'function' || typeof driver.close !== 'function') {
+      throw new ConfigurationError('createEngine(driver) needs a litedao driver (createNodeDriver, createD1Driver, createWasmDriver, …)');
+    }
+    this.#driver = driver;
+    this.name = typeof driver.name === 'string' ? driver.name : 'driver';
+    this.capabilities = Object.freeze({ ...DEFAULT_CAPABILITIES, ...driver.capabilities });
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...driver.limits });
+    if (this.capabilities.interactiveTransactions && typeof driver.transaction !== 'function') {
+      throw new ConfigurationError(`the ${this.name} driver declares interactive transactions but has no transaction()`);
+    }
+  }
+
+  /** The wrapped driver (for adapter-specific extras such as `bookmark`). */
+  get driver(): Driver {
+    return this.#driver;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new EngineClosedError('the engine is closed');
+  }
+
+  /** Maps anything the driver threw; litedao errors pass through, and a failing `mapError` never hides the error. */
+  map(error: unknown): DaoError {
+    if (isDaoError(error)) return error;
+    try {
+      const mapped = this.#driver.mapError(error);
+      if (isDaoError(mapped)) return mapped;
+    } catch {
+      // fall through: a broken mapper must not replace the real error
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new DatabaseError(`${this.name} error: ${message.split('\n', 1)[0]}`, { cause: error });
+  }
+
+  /**
+   * Retries `op` while it fails with `BusyError`, up to `limits.busyTimeoutMs`, waiting with timers. Errors are
+   * mapped, except those `isOwn` recognises (a caller's own error, returned as the same object).
+   */
+  async #retryBusy<T>(
+    op: () => Promise<T>,
+    mayRetry: () => boolean = () => true,
+    isOwn: (e: unknown) => boolean = () => false,
+  ): Promise<T> {
+    const budget = this.limits.busyTimeoutMs ?? 0;
+    const deadline = budget > 0 ? Date.now() + budget : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (error) {
+        if (isOwn(error)) throw error;
+        const mapped = this.map(error);
+        const left = deadline - Date.now();
+        if (!(mapped instanceof BusyError) || left <= 0 || !mayRetry() || this.#closed) throw mapped;
+        // Exponential backoff with jitter, capped: writers that collided do not retry in lockstep.
+        const wait = Math.min(left, Math.min(100, 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** Runs one statement (auto-commit). Limits are checked first. */
+  async execute(statement: Statement): Promise<StatementResult> {
+    this.#assertOpen();
+    checkStatementLimits(statement, this.limits);
+    return this.#retryBusy(() => this.#driver.execute(statement));
+  }
+
+  /** Runs statements as one atomic unit, with their post-conditions. Nothing is sent when a check fails. */
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    this.#assertOpen();
+    if (statements.length === 0) return [];
+    for (let i = 0; i < statements.length; i++) checkStatementLimits(statements[i] as Statement, this.limits, i);
+    return this.#runBatch(this.#driver, statements, true);
+  }
+
+  /** Sends a checked batch to `target`, adding guard statements where the target cannot check expectations. */
+  async #runBatch(target: Executor, statements: readonly Statement[], topLevel: boolean): Promise<StatementResult[]> {
+    const guarded = !this.capabilities.expectations && statements.some((s) => s.expect !== undefined);
+    const sent = guarded ? withGuards(statements) : statements;
+    let results: StatementResult[];
+    try {
+      results = await (topLevel ? this.#retryBusy(() => target.batch(sent)) : target.batch(sent).catch((e) => Promise.reject(this.map(e))));
+    } catch (error) {
+      throw this.#batchError(error, statements, topLevel);
+    }
+    if (!Array.isArray(results) || results.length !== sent.length) {
+      throw new DatabaseError(
+        `${this.name} returned ${Array.isArray(results) ? results.length : 'no'} results for ${sent.length} statements`,
+      );
+    }
+    return guarded ? withoutGuards(statements, results) : results;
+  }
+
+  #batchError(error: unknown, statements: readonly Statement[], topLevel: boolean): DaoError {
+    const mapped = this.map(error);
+    if (mapped instanceof StaleDataError) return mapped;
+    const mark = GUARD_RE.exec(messagesOf(mapped));
+    const expect = mark ? statements[Number(mark[1])]?.expect : undefined;
+    if (expect) return staleDataError(expect, undefined);
+    if (
+      topLevel &&
+      mapped instanceof ConnectionError &&
+      !(mapped instanceof StorageUnavailableError) &&
+      !(mapped instanceof CommitOutcomeUnknownError)
+    ) {
+      return new CommitOutcomeUnknownError(
+        `the connection to the database failed during a commit: the batch may or may not have been applied (it is atomic: all of it or none) — ${mapped.message}`,
+        { cause: mapped },
+      );
+    }
+    return mapped;
+  }
+
+  /**
+   * Runs `fn` inside one interactive transaction. What `fn` throws comes back unchanged; driver failures
+   * (BEGIN, COMMIT) come back mapped. BEGIN is retried while busy, up to `limits.busyTimeoutMs`.
+   */
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const driver = this.#driver;
+    if (!this.capabilities.interactiveTransactions || typeof driver.transaction !== 'function') {
+      throw new UnsupportedError(
+        'interactiveTransactions',
+        `the ${this.name} adapter has no interactive transactions.`,
+        'session.commit(), which sends the whole unit of work as one atomic batch',
+      );
+    }
+    const run = driver.transaction.bind(driver);
+    let entered = false;
+    let thrown: { error: unknown } | undefined;
+    return this.#retryBusy(
+      () =>
+        run(async (native) => {
+          entered = true;
+          const handle = new TransactionHandle(native, this);
+          try {
+            const out = await fn(handle);
+            // SQLite ended the transaction by itself after a failure the caller caught: committing now
+            // would make whatever ran since look durable. Fail the whole transaction instead.
+            handle.assertUsable();
+            return out;
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          } finally {
+            handle.end();
+          }
+        }),
+      () => !entered,
+      // The contract: a driver rethrows what fn threw unchanged, so the caller gets its own error object back.
+      (error) => thrown !== undefined && error === thrown.error,
+    );
+  }
+
+  /** Closes the driver once; later calls return the same promise. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closed = true;
+      this.#closing = (async () => {
+        try {
+          await this.#driver.close();
+        } catch (error) {
+          throw this.map(error);
+        }
+      })();
+    }
+    return this.#closing;
+  }
+
+  /** @internal Used by the transaction handle. */
+  runInTransaction(target: Executor, statements: readonly Statement[]): Promise<StatementResult[]> {
+    for (let i = 0; i < statements.length; i++) checkStatementLimits(statements[i] as Statement, this.limits, i);
+    return this.#runBatch(target, statements, false);
+  }
+}
+
+/** Adds a guard statement after every statement with an expectation. */
+function withGuards(statements: readonly Statement[]): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i] as Statement;
+    out.push(s);
+    if (s.expect) {
+      out.push({ sql: GUARD_SQL, params: [s.expect.changes, `${GUARD_MARK}${i}`], returnsRows: true, columns: ['litedao_guard'] });
+    }
+  }
+  return out;
+}
+
+/** The results of the caller's statements, without the guards' (a new array; the driver's is not touched). */
+function withoutGuards(statements: readonly Statement[], results: readonly StatementResult[]): StatementResult[] {
+  const out: StatementResult[] = new Array(statements.length);
+  let r = 0;
+  for (let i = 0; i < statements.length; i++) {
+    out[i] = results[r] as StatementResult;
+    r += (statements[i] as Statement).expect ? 2 : 1;
+  }
+  return out;
+}
+
+/**
+ * The handle `transaction(fn)` gives `fn`. Statements go to the native transaction while it is open; after it
+ * ends the handle throws instead of running statements outside it. After any failure it asks the driver
+ * whether SQLite still holds the transaction; if SQLite rolled it back by itself, the handle refuses every
+ * further statement and the transaction fails whole.
+ */
+class TransactionHandle implements Executor {
+  readonly #native: TransactionExecutor;
+  readonly #runtime: RuntimeDriver;
+  #ended = false;
+  #lost = false;
+
+  constructor(native: TransactionExecutor, runtime: RuntimeDriver) {
+    this.#native = native;
+    this.#runtime = runtime;
+  }
+
+  end(): void {
+    this.#ended = true;
+  }
+
+  assertUsable(): void {
+    if (this.#ended) throw new StateError('the transaction has already ended; use the engine or a new session outside it');
+    if (this.#lost) {
+      throw new StateError(
+        'SQLite rolled this transaction back by itself (a statement with a ROLLBACK conflict clause failed); nothing of it was committed',
+      );
+    }
+  }
+
+  async #afterFailure(error: unknown): Promise<never> {
+    const mapped = this.#runtime.map(error);
+    if (typeof this.#native.isActive === 'function') {
+      try {
+        if (!(await this.#native.isActive())) this.#lost = true;
+      } catch {
+        this.#lost = true;
+      }
+    }
+    throw mapped;
+  }
+
+  async execute(statement: Statement): Promise<StatementResult> {
+    this.assertUsable();
+    checkStatementLimits(statement, this.#runtime.limits);
+    try {
+      return await this.#native.execute(statement);
+    } catch (error) {
+      return this.#afterFailure(error);
+    }
+  }
+
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    this.assertUsable();
+    if (statements.length === 0) return [];
+    try {
+      return await this.#runtime.runInTransaction(this.#native, statements);
+    } catch (error) {
+      return this.#afterFailure(error);
+    }
+  }
+}
