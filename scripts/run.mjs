@@ -229,9 +229,11 @@ switch (cmd) {
     }
     const missing = ensureSystemPackages(wanted);
     const notRun = [];
-    const chromiumFix = process.env.LITEDAO_CHROMIUM
-      ? `point LITEDAO_CHROMIUM at a Chromium binary (now ${CHROMIUM}), or unset it to use Debian's /usr/bin/chromium`
-      : 'sudo apt-get update && sudo apt-get install -y chromium   (or run npm test as root once)';
+    const chromiumFix = `sudo apt-get update && sudo apt-get install -y chromium${
+      process.env.LITEDAO_CHROMIUM
+        ? `   (then unset LITEDAO_CHROMIUM, now ${CHROMIUM}, or point it at a Chromium binary)`
+        : '   (or run npm test as root once)'
+    }`;
     for (const [name, config] of Object.entries(lanes)) {
       if (!wanted.includes(name) || !existsSync(join(root, config))) continue;
       if (missing.includes('chromium') && CHROMIUM_LANES.includes(name)) {
