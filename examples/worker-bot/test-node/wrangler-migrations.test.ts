@@ -1,11 +1,12 @@
-// The generated migration goes through the REAL wrangler CLI: `wrangler d1 migrations apply --local` on a copy
+// The generated migrations go through the REAL wrangler CLI: `wrangler d1 migrations apply --local` on a copy
 // of this example's wrangler.jsonc and migrations/, then `wrangler d1 execute --local --json` checks that every
-// table, index and trigger createAllSql(models) declares exists and that the constraints hold. Local D1 runs
+// table, index and trigger createAllSql(models) declares exists and that the constraints hold. `litedao check`
+// (the real CLI) confirms the folder matches the models. Local D1 runs
 // in workerd on 127.0.0.1: no login and no outbound network, but the loopback interface must be up (without
 // it wrangler fails with "fetch failed").
 
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ function wrangler(...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [wranglerJs, ...args, '--local', '--persist-to', join(dir, 'state')],
-      { cwd: dir, env, timeout: 45_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: dir, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, // the timeout is a hang guard only
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -62,6 +63,13 @@ async function execute<T>(command: string): Promise<{ rows: T[] } | { error: str
   return { rows: parsed.at(-1)?.results ?? [] };
 }
 
+/** The example's migration files, in the order wrangler applies them. */
+function migrationFiles(): string[] {
+  return readdirSync(join(example, 'migrations'))
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+}
+
 /** What createAllSql(models) creates, as sqlite_schema (type, name) pairs. */
 function declaredObjects(): { type: string; name: string }[] {
   const found = [...createAllSql(models).matchAll(/^CREATE (TABLE|INDEX|UNIQUE INDEX|TRIGGER) IF NOT EXISTS "([^"]+)"/gm)];
@@ -75,17 +83,30 @@ beforeAll(async () => {
   cpSync(join(example, 'wrangler.jsonc'), join(dir, 'wrangler.jsonc'));
   cpSync(join(example, 'migrations'), join(dir, 'migrations'), { recursive: true });
   applied = await wrangler('d1', 'migrations', 'apply', database);
-}, 60_000);
+});
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('wrangler d1 migrations apply --local', () => {
-  it('applies migrations/0001_init.sql', () => {
+  it('applies every file of migrations/', () => {
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(applied.stdout).toMatch(/0001_init\.sql\s*│\s*✅/);
+    for (const file of migrationFiles()) expect(applied.stdout).toMatch(new RegExp(`${file.replace('.', '\\.')}\\s*│\\s*✅`));
   });
+
+  it('litedao check: the migrations folder matches the models', async () => {
+    const res = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(example, 'node_modules', 'litedao', 'src', 'bin.ts'), 'check'],
+        { cwd: example, env: { ...process.env, NO_COLOR: '1' } },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: stdout + stderr }),
+      );
+    });
+    expect(res.code, res.out).toBe(0);
+    expect(res.out).toContain(`the models match the migrations (${migrationFiles().length} files)`);
+  }, 60_000);
 
   it('creates every table, index and trigger createAllSql(models) declares', async () => {
     const declared = declaredObjects();
@@ -100,8 +121,8 @@ describe('wrangler d1 migrations apply --local', () => {
     expect(objects).toEqual(expect.arrayContaining(declared));
     // Besides the declared objects, only wrangler's own bookkeeping table.
     expect(objects.filter((o) => !declared.some((d) => d.name === o.name)).map((o) => o.name)).toEqual(['d1_migrations']);
-    expect(await execute('SELECT name FROM d1_migrations')).toEqual({ rows: [{ name: '0001_init.sql' }] });
-  }, 30_000);
+    expect(await execute('SELECT name FROM d1_migrations ORDER BY id')).toEqual({ rows: migrationFiles().map((name) => ({ name })) });
+  });
 
   it('the schema holds its constraints: one failing statement rolls the whole command back', async () => {
     const failed = await execute(
@@ -116,11 +137,11 @@ describe('wrangler d1 migrations apply --local', () => {
     expect(ok).toEqual({ rows: [{ n: 1 }] });
     const orphan = await execute("INSERT INTO messages (user_id, chat_id, telegram_message_id, text) VALUES (99, 1, 2, 'x')");
     expect(orphan).toEqual({ error: expect.stringContaining('FOREIGN KEY constraint failed') });
-  }, 30_000);
+  });
 
   it('a second apply finds nothing to do', async () => {
     const again = await wrangler('d1', 'migrations', 'apply', database);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('No migrations to apply');
-  }, 30_000);
+  });
 });

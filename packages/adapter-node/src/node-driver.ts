@@ -153,8 +153,11 @@ class NodeDriver implements Driver {
         return { rows: row === undefined ? NO_ROWS : [row], columns: p.columns, changes: 0 };
       }
       const rows = stmt.all(statement.params) as SqlValue[][];
+      // Raw SQL (`SELECT *`) can name other columns after a schema change (a migration at runtime): SQLite
+      // re-prepared the statement while running it, so read the names again. Core's statements list theirs.
+      const columns = statement.returnsRows === undefined ? stmt.columns().map((c) => c.name) : p.columns;
       // A RETURNING write reports one row per changed row; SQLite itself says whether the statement writes.
-      return { rows, columns: p.columns, changes: p.readonly ? 0 : rows.length };
+      return { rows, columns, changes: p.readonly ? 0 : rows.length };
     }
     const info = stmt.run(statement.params);
     return { rows: NO_ROWS, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
