@@ -154,7 +154,8 @@ export async function measureMemory(rows: number, sql: LitedaoSql, rounds: numbe
 const perRow = (xs: readonly number[], rows: number) => median(xs) / rows;
 
 export function memoryMarkdown(m: MemoryResult): string {
-  const kb = (b: number) => `${b.toFixed(0)} B`;
+  // A retained figure can read a few bytes below zero (the heap after the count was smaller); shown as 0.
+  const kb = (b: number) => `${Math.max(0, b).toFixed(0)} B`;
   const ref = m.use.get(MEMORY_REFERENCE) as Record<Kind, HeapUse[]>;
   const lines = [
     `### Memory per row (better-sqlite3, ${m.rows.toLocaleString('en-US')} rows)`,
@@ -178,7 +179,7 @@ export function memoryMarkdown(m: MemoryResult): string {
           ref[kind].map((x) => x[what]),
           m.rows,
         );
-      return name === MEMORY_REFERENCE ? kb(v) : `${kb(v)} (${r.toFixed(2)}×)`;
+      return name === MEMORY_REFERENCE ? kb(v) : `${kb(v)} (${Math.max(0, r).toFixed(2)}×)`;
     };
     lines.push(
       `| ${name} | ${cell('load', 'allocated')} | ${cell('load', 'retained')} | ${cell('insert', 'allocated')} | ${cell('insert', 'retained')} |`,
