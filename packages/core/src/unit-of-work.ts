@@ -490,12 +490,12 @@ export class UnitOfWork {
     for (const row of rows) {
       const e = this.identity.get(meta, toId(row[0] ?? null));
       if (!e) continue;
-      for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, meta, cols, row);
+      for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, cols, row);
     }
   }
 
   /** Writes returned column values into an object and its snapshot. */
-  #refreshColumns(e: Entity, meta: ModelMeta, cols: readonly ColumnMeta[], row: readonly SqlValue[]): void {
+  #refreshColumns(e: Entity, cols: readonly ColumnMeta[], row: readonly SqlValue[]): void {
     const snap = entityState.snapshot(e);
     if (!snap) return;
     this.#remember(e);
