@@ -165,6 +165,8 @@ function summarize(reports) {
 const lanes = {
   node: 'vitest.config.ts',
   workerd: 'packages/adapter-d1/vitest.config.ts',
+  // The Durable Objects adapter inside workerd, against SQLite-backed Durable Objects.
+  do: 'packages/adapter-do/vitest.config.ts',
   'worker-bot': 'examples/worker-bot/vitest.config.ts',
   chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
   'browser-app': 'examples/browser-app/vitest.config.ts',

@@ -1,0 +1,42 @@
+// The test lane's main Worker: the SQLite-backed Durable Object classes the tests run against (declared in
+// vitest.config.ts with `useSQLite: true`, as `new_sqlite_classes` would in wrangler). Nothing here mocks
+// the database: every statement runs on the object's own SQLite storage inside workerd.
+import { DurableObject } from 'cloudflare:workers';
+import { BaseDAO, declarativeBase, type Insert, t } from '@litedao/core';
+import { DatabaseObject } from '../../src/object.ts';
+
+/** A bare SQLite-backed object: the tests reach its storage with `runInDurableObject`. */
+export class ConformanceObject extends DurableObject {}
+
+export const NotesBase = declarativeBase();
+
+export class Note extends NotesBase('Note', {
+  author: t.integer().index(),
+  body: t.text(),
+  stars: t.integer().default(0),
+}) {}
+
+export class NoteDAO extends BaseDAO(Note) {
+  byAuthor(author: number): Promise<Note[]> {
+    return this.findAll({ author });
+  }
+}
+
+/** An object built on the adapter's base class, with its DAOs served over RPC and one custom method. */
+export class NotesObject extends DatabaseObject({ notes: NoteDAO }) {
+  /** One unit of work in one round trip: add a note and answer how many the author has now. */
+  async addAndCount(input: Insert<typeof Note>): Promise<number> {
+    return this.Session.begin(async (s) => {
+      const notes = new NoteDAO(s);
+      const before = await notes.count({ author: input.author });
+      await notes.add(input);
+      return before + 1;
+    });
+  }
+}
+
+export default {
+  async fetch(): Promise<Response> {
+    return new Response('litedao adapter-do test worker');
+  },
+} satisfies ExportedHandler;
