@@ -45,7 +45,11 @@ export function formatTimestamp(d: Date): string {
   )}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}000`;
 }
 
-const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants a timestamp column holds and reads. */
+export const MIN_TIMESTAMP_MS = -62167219200000;
+export const MAX_TIMESTAMP_MS = 253402300799999;
+/** Fractional-second digits the reader accepts (Python writes 6, Go 9); up to 15 the digits add up exactly. */
+const MAX_FRACTION_DIGITS = 15;
 
 const DIGIT0 = 48;
 
@@ -54,38 +58,101 @@ function digits(text: string, at: number, n: number): number {
   let v = 0;
   for (let i = at; i < at + n; i++) {
     const d = text.charCodeAt(i) - DIGIT0;
-    if (d < 0 || d > 9) return -1;
+    if (!(d >= 0 && d <= 9)) return -1;
     v = v * 10 + d;
   }
   return v;
 }
 
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 /**
- * The hot path of {@link parseTimestamp}: `YYYY-MM-DD HH:MM:SS` with an optional fraction, no offset — the
- * layout of every timestamp litedao and the Python template write. Returns epoch ms, or NaN to fall back.
+ * Epoch milliseconds of midnight UTC at the start of a Gregorian date, computed as SQLite's `computeJD()` does
+ * (Meeus, with C's truncating integer division), so every date maps to the day SQLite means.
  */
-function parseCommonLayout(text: string): number {
+function dayStartMs(y: number, m: number, d: number): number {
+  let Y = y;
+  let M = m;
+  if (M <= 2) {
+    Y--;
+    M += 12;
+  }
+  const A = Math.trunc((Y + 4800) / 100);
+  const B = 38 - A + Math.trunc(A / 4);
+  const X1 = Math.trunc((36525 * (Y + 4716)) / 100);
+  const X2 = Math.trunc((306001 * (M + 1)) / 10000);
+  // Julian day × 86,400,000 minus the Julian day of the Unix epoch (2440587.5 × 86,400,000).
+  return (X1 + X2 + d + B - 1524.5) * 86400000 - 210866760000000;
+}
+
+/**
+ * Parses one timestamp text to epoch milliseconds, or NaN. The accepted layouts are exactly
+ * `YYYY-MM-DD`, optionally followed by a space or `T` and `HH:MM`, `HH:MM:SS` or `HH:MM:SS.F…` (1–15 digits),
+ * optionally followed by `Z`/`z` or `±HH:MM` (hours 00–14): layouts SQLite's date functions read. Every field
+ * is range-checked (SQLite itself rolls `2026-02-31` over to March and reads `24:00` as the next midnight;
+ * litedao refuses both), and the instant is computed with SQLite's own double arithmetic — the fraction is
+ * capped at .999 and rounded to the millisecond as `(sqlite3_int64)(s*1000 + 0.5)` in src/date.c — so a text
+ * means the same instant to litedao's reader and to SQLite's date functions (which litedao's filters use).
+ */
+function timestampMs(text: string): number {
   const len = text.length;
-  if (len < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32) return Number.NaN;
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return Number.NaN;
+  if (len < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
   const y = digits(text, 0, 4);
   const mo = digits(text, 5, 2);
   const d = digits(text, 8, 2);
-  const h = digits(text, 11, 2);
-  const mi = digits(text, 14, 2);
-  const sec = digits(text, 17, 2);
-  if ((y | mo | d | h | mi | sec) < 0 || y < 100 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-    return Number.NaN;
-  let ms = 0;
-  if (len > 19) {
-    if (text.charCodeAt(19) !== 46 || len > 29) return Number.NaN;
-    const fracLen = len - 20;
-    if (fracLen < 1) return Number.NaN;
-    const frac = digits(text, 20, Math.min(3, fracLen));
-    if (frac < 0 || (fracLen > 3 && digits(text, 23, fracLen - 3) < 0)) return Number.NaN;
-    ms = fracLen === 1 ? frac * 100 : fracLen === 2 ? frac * 10 : frac;
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return Number.NaN;
+  let ms = dayStartMs(y, mo, d);
+  if (len > 10) {
+    const sep = text.charCodeAt(10);
+    if ((sep !== 32 && sep !== 84) || len < 16 || text.charCodeAt(13) !== 58) return Number.NaN;
+    const h = digits(text, 11, 2);
+    const mi = digits(text, 14, 2);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59) return Number.NaN;
+    let at = 16;
+    let s = 0;
+    if (text.charCodeAt(at) === 58) {
+      const sec = digits(text, at + 1, 2);
+      if (sec < 0 || sec > 59) return Number.NaN;
+      at += 3;
+      s = sec;
+      if (text.charCodeAt(at) === 46) {
+        // SQLite: ms = ms*10.0 + digit; rScale *= 10.0; ms /= rScale; ms capped at 0.999 (sqlite.org forum
+        // post 766a2c9231); s = sec + ms (src/date.c parseHhMmSs, 3.53+).
+        let frac = 0;
+        let scale = 1;
+        let n = 0;
+        at++;
+        for (; at < len; at++) {
+          const dd = text.charCodeAt(at) - DIGIT0;
+          if (!(dd >= 0 && dd <= 9)) break;
+          frac = frac * 10 + dd;
+          scale *= 10;
+          n++;
+        }
+        if (n === 0 || n > MAX_FRACTION_DIGITS) return Number.NaN;
+        const fraction = frac / scale;
+        s = sec + Math.min(fraction, 0.999);
+      }
+    }
+    ms += h * 3600000 + mi * 60000 + Math.trunc(s * 1000 + 0.5);
+    if (at < len) {
+      const z = text.charCodeAt(at);
+      if (z === 90 || z === 122) at++;
+      else if (z === 43 || z === 45) {
+        if (text.charCodeAt(at + 3) !== 58) return Number.NaN;
+        const th = digits(text, at + 1, 2);
+        const tm = digits(text, at + 4, 2);
+        if (th < 0 || th > 14 || tm < 0 || tm > 59) return Number.NaN;
+        ms -= (z === 45 ? -1 : 1) * (th * 60 + tm) * 60000;
+        at += 6;
+      } else return Number.NaN;
+    }
+    if (at !== len) return Number.NaN;
   }
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  return ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS ? ms : Number.NaN;
 }
 
 const MEMO = 4;
@@ -94,34 +161,26 @@ const memoMs = new Float64Array(MEMO);
 let memoAt = 0;
 
 /**
- * Parses the timestamp layouts found in SQLite databases: `YYYY-MM-DD HH:MM:SS` (CURRENT_TIMESTAMP),
- * with optional fractional seconds (Python writes microseconds; they are truncated to milliseconds), `T`
- * as separator, and an optional `Z` or `±HH:MM` offset. Text without an offset is UTC, as SQLite's own is.
- * Returns `undefined` when the text is none of these.
+ * Reads a stored timestamp as the instant SQLite's date functions give it: `YYYY-MM-DD` with an optional
+ * `HH:MM[:SS[.fraction]]` after a space or `T`, and an optional `Z` or `±HH:MM` offset (text without an offset
+ * is UTC, as SQLite's own is). Fields out of range (`2026-02-31`, `2026-13-01`, `24:00:00`, `…:61`, Feb 29 of
+ * a common year), other layouts and instants outside years 0000–9999 UTC give `undefined`.
+ *
+ * @example
+ * parseTimestamp('2026-11-22 03:04:05.123456')?.toISOString(); // '2026-11-22T03:04:05.123Z' (SQLite rounds to ms)
+ * parseTimestamp('2026-11-22T05:04:05+02:00')?.toISOString(); // '2026-11-22T03:04:05.000Z'
+ * parseTimestamp('2026-02-31'); // undefined
  */
 export function parseTimestamp(text: string): Date | undefined {
+  if (typeof text !== 'string') return undefined;
   // Rows written by one commit share their timestamps: remember the last few parses.
   for (let i = 0; i < MEMO; i++) if (memoText[i] === text) return new Date(memoMs[i] as number);
-  const fast = parseCommonLayout(text);
-  if (!Number.isNaN(fast)) {
-    memoText[memoAt] = text;
-    memoMs[memoAt] = fast;
-    memoAt = (memoAt + 1) % MEMO;
-    return new Date(fast);
-  }
-  const m = TIMESTAMP_RE.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
-  const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
-  if (Number(y) < 100) {
-    // Date.UTC maps years 0–99 to 1900–1999; set the year explicitly.
-    const date = new Date(t);
-    date.setUTCFullYear(Number(y));
-    t = date.getTime();
-  }
-  if (sign) t -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  return Number.isNaN(t) ? undefined : new Date(t);
+  const ms = timestampMs(text);
+  if (Number.isNaN(ms)) return undefined;
+  memoText[memoAt] = text;
+  memoMs[memoAt] = ms;
+  memoAt = (memoAt + 1) % MEMO;
+  return new Date(ms);
 }
 
 function encodeInteger(v: unknown): SqlValue {
@@ -201,13 +260,29 @@ function encodeJson(v: unknown): SqlValue {
 
 function encodeBlob(v: unknown): SqlValue {
   if (!(v instanceof Uint8Array)) throw new EncodeIssue(`expected a Uint8Array, got ${kindOf(v)}`);
-  return v;
+  // An own copy: what was validated is what is written, and the session's snapshot of the stored row never
+  // shares memory with the object's bytes (an in-place edit after commit stays detectable).
+  return new Uint8Array(v);
 }
 
-function encodeBigint(v: unknown): SqlValue {
+function checkBigint(v: unknown): bigint {
   if (typeof v !== 'bigint') throw new EncodeIssue(`expected a bigint, got ${kindOf(v)}`);
   if (v < INT64_MIN || v > INT64_MAX) throw new EncodeIssue('bigint out of the 64-bit signed range');
   return v;
+}
+
+/**
+ * A bigint column's value is bound as its exact decimal text, and every statement core builds reads that
+ * parameter as `CAST(? AS INTEGER)` ({@link bigintParamSql}): the same on every adapter, and exact beyond 2^53
+ * on D1 too, which cannot bind a JS bigint.
+ */
+function encodeBigint(v: unknown): SqlValue {
+  return checkBigint(v).toString();
+}
+
+/** The placeholder of a bound value of a column kind: bigint values arrive as decimal text (see encodeBigint). */
+export function paramSql(kind: ColumnKind): string {
+  return kind === 'bigint' ? 'CAST(? AS INTEGER)' : '?';
 }
 
 /** Per-kind encoders. Each validates and converts; null handling is the caller's. */
@@ -233,32 +308,94 @@ function kindOf(v: unknown): string {
 export type Decoder = (raw: SqlValue, where: string) => unknown;
 
 function corrupt(where: string, expected: string, raw: SqlValue): never {
-  throw new DataIntegrityError(`stored value in ${where} is not a valid ${expected} (found ${raw === null ? 'null' : typeof raw})`);
+  throw new DataIntegrityError(`stored value in ${where} is not a valid ${expected} (found ${storageClass(raw)})`);
 }
 
-function toBytes(raw: unknown): Uint8Array | undefined {
-  if (raw instanceof Uint8Array) {
-    // better-sqlite3 returns Buffer (a Uint8Array subclass): hand out a plain Uint8Array view, no copy.
-    return raw.constructor === Uint8Array ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  }
+function storageClass(raw: unknown): string {
+  if (raw === null || raw === undefined) return 'NULL';
+  if (typeof raw === 'number') return Number.isInteger(raw) ? 'an integer' : 'a non-integral real';
+  if (typeof raw === 'bigint') return 'an integer';
+  if (typeof raw === 'string') return 'text';
+  return 'a blob';
+}
+
+/** Stored bytes as a Uint8Array view (no copy), or undefined when the value is not bytes. */
+function bytesView(raw: unknown): Uint8Array | undefined {
+  if (raw instanceof Uint8Array) return raw;
   if (raw instanceof ArrayBuffer) return new Uint8Array(raw);
   if (Array.isArray(raw)) return Uint8Array.from(raw as number[]); // D1 returns blobs as number[]
   return undefined;
 }
 
+/** A copy of stored bytes as a plain Uint8Array: loaded objects never share memory with the stored row. */
+function toBytes(raw: unknown): Uint8Array | undefined {
+  const view = bytesView(raw);
+  return view === undefined ? undefined : new Uint8Array(view); // copies (better-sqlite3 hands out Buffers)
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+/** Decimal integer text, as `CAST(integer AS TEXT)` writes it (see {@link integerSelectSql}). */
+const DECIMAL_RE = /^-?[0-9]{1,19}$/;
+
+/** An int64 from the decimal text of the integer select guard, or undefined when the text is not one. */
+function int64FromText(text: string): bigint | undefined {
+  if (!DECIMAL_RE.test(text)) return undefined;
+  const v = BigInt(text);
+  return v >= INT64_MIN && v <= INT64_MAX ? v : undefined;
+}
+
+/**
+ * The select-list expression for an integer-kind column (`integer`, `bigint`, `id`). Integers within
+ * ±(2^53 − 1) pass as they are; larger ones arrive as exact decimal text (every driver, D1's JSON numbers
+ * included, would otherwise round them); text arrives as a blob so it can never pass for such an integer.
+ * Reals and blobs pass unchanged (the decoders refuse them). The result column keeps the column's name.
+ */
+export function integerSelectSql(quoted: string): string {
+  return (
+    `CASE WHEN ${quoted} BETWEEN -9007199254740991 AND 9007199254740991 THEN ${quoted} ` +
+    `WHEN typeof(${quoted}) = 'integer' THEN CAST(${quoted} AS TEXT) ` +
+    `WHEN typeof(${quoted}) = 'text' THEN CAST(${quoted} AS BLOB) ELSE ${quoted} END AS ${quoted}`
+  );
+}
+
+/** A JSON value from any storage class SQLAlchemy's JSON type (NUMERIC affinity) can leave; undefined if none. */
+function jsonValue(raw: SqlValue): unknown {
+  switch (typeof raw) {
+    case 'string':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return undefined;
+      }
+    case 'number':
+      // JSON text such as `12` or `1.5` stored in a NUMERIC-affinity column became a number.
+      return Number.isFinite(raw) ? raw : undefined;
+    case 'bigint':
+      // The same, read by a statement that asked for bigints: JSON numbers are JS numbers (as JSON.parse does).
+      return Number(raw);
+    default:
+      return undefined;
+  }
+}
+
 export const decoders: Record<ColumnKind, Decoder> = {
   integer: (raw, where) => {
-    if (typeof raw === 'number') return raw;
+    if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : corrupt(where, 'integer', raw);
     if (typeof raw === 'bigint') {
-      if (raw >= BigInt(Number.MIN_SAFE_INTEGER) && raw <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(raw);
-      throw new DataIntegrityError(
-        `stored integer in ${where} is beyond 2^53 and cannot be read exactly as a number; declare the column as bigint`,
-      );
-    }
-    return corrupt(where, 'integer', raw);
+      if (raw >= MIN_SAFE && raw <= MAX_SAFE) return Number(raw);
+    } else if (typeof raw !== 'string' || int64FromText(raw) === undefined) return corrupt(where, 'integer', raw);
+    throw new DataIntegrityError(
+      `stored integer in ${where} is beyond ±(2^53 − 1) and cannot be read exactly as a number; declare the column as t.bigint()`,
+    );
   },
-  real: (raw, where) => (typeof raw === 'number' ? raw : typeof raw === 'bigint' ? Number(raw) : corrupt(where, 'real', raw)),
-  text: (raw, where) => (typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : corrupt(where, 'text', raw)),
+  real: (raw, where) => {
+    if (typeof raw === 'number') return raw;
+    // An INTEGER stored in a REAL column by a tool that bypassed REAL affinity: exact only within 2^53.
+    if (typeof raw === 'bigint' && raw >= MIN_SAFE && raw <= MAX_SAFE) return Number(raw);
+    return corrupt(where, 'real', raw);
+  },
+  text: (raw, where) => (typeof raw === 'string' ? raw : corrupt(where, 'text', raw)),
   boolean: (raw, where) => {
     if (raw === 1 || raw === 1n) return true;
     if (raw === 0 || raw === 0n) return false;
@@ -267,23 +404,34 @@ export const decoders: Record<ColumnKind, Decoder> = {
   timestamp: (raw, where) => {
     if (typeof raw !== 'string') return corrupt(where, 'timestamp text', raw);
     const d = parseTimestamp(raw);
-    return d ?? corrupt(where, 'timestamp text', raw);
+    if (d === undefined) {
+      throw new DataIntegrityError(
+        `stored value in ${where} is not a valid timestamp (expected YYYY-MM-DD[ HH:MM[:SS[.fraction]]][Z|±HH:MM] with every field in range)`,
+      );
+    }
+    return d;
   },
   json: (raw, where) => {
-    if (typeof raw === 'number') return raw; // JSON text stored in a NUMERIC-affinity column by another tool
-    if (typeof raw !== 'string') return corrupt(where, 'JSON text', raw);
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return corrupt(where, 'JSON text', raw);
-    }
+    const v = jsonValue(raw);
+    return v === undefined ? corrupt(where, 'JSON value', raw) : v;
   },
   blob: (raw, where) => toBytes(raw) ?? corrupt(where, 'blob', raw),
   bigint: (raw, where) => {
     if (typeof raw === 'bigint') return raw;
-    if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw);
+    if (typeof raw === 'number') return Number.isSafeInteger(raw) ? BigInt(raw) : corrupt(where, 'integer', raw);
+    if (typeof raw === 'string') {
+      const v = int64FromText(raw);
+      if (v !== undefined) return v;
+    }
     return corrupt(where, 'integer', raw);
   },
+};
+
+/** The decoder of a non-nullable JSON column: a stored JSON `null` is as wrong there as SQL NULL. */
+export const decodeJsonNotNull: Decoder = (raw, where) => {
+  const v = decoders.json(raw, where);
+  if (v === null) throw new DataIntegrityError(`stored JSON in ${where} is null but the column is not nullable`);
+  return v;
 };
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -292,36 +440,51 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The int64 a stored integer-kind value holds, or undefined (never throws). */
+function storedInt(raw: SqlValue): bigint | undefined {
+  if (typeof raw === 'bigint') return raw;
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? BigInt(raw) : undefined;
+  if (typeof raw === 'string') return int64FromText(raw);
+  return undefined;
+}
+
 /**
  * Whether the current value of a loaded object still equals what was read (`raw`). Used by dirty tracking
  * at commit; compares by meaning, so a Python-written `12:00:00` and a Date for the same instant are equal
- * and do not cause a spurious update (which would also bump `updated_at`).
+ * and do not cause a spurious update (which would also bump `updated_at`). Never throws: any value the user
+ * assigned (`1.5` on a bigint column, a string on an integer one) simply counts as changed, and the encoder
+ * then reports it as a ValidationError.
  */
 export function sameAsStored(kind: ColumnKind, current: unknown, raw: SqlValue): boolean {
   if (current === null || current === undefined || raw === null) return (current ?? null) === raw;
   switch (kind) {
     case 'integer':
     case 'real':
-      return typeof raw === 'bigint' ? BigInt(current as number) === raw : current === raw;
+      if (typeof current !== 'number') return false;
+      if (typeof raw === 'number') return current === raw;
+      return Number.isSafeInteger(current) && storedInt(raw) === BigInt(current);
     case 'text':
       return current === raw;
     case 'boolean':
-      return (current === true ? 1 : current === false ? 0 : Number.NaN) === Number(raw);
+      return (current === true ? 1 : current === false ? 0 : Number.NaN) === (typeof raw === 'bigint' ? Number(raw) : raw);
     case 'bigint':
-      return typeof current === 'bigint' && current === BigInt(raw as number | bigint);
+      return typeof current === 'bigint' && storedInt(raw) === current;
     case 'timestamp': {
       if (!(current instanceof Date) || typeof raw !== 'string') return false;
       return parseTimestamp(raw)?.getTime() === current.getTime();
     }
     case 'json': {
+      const stored = jsonValue(raw);
+      // A value that is not plain JSON (a Map stringifies as {}) counts as changed, so the encoder refuses it.
+      if (stored === undefined || !isPlainJson(current)) return false;
       try {
-        return JSON.stringify(current) === JSON.stringify(typeof raw === 'string' ? JSON.parse(raw) : raw);
+        return JSON.stringify(current) === JSON.stringify(stored);
       } catch {
         return false;
       }
     }
     case 'blob': {
-      const b = toBytes(raw);
+      const b = bytesView(raw);
       return current instanceof Uint8Array && b !== undefined && bytesEqual(current, b);
     }
   }
@@ -368,7 +531,7 @@ export function encodeLoose(v: unknown): SqlValue {
     case 'boolean':
       return encodeBoolean(v);
     case 'bigint':
-      return encodeBigint(v);
+      return checkBigint(v);
     default:
       if (v instanceof Date) return encodeTimestamp(v);
       if (v instanceof Uint8Array) return v;

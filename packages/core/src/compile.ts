@@ -6,6 +6,9 @@
  * selects, single-row writes — looks the text up instead of rebuilding it, and the drivers' prepared
  * statement caches (keyed by SQL text) hit every time.
  */
+
+import type { ColumnKind } from './codec.ts';
+import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, paramSql, parseTimestamp } from './codec.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
@@ -21,10 +24,43 @@ export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f000', 'now')";
 /**
  * A stored timestamp in litedao's layout, whatever layout it was written in (SQLite parses the text, so a
  * template-written `2026-11-22 03:04:05` and a `2026-11-22T03:04:05Z` compare as the instants they are).
- * NULL when the text is not a timestamp SQLite can read.
+ * NULL when the text is not a timestamp SQLite can read. The `'+0 seconds'` modifier makes SQLite print the
+ * instant it computed (its julian day, rounded to the millisecond) rather than the text's own fraction, which
+ * `%f` would round differently (`05.1235` prints as `05.123` but is the instant `05.124`).
  */
 export function canonicalTimestampSql(expr: string): string {
-  return `strftime('%Y-%m-%d %H:%M:%f000', ${expr})`;
+  return `strftime('%Y-%m-%d %H:%M:%f000', ${expr}, '+0 seconds')`;
+}
+
+/**
+ * The instant a timestamp column holds, as litedao's canonical text (`YYYY-MM-DD HH:MM:SS.mmm000`, which
+ * compares as text in instant order), or NULL exactly when litedao's reader (`parseTimestamp`) refuses the
+ * stored value: not text, another layout, a field out of range (`2026-02-31`, `24:00`), more than 15
+ * fractional digits, or an instant outside years 0000–9999 UTC. Filters and ORDER BY on timestamp columns
+ * compare this, so they agree with the `Date`s the reader returns for every layout it accepts.
+ */
+export function timestampInstantSql(q: string): string {
+  // The date part is checked by realDate below (strftime prints exactly YYYY-MM-DD). GLOB patterns stay under
+  // D1's 50-byte LIKE/GLOB pattern limit.
+  const layout =
+    `(length(${q}) = 10 OR (substr(${q}, 11, 6) GLOB '[ T][0-9][0-9]:[0-9][0-9]' AND substr(${q}, 12, 2) < '24' ` +
+    // SQLite also skips whitespace around the offset and reads any number of digits; the reader does not.
+    `AND substr(${q}, 12) NOT GLOB '*[' || char(9, 10, 11, 12, 13, 32) || ']*' AND (length(${q}) <= 35 ` +
+    `OR (length(${q}) = 36 AND substr(${q}, -1) IN ('Z', 'z')) OR (length(${q}) <= 41 AND substr(${q}, -6, 1) IN ('+', '-')))))`;
+  // SQLite rolls 2026-02-31 over to March: a real date prints back as itself.
+  const realDate = `substr(${q}, 1, 10) = strftime('%Y-%m-%d', substr(${q}, 1, 10))`;
+  // An offset can move 0000-01-01 before year 0, which prints as '-001-…': max(…, '0') then nullif drops it.
+  return `(CASE WHEN typeof(${q}) = 'text' AND ${layout} AND ${realDate} THEN nullif(max(${canonicalTimestampSql(q)}, '0'), '0') END)`;
+}
+
+/**
+ * A text expression whose byte order (SQLite's BINARY collation) is JavaScript's string order. SQLite
+ * compares UTF-8 bytes, i.e. code points; JavaScript compares UTF-16 code units, where U+E000–U+FFFF sort
+ * after the supplementary characters (surrogate pairs). Putting the byte F5 (which UTF-8 never uses) before the
+ * lead bytes EE and EF of U+E000–U+FFFF moves exactly those characters above all others.
+ */
+export function jsOrderTextSql(expr: string): string {
+  return `replace(replace(${expr}, x'EE', x'F5EE'), x'EF', x'F5EF')`;
 }
 
 /**
@@ -46,11 +82,17 @@ export interface Operators<T> {
   in?: readonly T[];
   notIn?: readonly T[];
   isNull?: boolean;
-  /** A raw LIKE pattern (`%` and `_` are wildcards, `\` escapes). Text columns only. */
+  /**
+   * SQLite's LIKE with `\` as escape character: `%` and `_` are wildcards, and letters match ignoring case
+   * for ASCII only (`'A' LIKE 'a'` is true, `'Я' LIKE 'я'` is false). Text columns only; D1 limits the
+   * pattern to 50 bytes.
+   */
   like?: string;
-  /** Text contains the string; `%`, `_` and `\` in it are matched literally. */
+  /** The text includes the string, exactly as `String.prototype.includes` (case-sensitive, all of Unicode). */
   contains?: string;
+  /** The text starts with the string, exactly as `String.prototype.startsWith`. */
   startsWith?: string;
+  /** The text ends with the string, exactly as `String.prototype.endsWith`. */
   endsWith?: string;
 }
 
@@ -77,7 +119,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`. */
+/** Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'` (for building your own `like` patterns). */
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, '\\$&');
 }
@@ -112,12 +154,35 @@ function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], pat
   return encodeValue(col, v, issues, path);
 }
 
-/** A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`; bigints written exactly. */
-function jsonList(values: SqlValue[]): string {
+const TWO_53 = 2 ** 53;
+const TWO_63 = 2 ** 63;
+
+/**
+ * A number as JSON that SQLite's `json_each` reads back as the very same value. Shortest decimal form is not
+ * enough: an integral double in [2^53, 2^63) such as 265562961552476608 prints as `265562961552476600`, which
+ * SQLite reads as that (different) INTEGER, so `IN` missed rows `=` finds. Such values are written with their
+ * exact digits (an exact INTEGER, compared exactly with the REAL), larger ones in exponent form (a REAL).
+ */
+function jsonNumber(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) >= TWO_53) return Math.abs(v) < TWO_63 ? BigInt(v).toString() : v.toExponential();
+  return JSON.stringify(v);
+}
+
+/**
+ * A JSON array of encoded values for `IN (SELECT value FROM json_each(?))`, each read back by SQLite as the
+ * very value `=` compares: reals via {@link jsonNumber}, bigint columns' decimal text as a bare JSON integer.
+ */
+function jsonList(values: SqlValue[], kind: ColumnKind): string {
   let out = '[';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    out += (i ? ',' : '') + (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+    out +=
+      (i ? ',' : '') +
+      (typeof v === 'bigint' || (kind === 'bigint' && typeof v === 'string')
+        ? String(v)
+        : typeof v === 'number'
+          ? jsonNumber(v)
+          : JSON.stringify(v));
   }
   return `${out}]`;
 }
@@ -133,31 +198,125 @@ export interface CompiledWhere {
 
 const EMPTY_WHERE: CompiledWhere = { key: '', sql: '', params: [] };
 
-/** The SQL of one condition, from its shape code (see {@link compileWhere}). */
-function conditionSql(quoted: string, op: string): string {
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` of an instant shifted by `days`, clamped to the years timestamps hold. */
+function dayText(ms: number, days: number): string {
+  const t = Math.min(Math.max(ms + days * DAY_MS, MIN_TIMESTAMP_MS), MAX_TIMESTAMP_MS);
+  return formatTimestamp(new Date(t)).slice(0, 10);
+}
+
+/**
+ * Index-friendly bounds on the stored text of a timestamp column for instants in [lo, hi]. Every layout the
+ * reader accepts starts with the local date, and an offset (at most ±14:59) moves it by at most one day from
+ * the UTC date, so rows whose instant is in range have stored text ≥ (day before lo) and < (two days after
+ * hi). Where the stored layout is canonical, SQLite can use an index on the column for this range.
+ */
+function timestampLowerBound(ms: number): string {
+  return dayText(ms, -1);
+}
+function timestampUpperBound(ms: number): string {
+  return ms + 2 * DAY_MS > MAX_TIMESTAMP_MS ? '9999-12-32' : dayText(ms, 2);
+}
+
+/**
+ * For text comparisons in JavaScript order (see {@link jsOrderTextSql}): the longest prefix of `v` made of
+ * characters below U+E000, where JavaScript's and SQLite's orders agree. Any text JavaScript orders at or
+ * after `v` is ≥ this prefix in SQLite's order; any text it orders at or before `v` is < its successor.
+ */
+function orderPrefix(v: string): string {
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) < 0xd800) i++;
+  return v.slice(0, i);
+}
+
+/**
+ * The smallest text greater, in SQLite's (code point) order, than every text starting with `p`: `p` with its
+ * last code point incremented (skipping the surrogate range), or undefined when there is none.
+ */
+function prefixSuccessor(p: string): string | undefined {
+  const cps = Array.from(p);
+  while (cps.length > 0) {
+    const last = (cps.pop() as string).codePointAt(0) as number;
+    if (last < 0x10ffff) {
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      return cps.join('') + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The SQL of one condition, from its shape code (see {@link compileWhere}). Codes with `~` carry extra bound
+ * values (index-friendly range bounds) before the value itself; `compileWhere` pushes them in the same order.
+ */
+function conditionSql(col: ColumnMeta, op: string): string {
+  const q = col.quoted;
   switch (op) {
-    case 'eq':
-      return `${quoted} = ?`;
-    case 'ne':
-      // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
-      return `${quoted} IS NOT ?`;
     case 'null':
-      return `${quoted} IS NULL`;
+      return `${q} IS NULL`;
     case 'notnull':
-      return `${quoted} IS NOT NULL`;
-    case 'in':
-      return `${quoted} IN (SELECT value FROM json_each(?))`;
-    case 'notIn':
-      return `${quoted} NOT IN (SELECT value FROM json_each(?))`;
+      return `${q} IS NOT NULL`;
     case 'none':
       return '0';
     case 'all':
       return '1';
     case 'like':
-      return `${quoted} LIKE ? ESCAPE '\\'`;
-    default:
-      return `${quoted} ${COMPARE[op]} ?`;
+      return `${q} LIKE ? ESCAPE '\\'`;
+    case 'contains':
+      return `instr(${q}, ?) > 0`;
+    case 'startsWith':
+      // The texts that start with s are exactly those in [s, successor(s)) in SQLite's code point order.
+      return `${q} >= ? AND ${q} < ?`;
+    case 'startsWith~':
+      return `${q} >= ?`;
+    case 'endsWith':
+      return `substr(${q}, length(${q}) - length(?) + 1) = ?`;
   }
+  if (col.kind === 'timestamp') {
+    const t = timestampInstantSql(q);
+    switch (op) {
+      case 'eq':
+        return `${q} >= ? AND ${q} < ? AND ${t} = ?`;
+      case 'ne':
+        return `${t} IS NOT ?`;
+      case 'in':
+        return `${q} >= ? AND ${q} < ? AND ${t} IN (SELECT value FROM json_each(?))`;
+      case 'notIn':
+        return `(${t} IS NULL OR ${t} NOT IN (SELECT value FROM json_each(?)))`;
+      case 'lt':
+      case 'lte':
+        return `${q} < ? AND ${t} ${COMPARE[op]} ?`;
+      default:
+        return `${q} >= ? AND ${t} ${COMPARE[op]} ?`;
+    }
+  }
+  switch (op) {
+    case 'eq':
+      return `${q} = ${paramSql(col.kind)}`;
+    case 'ne':
+      // IS NOT keeps NULL rows for `ne`, as JS `!==` would.
+      return `${q} IS NOT ${paramSql(col.kind)}`;
+    case 'in':
+      return `${q} IN (SELECT value FROM json_each(?))`;
+    case 'notIn':
+      // NULL rows are kept, as for `ne`: null is not in the list.
+      return `(${q} IS NULL OR ${q} NOT IN (SELECT value FROM json_each(?)))`;
+  }
+  if (col.kind === 'text') {
+    const cmp = `${jsOrderTextSql(q)} ${COMPARE[op.replace('~', '')]} ${jsOrderTextSql('?')}`;
+    switch (op) {
+      case 'lt':
+      case 'lte':
+        return `${q} < ? AND ${cmp}`;
+      case 'lt~':
+      case 'lte~':
+        return cmp;
+      default:
+        return `${q} >= ? AND ${cmp}`;
+    }
+  }
+  return `${q} ${COMPARE[op]} ${paramSql(col.kind)}`;
 }
 
 /**
@@ -166,6 +325,11 @@ function conditionSql(quoted: string, op: string): string {
  *
  * One pass validates and binds the values while building only the shape key (`name:eq;age:gt;`); the SQL
  * text is derived from the key once per shape and cached, so repeated queries build no SQL.
+ *
+ * Every operator means what it means in JavaScript over the values litedao reads: timestamps compare as the
+ * instants the reader returns, whatever layout they were written in; text compares in JavaScript's string
+ * order; `contains`/`startsWith`/`endsWith` are case-sensitive for all of Unicode; `in`/`notIn` agree with
+ * `eq`/`ne` for every value; `ne` and `notIn` keep NULL rows. Only `like` is SQLite's own LIKE.
  *
  * `in` lists compile to `IN (SELECT value FROM json_each(?))`: one bound parameter however long the list, so
  * `findByIds` with 5,000 ids stays under D1's 100-parameter limit in one statement, and the SQL text is the
@@ -190,6 +354,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     const cond = filters[k];
     if (!isPlainObject(cond)) {
       if (cond === null) key += `${k}:null;`;
+      else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, [k]), params);
       else {
         params.push(filterValue(col, cond, issues, [k]));
         key = key === '' ? col.eqKey : `${key}${col.eqKey}`; // precomputed: the common `{ id: 5 }` builds no string
@@ -214,24 +379,14 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
           issues.push({ path, message: 'expected a well-formed string' });
           continue;
         }
-        const pattern =
-          op === 'like' ? v : op === 'contains' ? `%${escapeLike(v)}%` : op === 'startsWith' ? `${escapeLike(v)}%` : `%${escapeLike(v)}`;
-        const max = limits.maxLikePatternBytes;
-        if (max !== undefined && utf8Bytes(pattern) > max) {
-          throw new LimitExceededError('LIKE pattern bytes', utf8Bytes(pattern), max, `${meta.name}.${k} ${op}`);
-        }
-        params.push(pattern);
-        key += `${k}:like;`;
+        key += textOperator(meta, col, op, v, params, limits);
         continue;
       }
       switch (op) {
         case 'eq':
         case 'ne':
           if (v === null) key += `${k}:${op === 'eq' ? 'null' : 'notnull'};`;
-          else {
-            params.push(filterValue(col, v, issues, path));
-            key += `${k}:${op};`;
-          }
+          else key += compare(col, op, filterValue(col, v, issues, path), params);
           break;
         case 'isNull':
           if (typeof v !== 'boolean') issues.push({ path, message: 'expected true or false' });
@@ -252,7 +407,19 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
             break;
           }
           const encoded = v.map((x, i) => filterValue(col, x, issues, [k, op, i]));
-          params.push(jsonList(encoded));
+          if (col.kind === 'timestamp' && op === 'in') {
+            // The list's range bounds the stored text (see timestampLowerBound); the list itself is exact.
+            let lo = Number.POSITIVE_INFINITY;
+            let hi = Number.NEGATIVE_INFINITY;
+            for (const x of v) {
+              const t = x instanceof Date ? x.getTime() : Number.NaN;
+              if (t < lo) lo = t;
+              if (t > hi) hi = t;
+            }
+            if (!Number.isNaN(lo) && !Number.isNaN(hi)) params.push(timestampLowerBound(lo), timestampUpperBound(hi));
+            else params.push('', '');
+          }
+          params.push(jsonList(encoded, col.kind));
           key += `${k}:${op};`;
           break;
         }
@@ -261,8 +428,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
             issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
             break;
           }
-          params.push(filterValue(col, v, issues, path));
-          key += `${k}:${op};`;
+          key += compare(col, op, filterValue(col, v, issues, path), params);
         }
       }
     }
@@ -274,15 +440,69 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
       .split(';')
       .map((piece) => {
         const at = piece.lastIndexOf(':');
-        const col = meta.byName.get(piece.slice(0, at)) as ColumnMeta;
-        return conditionSql(col.quoted, piece.slice(at + 1));
+        return conditionSql(meta.byName.get(piece.slice(0, at)) as ColumnMeta, piece.slice(at + 1));
       });
     return ` WHERE ${parts.join(' AND ')}`;
   });
   return { key, sql, params };
 }
 
-/** Compiles an order-by spec; every key must be a column, every direction exactly `asc` or `desc`. */
+/**
+ * Binds one `eq`/`ne`/`lt`/`lte`/`gt`/`gte` condition (the value already encoded) and returns its shape code.
+ * Timestamp and text comparisons bind index-friendly bounds before the value (see {@link conditionSql}).
+ */
+function compare(col: ColumnMeta, op: string, encoded: SqlValue, params: SqlValue[]): string {
+  const k = col.name;
+  if (col.kind === 'timestamp' && typeof encoded === 'string') {
+    const ms = parseTimestamp(encoded)?.getTime() ?? Number.NaN;
+    if (op === 'eq') params.push(timestampLowerBound(ms), timestampUpperBound(ms));
+    else if (op === 'lt' || op === 'lte') params.push(timestampUpperBound(ms));
+    else if (op === 'gt' || op === 'gte') params.push(timestampLowerBound(ms));
+  } else if (col.kind === 'text' && typeof encoded === 'string' && op !== 'eq' && op !== 'ne') {
+    const prefix = orderPrefix(encoded);
+    if (op === 'gt' || op === 'gte') params.push(prefix);
+    else {
+      const upper = prefix === '' ? undefined : prefixSuccessor(prefix);
+      if (upper === undefined) {
+        params.push(encoded);
+        return `${k}:${op}~;`;
+      }
+      params.push(upper);
+    }
+  }
+  params.push(encoded);
+  return `${k}:${op};`;
+}
+
+/** Binds a text operator (`like`, `contains`, `startsWith`, `endsWith`) and returns its shape code. */
+function textOperator(meta: ModelMeta, col: ColumnMeta, op: string, v: string, params: SqlValue[], limits: DriverLimits): string {
+  const k = col.name;
+  if (op === 'like') {
+    // Only LIKE has D1's 50-byte pattern limit; the other operators bind plain text.
+    const max = limits.maxLikePatternBytes;
+    if (max !== undefined && utf8Bytes(v) > max)
+      throw new LimitExceededError('LIKE pattern bytes', utf8Bytes(v), max, `${meta.name}.${k} like`);
+    params.push(v);
+    return `${k}:like;`;
+  }
+  // The empty string is included in, starts and ends every text (as in JavaScript): every non-null row.
+  if (v === '') return `${k}:notnull;`;
+  if (op === 'contains') params.push(v);
+  else if (op === 'endsWith') params.push(v, v);
+  else {
+    const upper = prefixSuccessor(v);
+    params.push(v);
+    if (upper === undefined) return `${k}:startsWith~;`;
+    params.push(upper);
+  }
+  return `${k}:${op};`;
+}
+
+/**
+ * Compiles an order-by spec; every key must be a column, every direction exactly `asc` or `desc`. Timestamp
+ * columns order by instant (whatever layout each row was written in) and text columns in JavaScript's string
+ * order, so a sort agrees with the filters on the same column; NULLs come first in ascending order.
+ */
 export function compileOrder(meta: ModelMeta, orderBy: unknown): { key: string; sql: string } {
   if (orderBy === undefined) return { key: '', sql: '' };
   const entries = Array.isArray(orderBy) ? orderBy : [orderBy];
@@ -298,7 +518,13 @@ export function compileOrder(meta: ModelMeta, orderBy: unknown): { key: string; 
       const dir = entry[k];
       if (!col) issues.push({ path: ['orderBy', k], message: `unknown column of ${meta.name}` });
       else if (dir !== 'asc' && dir !== 'desc') issues.push({ path: ['orderBy', k], message: 'direction must be "asc" or "desc"' });
-      else parts.push(`${col.quoted} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+      else {
+        // Qualified: a bare name in ORDER BY means the result column of that name, which for integer-kind
+        // columns is the select guard's CASE expression (no index order, and text after numbers).
+        const ref = `${meta.quotedTable}.${col.quoted}`;
+        const expr = col.kind === 'timestamp' ? timestampInstantSql(ref) : col.kind === 'text' ? jsOrderTextSql(ref) : ref;
+        parts.push(`${expr} ${dir === 'asc' ? 'ASC' : 'DESC'}`);
+      }
     }
   });
   if (issues.length) throw new ValidationError(`invalid orderBy for ${meta.name}`, issues);
@@ -340,7 +566,8 @@ export function selectStatement(
   const params = where.params.slice();
   if (limit !== undefined) params.push(limit);
   if (offset !== undefined) params.push(offset);
-  return { sql, params, returnsRows: true, columns: meta.columnNames, bigints: meta.hasBigint, readOnly: true };
+  // No `bigints`: the select list reads integers beyond 2^53 as exact text, so every INTEGER is a safe number.
+  return { sql, params, returnsRows: true, columns: meta.columnNames, readOnly: true };
 }
 
 /** `SELECT count(*) …` with filters. */
@@ -355,7 +582,7 @@ const RETURNING_INSERT = ' RETURNING "id", "created_at", "updated_at"';
 export function insertSql(meta: ModelMeta, rows: number): string {
   return cached(meta, `ins|${rows}`, () => {
     if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES${RETURNING_INSERT}`;
-    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    const tuple = `(${meta.userColumns.map((c) => paramSql(c.kind)).join(', ')})`;
     return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows)
       .fill(tuple)
       .join(', ')}${RETURNING_INSERT}`;
@@ -366,7 +593,7 @@ export function insertSql(meta: ModelMeta, rows: number): string {
 export function insertManySql(meta: ModelMeta, rows: number): string {
   return cached(meta, `insm|${rows}`, () => {
     if (meta.userColumns.length === 0) return `INSERT INTO ${meta.quotedTable} DEFAULT VALUES`;
-    const tuple = `(${meta.userColumns.map(() => '?').join(', ')})`;
+    const tuple = `(${meta.userColumns.map((c) => paramSql(c.kind)).join(', ')})`;
     return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
   });
 }
@@ -406,7 +633,7 @@ function versionBump(meta: ModelMeta): string {
 export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
   const key = `upd|${cols.map((c) => c.name).join(',')}`;
   return cached(meta, key, () => {
-    const set = cols.map((c) => `${c.quoted} = ?`);
+    const set = cols.map((c) => `${c.quoted} = ${paramSql(c.kind)}`);
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     const v = meta.version;
     return v
@@ -417,7 +644,9 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
 
 /** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
 function setList(meta: ModelMeta, update: EncodedUpdate): string {
-  const set = update.cols.map((c, i) => (update.adds[i] ? `${c.quoted} = ${c.quoted} + ?` : `${c.quoted} = ?`));
+  const set = update.cols.map((c, i) =>
+    update.adds[i] ? `${c.quoted} = ${c.quoted} + ${paramSql(c.kind)}` : `${c.quoted} = ${paramSql(c.kind)}`,
+  );
   set.push(`"updated_at" = ${TOUCH_SQL}`);
   return set.join(', ') + versionBump(meta);
 }
@@ -482,7 +711,7 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     return (
       // The version bump rides along: an upsert that updates a row changes it like any other update.
-      `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ` +
+      `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) VALUES (${cols.map((c) => paramSql(c.kind)).join(', ')}) ` +
       `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')}${versionBump(meta)} RETURNING ${meta.selectList}`
     );
   });

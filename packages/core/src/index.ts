@@ -81,5 +81,7 @@ export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './ses
 export { createSessionMaker } from './session-maker.ts';
 export type { SqlIdentifier, SqlQuery } from './sql.ts';
 export { checkRawSql, isSqlQuery, sql } from './sql.ts';
+export type { SqlTextScan, StatementSpan } from './sql-text.ts';
+export { checkSingleStatement, countStatements, isTransactionControl, leadingKeyword, scanSql, splitStatements } from './sql-text.ts';
 export { UNIT_TABLE } from './unit-log.ts';
 export { WriteResult } from './write-result.ts';

@@ -3,7 +3,7 @@
  * Built once per model by `declarativeBase()`; read by validation, SQL compilation, DDL and the session.
  */
 import * as z from 'zod';
-import { type ColumnKind, type Decoder, decoders } from './codec.ts';
+import { type ColumnKind, type Decoder, decodeJsonNotNull, decoders, integerSelectSql } from './codec.ts';
 import { type Column, type ColumnConfig, type ColumnsShape, type InsertOf, kindSchema, type RowOf, type UpdateOf } from './columns.ts';
 import type { Metadata } from './declarative-base.ts';
 import type { SqlValue } from './driver.ts';
@@ -49,7 +49,10 @@ export interface ModelMeta {
   readonly hasBigint: boolean;
   /** The optimistic-concurrency column (`t.version()`), if the model has one. */
   readonly version: ColumnMeta | undefined;
-  /** `"id", "name", …` */
+  /**
+   * The select list, one result column per model column under its own name: `"name", …`, with integer-kind
+   * columns (and `id`) read through {@link integerSelectSql}.
+   */
   readonly selectList: string;
   readonly columnNames: readonly string[];
   readonly metadata: Metadata;
@@ -156,8 +159,12 @@ export function buildMeta(
   for (const key of Object.keys(columns)) {
     const col = columns[key] as Column | undefined;
     const colName = checkIdentifier(key, `column name of ${name}`);
-    if ((OWNED as readonly string[]).includes(colName)) {
-      throw new IdentifierError(`model ${name}: column ${colName} is inherited from Base and cannot be redeclared`);
+    // SQLite compares identifiers ignoring ASCII case: `ID` or `Created_At` would be the same column.
+    const owned = OWNED.find((o) => o === foldIdentifier(colName));
+    if (owned !== undefined) {
+      throw new IdentifierError(
+        `model ${name}: column ${colName} is ${owned} (SQLite ignores ASCII case), which is inherited from Base and cannot be redeclared`,
+      );
     }
     if (FORBIDDEN_COLUMNS.has(colName)) throw new IdentifierError(`model ${name}: column name ${colName} would shadow a built-in member`);
     const f = foldIdentifier(colName);
@@ -185,7 +192,7 @@ export function buildMeta(
       owned,
       managed: owned || c.version === true,
       config: c,
-      decode: decoders[c.kind],
+      decode: c.kind === 'json' && !c.nullable ? decodeJsonNotNull : decoders[c.kind],
       schema: c.nullable ? schema.nullable() : schema,
       eqKey: `${n}:eq;`,
       setKey: `${n},`,
@@ -237,7 +244,8 @@ export function buildMeta(
     indexes,
     hasBigint: metas.some((m) => m.kind === 'bigint'),
     version: metas.find((m) => m.config.version === true),
-    selectList: metas.map((m) => m.quoted).join(', '),
+    // Integer-kind columns are read through a guard that makes integers beyond 2^53 arrive as exact text.
+    selectList: metas.map((m) => (m.kind === 'integer' || m.kind === 'bigint' ? integerSelectSql(m.quoted) : m.quoted)).join(', '),
     columnNames: metas.map((m) => m.name),
     metadata,
     sqlCache: new Map(),

@@ -18,13 +18,19 @@ const IDENT_RE = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const MAX_IDENT = 128;
 
 /**
- * Validates an identifier and returns its NFC form. Letters, digits and `_` only (no quotes, spaces, NUL,
- * bidi or zero-width characters), not starting with a digit, not `sqlite_…` (reserved by SQLite).
- * NFC because SQLite treats NFC and NFD spellings as different tables.
+ * Validates an identifier and returns it. Letters, digits and `_` only (no quotes, spaces, NUL, bidi or
+ * zero-width characters), not starting with a digit, not `sqlite_…` (reserved by SQLite), and already in
+ * Unicode NFC: SQLite treats NFC and NFD spellings as different names, so a name that NFC would change is
+ * refused rather than silently renamed (the caller's key would then no longer match the column).
  */
 export function checkIdentifier(name: string, what: string): string {
   if (typeof name !== 'string' || name.length === 0) throw new IdentifierError(`${what} must be a non-empty string`);
   const nfc = name.normalize('NFC');
+  if (nfc !== name) {
+    throw new IdentifierError(
+      `${what} ${JSON.stringify(nfc)} is not in Unicode NFC form (e.g. a letter and a separate combining accent); write it composed, as name.normalize('NFC')`,
+    );
+  }
   if (nfc.length > MAX_IDENT) throw new IdentifierError(`${what} is longer than ${MAX_IDENT} characters`);
   if (!IDENT_RE.test(nfc)) {
     throw new IdentifierError(`${what} ${JSON.stringify(nfc)} may hold only letters, digits and _ and must not start with a digit`);

@@ -45,11 +45,10 @@ import { checkStatementLimits } from './limits.ts';
 import { sleep } from './platform.ts';
 
 /** The error a failed post-condition raises; drivers with native expectations throw it from inside their batch. */
-export function staleDataError(expect: Expectation, actual: number | undefined): StaleDataError {
+export function staleDataError(expect: Expectation, actual: number): StaleDataError {
   const what = expect.id === undefined ? expect.table : `${expect.table} id ${expect.id}`;
-  const found = actual === undefined ? 'a different number' : String(actual);
   return new StaleDataError(
-    `${what}: expected to ${expect.verb} ${expect.changes} row(s); ${found} ${actual === 1 ? 'was' : 'were'} matched ` +
+    `${what}: expected to ${expect.verb} ${expect.changes} row(s); ${actual} ${actual === 1 ? 'was' : 'were'} matched ` +
       '(changed or deleted by someone else?); nothing of the unit of work was written',
     { table: expect.table, id: expect.id, expected: expect.changes, actual },
   );
@@ -60,9 +59,10 @@ export function staleDataError(expect: Expectation, actual: number | undefined):
  * `json_extract` with an invalid path raises an error whose text carries the marker. `changes()` keeps the
  * expression from being evaluated once up front, so the error can only happen when the count is wrong.
  */
-const GUARD_SQL = "SELECT json_extract('{}', CASE WHEN changes() = ? THEN '$' ELSE ? END) AS litedao_guard";
+const GUARD_SQL = "SELECT json_extract('{}', CASE WHEN changes() = ? THEN '$' ELSE ? || ':' || changes() END) AS litedao_guard";
 const GUARD_MARK = 'litedao-expect:';
-const GUARD_RE = /litedao-expect:(\d+)/;
+/** The marker in the error: the statement's index in the batch, then the rows it really changed. */
+const GUARD_RE = /litedao-expect:(\d+):(\d+)/;
 
 /** The message of an error and of its causes, for finding the guard marker. */
 function messagesOf(error: unknown): string {
@@ -183,7 +183,7 @@ export class RuntimeDriver {
     if (mapped instanceof StaleDataError) return mapped;
     const mark = GUARD_RE.exec(messagesOf(mapped));
     const expect = mark ? statements[Number(mark[1])]?.expect : undefined;
-    if (expect) return staleDataError(expect, undefined);
+    if (mark && expect) return staleDataError(expect, Number(mark[2]));
     if (
       topLevel &&
       mapped instanceof ConnectionError &&

@@ -339,13 +339,19 @@ export class Session implements QueryRunner {
       map.set(id, e);
       return e;
     }
-    const snap = entityState.snapshot(known);
-    if (snap && sameRow(snap, raw)) {
-      if (hasFlag(known, ENTITY_FLAGS.expired)) this.#overwrite(known, meta, raw);
-      return known;
-    }
-    if (hasFlag(known, ENTITY_FLAGS.expired) || (snap && isClean(meta, known, snap))) {
-      for (const e of this.#uow.identity.withAliases(known)) this.#overwrite(e, meta, raw);
+    // Each object of the row (the canonical one and any aliases) is refreshed on its own: one with unsaved
+    // changes keeps them.
+    for (const e of this.#uow.identity.withAliases(known)) {
+      // An object whose deletion is pending keeps the version it was read at: deleting a row someone changed
+      // since must fail, not silently win.
+      if (entityState.state(e) === 'deleted') continue;
+      const snap = entityState.snapshot(e);
+      const expired = hasFlag(e, ENTITY_FLAGS.expired);
+      if (snap && sameRow(snap, raw)) {
+        if (expired) this.#overwrite(e, meta, raw);
+      } else if (expired || (snap && isClean(meta, e, snap))) {
+        this.#overwrite(e, meta, raw);
+      }
     }
     return known;
   }
@@ -583,7 +589,6 @@ export class Session implements QueryRunner {
     }
     this.#unitId = undefined;
     uow.apply(plan, results, offset);
-    uow.settle();
   }
 
   async #commitError(error: unknown, plan: Plan, unitId: string | undefined): Promise<unknown> {
@@ -592,6 +597,10 @@ export class Session implements QueryRunner {
       // The unit's id is already in the log: an earlier commit with an unknown outcome did apply it.
       this.#unitId = undefined;
       this.#uow.discardQueued();
+      // Its changes are in the database but were never applied to the objects: they may all be stale now.
+      this.#uow.identity.forEach((e) => {
+        setFlag(e, ENTITY_FLAGS.expired, true);
+      });
       return new UnitAlreadyAppliedError(unitId, { cause: error });
     }
     if (error instanceof CommitOutcomeUnknownError && units && unitId) {

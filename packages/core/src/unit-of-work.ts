@@ -136,6 +136,7 @@ export class UnitOfWork {
   /** Inside an interactive transaction: what flushed objects were, in order (see {@link revert}). */
   readonly #journal: Memento[] | undefined;
   readonly #remembered: Set<Entity> | undefined;
+  readonly #newModels = new Set<ModelMeta>();
 
   constructor(owner: object, limits: DriverLimits, inTransaction: boolean) {
     this.#owner = owner;
@@ -163,6 +164,9 @@ export class UnitOfWork {
     };
     this.#planDirty(add, issues);
     const ops = this.ops;
+    // Models that get new objects in this unit: a later updateWhere/deleteWhere may touch them too.
+    this.#newModels.clear();
+    for (const op of ops) if (op.kind === 'insert' || op.kind === 'upsert') this.#newModels.add(op.meta);
     for (let i = 0; i < ops.length; ) {
       const op = ops[i] as Op;
       if (op.kind === 'insert') {
@@ -391,7 +395,7 @@ export class UnitOfWork {
     const { meta, update, where } = op;
     // Objects of this model in the session may be among the rows changed: return the changed rows so their
     // values can be refreshed at commit. Without such objects, nothing needs to come back.
-    const returning = this.identity.holds(meta);
+    const returning = this.identity.holds(meta) || this.#newModels.has(meta);
     const returned = returning ? updateReturning(meta, update) : undefined;
     const params = update.params.slice();
     for (const p of where.params) params.push(p);
@@ -435,7 +439,7 @@ export class UnitOfWork {
 
   #planDeleteWhere(op: Extract<Op, { kind: 'deleteWhere' }>, add: (s: Statement[], a: Step['apply'], t?: Touch) => void): void {
     const { meta, where } = op;
-    const returning = this.identity.holds(meta);
+    const returning = this.identity.holds(meta) || this.#newModels.has(meta);
     add(
       [
         {

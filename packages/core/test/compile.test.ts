@@ -27,7 +27,11 @@ describe('SQL compilation', () => {
     expect(a.params).toEqual(['a', 1, 10]);
     expect(b.params).toEqual(['b', 2, 5]);
     expect(selectByIdSql(meta)).toBe(selectByIdSql(meta));
-    expect(a.sql).toBe('SELECT "id", "name", "age", "created_at", "updated_at" FROM "users" WHERE "name" = ? AND "age" > ? LIMIT ?');
+    const guard = (c: string) =>
+      `CASE WHEN "${c}" BETWEEN -9007199254740991 AND 9007199254740991 THEN "${c}" WHEN typeof("${c}") = 'integer' THEN CAST("${c}" AS TEXT) WHEN typeof("${c}") = 'text' THEN CAST("${c}" AS BLOB) ELSE "${c}" END AS "${c}"`;
+    expect(a.sql).toBe(
+      `SELECT ${guard('id')}, "name", ${guard('age')}, "created_at", "updated_at" FROM "users" WHERE "name" = ? AND "age" > ? LIMIT ?`,
+    );
   });
 
   it('binds any IN list as one JSON parameter', () => {
@@ -36,13 +40,16 @@ describe('SQL compilation', () => {
     expect(w.sql).toBe(' WHERE "id" IN (SELECT value FROM json_each(?))');
   });
 
-  it('escapes LIKE wildcards and enforces the adapter LIKE limit in UTF-8 bytes', () => {
-    const w = compileWhere(meta, { name: { contains: '50%_\\' } }, { maxParameters: 100 });
-    expect(w.params).toEqual(['%50\\%\\_\\\\%']);
-    expect(() => compileWhere(meta, { name: { contains: 'я'.repeat(25) } }, { maxParameters: 100, maxLikePatternBytes: 50 })).toThrow(
-      LimitExceededError,
-    );
-    expect(() => compileWhere(meta, { name: { contains: 'я'.repeat(24) } }, { maxParameters: 100, maxLikePatternBytes: 50 })).not.toThrow(); // 48 + 2 bytes
+  it('binds contains/startsWith/endsWith as plain text (no LIKE, no pattern limit); like keeps the adapter LIKE limit in UTF-8 bytes', () => {
+    const d1 = { maxParameters: 100, maxLikePatternBytes: 50 };
+    const w = compileWhere(meta, { name: { contains: '50%_\\' } }, d1);
+    expect(w.params).toEqual(['50%_\\']);
+    expect(w.sql).toBe(' WHERE instr("name", ?) > 0');
+    expect(() => compileWhere(meta, { name: { contains: 'я'.repeat(100) } }, d1)).not.toThrow();
+    expect(() => compileWhere(meta, { name: { like: 'я'.repeat(26) } }, d1)).toThrow(LimitExceededError);
+    expect(() => compileWhere(meta, { name: { like: 'я'.repeat(25) } }, d1)).not.toThrow(); // 50 bytes
+    expect(compileWhere(meta, { name: { startsWith: 'ab' } }, d1).params).toEqual(['ab', 'ac']);
+    expect(compileWhere(meta, { name: { startsWith: '' } }, d1).sql).toBe(' WHERE "name" IS NOT NULL');
   });
 
   it('chunks inserts under the parameter limit with few distinct shapes', () => {

@@ -35,6 +35,17 @@ describe('sqliteErrorToDaoError', () => {
     expect(e.code).toBe(expected);
   });
 
+  it('spells each constraint kind as SQLite does ("NOT NULL", not "notnull")', () => {
+    const cases = [
+      ['SQLITE_CONSTRAINT_NOTNULL', 'NOT NULL constraint failed: posts.title', 'NOT NULL constraint failed on posts(title)'],
+      ['SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed: users.email', 'UNIQUE constraint failed on users(email)'],
+      ['SQLITE_CONSTRAINT_PRIMARYKEY', 'UNIQUE constraint failed: users.id', 'PRIMARY KEY constraint failed on users(id)'],
+      ['SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed', 'FOREIGN KEY constraint failed'],
+      ['SQLITE_CONSTRAINT_CHECK', 'CHECK constraint failed: flag', 'CHECK constraint failed'],
+    ] as const;
+    for (const [code, message, expected] of cases) expect(sqliteErrorToDaoError(code, message).message).toBe(expected);
+  });
+
   it('names table and columns of a composite unique violation', () => {
     const e = sqliteErrorToDaoError('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed: t.a, t.b') as ConstraintError;
     expect([e.table, e.columns]).toEqual(['t', ['a', 'b']]);

@@ -3,7 +3,10 @@ import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
+import { modelBasedTests } from './model-based-tests.ts';
 import { sessionTests } from './session-tests.ts';
+import { unitOfWorkTests } from './unit-of-work-tests.ts';
+import { valuesTests } from './values-tests.ts';
 
 export type { ConformanceTarget } from './harness.ts';
 
@@ -17,5 +20,8 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     contractTests(target);
     sessionTests(target);
     daoTests(target);
+    valuesTests(target);
+    unitOfWorkTests(target);
+    modelBasedTests(target);
   });
 }

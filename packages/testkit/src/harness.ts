@@ -1,4 +1,12 @@
-import { createEngine, createSessionMaker, type Driver, type Engine, type SessionMaker } from '@litedao/core';
+import {
+  ConnectionError,
+  createEngine,
+  createSessionMaker,
+  type Driver,
+  type Engine,
+  type EngineOptions,
+  type SessionMaker,
+} from '@litedao/core';
 import { afterEach } from 'vitest';
 import { Base } from './models.ts';
 
@@ -29,8 +37,56 @@ function isSystemTable(name: string): boolean {
   return name.startsWith('sqlite_') || name.startsWith('_cf_') || name === 'd1_migrations';
 }
 
+/** What a {@link faultyDriver} fails next: nothing, or its next batch before or after the real one runs. */
+export type Fault = 'none' | 'before' | 'after';
+
+/**
+ * Wraps a real driver (every call goes to the real database) so that its next `batch()` fails as a lost
+ * connection would: before sending (nothing applied) or after the real batch committed (only the answer
+ * lost). The two cases a caller cannot tell apart.
+ */
+export function faultyDriver(driver: Driver): { driver: Driver; failNext(fault: Fault): void } {
+  let next: Fault = 'none';
+  const wrapped: Driver = {
+    name: driver.name,
+    capabilities: driver.capabilities,
+    limits: driver.limits,
+    execute: (s) => driver.execute(s),
+    batch: async (s) => {
+      const fault = next;
+      next = 'none';
+      if (fault === 'before') throw new ConnectionError('injected fault: connection lost before the batch was sent');
+      const results = await driver.batch(s);
+      if (fault === 'after') throw new ConnectionError('injected fault: connection lost after the batch committed');
+      return results;
+    },
+    close: () => driver.close(),
+    mapError: (e) => driver.mapError(e),
+    ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
+    ...(driver.bookmark ? { bookmark: driver.bookmark.bind(driver) } : {}),
+  };
+  return {
+    driver: wrapped,
+    failNext(fault) {
+      next = fault;
+    },
+  };
+}
+
+/** Options of {@link setup}. */
+export interface SetupOptions {
+  /** Create the suite's tables (default true). */
+  readonly create?: boolean;
+  /** Options of the engine. */
+  readonly engine?: EngineOptions;
+  /** Wraps the driver before the engine gets it (fault injection). */
+  readonly wrap?: (driver: Driver) => Driver;
+}
+
 /** A driver on an empty database with the suite's tables created (unless `create` is false). */
-export async function setup(target: ConformanceTarget, create = true): Promise<Ctx> {
+export async function setup(target: ConformanceTarget, options: boolean | SetupOptions = true): Promise<Ctx> {
+  const opts: SetupOptions = typeof options === 'boolean' ? { create: options } : options;
+  const create = opts.create ?? true;
   const driver = await target.createDriver();
   const res = await driver.execute({ sql: "SELECT name FROM sqlite_schema WHERE type = 'table'", params: [], returnsRows: true });
   const drops = res.rows
@@ -39,7 +95,7 @@ export async function setup(target: ConformanceTarget, create = true): Promise<C
     .map((n) => ({ sql: `DROP TABLE IF EXISTS "${n.replaceAll('"', '""')}"`, params: [], returnsRows: false }));
   // Deferred foreign keys: tables can be dropped in any order inside one atomic batch.
   if (drops.length) await driver.batch([{ sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false }, ...drops]);
-  const engine = createEngine(driver);
+  const engine = createEngine(opts.wrap ? opts.wrap(driver) : driver, opts.engine);
   open.push(engine);
   if (create) await Base.metadata.createAll(engine);
   return { driver, engine, Session: createSessionMaker(engine) };
@@ -54,7 +110,7 @@ export async function dump(driver: Driver, table: string): Promise<readonly (rea
 /** Row counts of the suite's tables. */
 export async function counts(driver: Driver): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of ['users', 'posts', 'samples', 'wides', 'categories', 'user_profiles']) {
+  for (const table of ['users', 'posts', 'samples', 'wides', 'categories', 'user_profiles', 'accounts', 'docs']) {
     const res = await driver.execute({ sql: `SELECT count(*) FROM "${table}"`, params: [], returnsRows: true });
     out[table] = Number(res.rows[0]?.[0]);
   }

@@ -47,4 +47,18 @@ export class Wide extends Base('Wide', {
 export class Category extends Base('Category', { name: t.text().unique() }) {}
 export class UserProfile extends Base('UserProfile', { bio: t.text() }) {}
 
-export const models = [User, Post, Sample, Wide, Category, UserProfile] as const;
+/** Optimistic concurrency: a version column, and a counter for atomic increments. */
+export class Account extends Base('Account', {
+  tid: t.integer().unique(),
+  name: t.text(),
+  balance: t.integer().default(0),
+  version: t.version(),
+}) {}
+
+/** A blob and a JSON document with a mutable constant default, for aliasing tests. */
+export class Doc extends Base('Doc', {
+  data: t.blob(),
+  meta: t.json().default({ tags: [] }),
+}) {}
+
+export const models = [User, Post, Sample, Wide, Category, UserProfile, Account, Doc] as const;

@@ -1,0 +1,623 @@
+/**
+ * The unit of work's guarantees, one describe per defect class found from outside (issue 9): never written
+ * twice, nothing written when a post-condition fails, ids from the right rows, no edit dropped, conflicts
+ * detected on request, an identity map that follows the database, rollback as documented, no hangs, raw SQL
+ * that cannot break atomicity, the caller's own errors unchanged, driver results never mutated, and commits
+ * whose outcome is unknown settled from the database. Runs unchanged on every adapter.
+ */
+import {
+  BaseDAO,
+  CommitOutcomeUnknownError,
+  type Driver,
+  type Entity,
+  increment,
+  inspect,
+  StaleDataError,
+  StateError,
+  type StatementResult,
+  sql,
+  UnitAlreadyAppliedError,
+  UnsupportedError,
+  ValidationError,
+  withSession,
+} from '@litedao/core';
+import { describe, expect, it } from 'vitest';
+import { type ConformanceTarget, counts, dump, faultyDriver, rejectsWith, setup } from './harness.ts';
+import { Account, Doc, Sample, User } from './models.ts';
+
+const ids = (objects: readonly { id: number }[]) => objects.map((o) => o.id);
+
+/** A driver whose every result (rows, row arrays) is frozen: any mutation by core throws. */
+function freezingDriver(driver: Driver): Driver {
+  const freeze = (r: StatementResult): StatementResult => {
+    for (const row of r.rows) Object.freeze(row);
+    Object.freeze(r.rows);
+    return Object.freeze(r);
+  };
+  return {
+    name: driver.name,
+    capabilities: driver.capabilities,
+    limits: driver.limits,
+    execute: async (s) => freeze(await driver.execute(s)),
+    batch: async (s) => (await driver.batch(s)).map(freeze),
+    close: () => driver.close(),
+    mapError: (e) => driver.mapError(e),
+    ...(driver.transaction
+      ? {
+          transaction: <T>(fn: Parameters<NonNullable<Driver['transaction']>>[0]) =>
+            (driver.transaction as NonNullable<Driver['transaction']>)((tx) =>
+              fn({
+                execute: async (s) => freeze(await tx.execute(s)),
+                batch: async (s) => (await tx.batch(s)).map(freeze),
+                ...(tx.isActive ? { isActive: () => (tx.isActive as () => boolean | Promise<boolean>)() } : {}),
+              }),
+            ) as Promise<T>,
+        }
+      : {}),
+  };
+}
+
+export function unitOfWorkTests(target: ConformanceTarget): void {
+  describe('unit of work: never written twice', () => {
+    it('two commit() calls before the first resolves write the unit once; the second sends only what was added since', async () => {
+      const { Session, driver } = await setup(target);
+      const s = Session();
+      s.addAll(Array.from({ length: 101 }, (_, i) => new User({ telegram_id: i })));
+      const first = s.commit();
+      s.add(new User({ telegram_id: 1000 }));
+      const second = s.commit();
+      await Promise.all([first, second, s.commit()]);
+      expect((await counts(driver)).users).toBe(102);
+      await s.commit();
+      expect((await counts(driver)).users).toBe(102);
+      await s.close();
+    });
+
+    it('a forgotten await on commit() inside Session.begin(fn) still writes once', async () => {
+      const { Session, driver } = await setup(target);
+      await Session.begin(async (s) => {
+        s.addAll(Array.from({ length: 20 }, (_, i) => new User({ telegram_id: i })));
+        void s.commit(); // the bug: not awaited; begin() commits again after fn
+      });
+      expect((await counts(driver)).users).toBe(20);
+    });
+
+    it('a dirty object committed twice concurrently is updated once (one version bump)', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new Account({ tid: 1, name: 'a' })));
+      const s = Session();
+      const a = (await s.select(Account).where({ tid: 1 }).one()) as Account;
+      a.name = 'b';
+      await Promise.all([s.commit(), s.commit()]);
+      expect(a.version).toBe(2);
+      const fresh = await Session().getOrThrow(Account, a.id);
+      expect([fresh.name, fresh.version]).toEqual(['b', 2]);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: a failed post-condition writes nothing and changes no object', () => {
+    it("an object whose row another session deleted: StaleDataError, the new object of the same unit is not written and keeps no id; later commits don't repeat it", async () => {
+      const { Session, driver } = await setup(target);
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 1, username: 'x' })));
+      const s = Session();
+      const u = (await s.select(User).where({ telegram_id: 1 }).one()) as User;
+      await Session.begin(async (other) => {
+        other.deleteWhere(User, { telegram_id: 1 });
+      });
+      u.username = 'changed';
+      const fresh = new User({ telegram_id: 2 });
+      s.add(fresh);
+      const err = await rejectsWith(s.commit(), StaleDataError);
+      expect(err.table).toBe('users');
+      expect(err.id).toBe(u.id);
+      expect(err.message).toMatch(/expected to update 1 row\(s\); 0 were matched/);
+      expect((await counts(driver)).users).toBe(0);
+      expect(fresh.id).toBeUndefined();
+      expect(inspect(fresh).state).toBe('pending');
+      expect(u.username).toBe('changed');
+      // The stale object stays the reason: every retry fails the same way and writes nothing.
+      await rejectsWith(s.commit(), StaleDataError);
+      expect((await counts(driver)).users).toBe(0);
+      s.rollback();
+      const again = new User({ telegram_id: 2 });
+      s.add(again);
+      await s.commit();
+      expect((await counts(driver)).users).toBe(1);
+      await s.close();
+    });
+
+    it('deleting an object whose row is already gone is StaleDataError, nothing else of the unit written', async () => {
+      const { Session, driver } = await setup(target);
+      await Session.begin(async (s) => s.addAll([new User({ telegram_id: 1 }), new User({ telegram_id: 2 })]));
+      const s = Session();
+      const [a] = (await s.select(User).orderBy({ telegram_id: 'asc' }).all()) as User[];
+      await Session.begin(async (other) => other.deleteWhere(User, { telegram_id: 1 }));
+      s.delete(a as User);
+      s.updateWhere(User, { telegram_id: 2 }, { username: 'touched' });
+      await rejectsWith(s.commit(), StaleDataError);
+      expect((await dump(driver, 'users')).length).toBe(1);
+      expect((await Session().select(User).one()).username).toBeNull();
+      await s.close();
+    });
+  });
+
+  describe('unit of work: ids come from the right rows', () => {
+    it('an INSERT that writes fewer rows than planned (a table-level ON CONFLICT IGNORE) is StaleDataError; no object gets a wrong id', async () => {
+      const { Session, engine, driver } = await setup(target, { create: false });
+      await engine.execute({
+        sql:
+          'CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, telegram_id INTEGER NOT NULL UNIQUE ON CONFLICT IGNORE, ' +
+          "username TEXT, email TEXT UNIQUE, is_admin BOOLEAN NOT NULL DEFAULT 0, score REAL NOT NULL DEFAULT 0, created_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f000', 'now')), updated_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f000', 'now')))",
+        params: [],
+      });
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 2 })));
+      const s = Session();
+      const [a, b, c] = [new User({ telegram_id: 1 }), new User({ telegram_id: 2 }), new User({ telegram_id: 3 })];
+      s.addAll([a, b, c]);
+      const err = await rejectsWith(s.commit(), StaleDataError);
+      expect(err.table).toBe('users');
+      expect([a.id, b.id, c.id]).toEqual([undefined, undefined, undefined]);
+      expect((await dump(driver, 'users')).length).toBe(1);
+      await s.close();
+    });
+
+    it('ids follow the objects in order across chunks, and each object matches its own stored row', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      const objects = Array.from({ length: 300 }, (_, i) => new User({ telegram_id: 1000 - i, username: `u${i}` }));
+      s.addAll(objects);
+      await s.commit();
+      const stored = await Session().select(User).all();
+      const byId = new Map(stored.map((u) => [u.id, u]));
+      for (const o of objects) expect(byId.get(o.id)?.telegram_id).toBe(o.telegram_id);
+      expect(new Set(ids(objects)).size).toBe(300);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: no edit is dropped', () => {
+    it('an in-place edit of a loaded blob is written; a JSON edit in place too', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new Doc({ data: new Uint8Array([1, 2, 3]) })));
+      const s = Session();
+      const d = (await s.select(Doc).one()) as Doc;
+      (d.data as Uint8Array)[0] = 99;
+      (d.meta as { tags: string[] }).tags.push('x');
+      await s.commit();
+      const back = (await Session().select(Doc).one()) as Doc;
+      expect(Array.from(back.data)).toEqual([99, 2, 3]);
+      expect(back.meta).toEqual({ tags: ['x'] });
+      // The same after an insert: the snapshot never shares the caller's buffer.
+      const bytes = new Uint8Array([5]);
+      const fresh = new Doc({ data: bytes });
+      s.add(fresh);
+      await s.commit();
+      bytes[0] = 6;
+      await s.commit();
+      expect(Array.from(((await Session().get(Doc, fresh.id)) as Doc).data)).toEqual([6]);
+      await s.close();
+    });
+
+    it('a constant object default is cloned per row', async () => {
+      const a = new Doc({ data: new Uint8Array(0) });
+      const b = new Doc({ data: new Uint8Array(0) });
+      (a.meta as { tags: string[] }).tags.push('only-a');
+      expect(b.meta).toEqual({ tags: [] });
+    });
+
+    it('the object returned by a second upsert of the same key is tracked: its edits are written', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      const first = s.upsert(User, { telegram_id: 7, username: 'one' }, { on: ['telegram_id'] });
+      await s.commit();
+      const second = s.upsert(User, { telegram_id: 7, username: 'two' }, { on: ['telegram_id'] });
+      await s.commit();
+      expect(second.id).toBe(first.id);
+      expect(first.username).toBe('two');
+      second.username = 'edited';
+      await s.commit();
+      expect((await Session().getOrThrow(User, first.id)).username).toBe('edited');
+      await s.close();
+    });
+
+    it('delete(obj) then add(obj) before commit restores the object: nothing is deleted', async () => {
+      const { Session, driver } = await setup(target);
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 1 })));
+      const s = Session();
+      const u = (await s.select(User).one()) as User;
+      s.delete(u);
+      expect(inspect(u).state).toBe('deleted');
+      s.add(u);
+      expect(inspect(u).state).toBe('persistent');
+      u.username = 'kept';
+      await s.commit();
+      expect((await counts(driver)).users).toBe(1);
+      expect((await Session().getOrThrow(User, u.id)).username).toBe('kept');
+      // After the deletion is committed, the object cannot come back: its row is gone.
+      s.delete(u);
+      await s.commit();
+      expect(inspect(u)).toMatchObject({ state: 'detached', rowDeleted: true });
+      expect(() => s.add(u)).toThrow(StateError);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: lost updates are detectable', () => {
+    it('a version column: the second of two sessions writing the same row gets StaleDataError, nothing written', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new Account({ tid: 1, name: 'start' })));
+      const s1 = Session();
+      const s2 = Session();
+      const a1 = (await s1.select(Account).one()) as Account;
+      const a2 = (await s2.select(Account).one()) as Account;
+      expect(a1.version).toBe(1);
+      a1.balance = a1.balance + 10;
+      a2.balance = a2.balance + 5;
+      await s1.commit();
+      expect(a1.version).toBe(2);
+      const err = await rejectsWith(s2.commit(), StaleDataError);
+      expect(err.id).toBe(a2.id);
+      const stored = await Session().getOrThrow(Account, a1.id);
+      expect([stored.balance, stored.version]).toEqual([10, 2]);
+      // Deleting at a stale version is refused the same way.
+      s2.rollback();
+      const again = (await s2.select(Account).one()) as Account;
+      expect(again.version).toBe(2);
+      await Session.begin(async (s) => s.updateWhere(Account, { tid: 1 }, { name: 'moved on' }));
+      s2.delete(again);
+      await rejectsWith(s2.commit(), StaleDataError);
+      expect(await Session().select(Account).count()).toBe(1);
+      await s1.close();
+      await s2.close();
+    });
+
+    it('Session.begin(fn, { retry }) re-runs a unit that lost the race, so no increment is lost', async () => {
+      const { Session } = await setup(target);
+      const created = await Session.begin(async (s) => {
+        const a = new Account({ tid: 1, name: 'n' });
+        s.add(a);
+        return a;
+      });
+      let runs = 0;
+      const bump = () =>
+        Session.begin(
+          async (s) => {
+            runs++;
+            const a = await s.getOrThrow(Account, created.id);
+            a.balance = a.balance + 1;
+            // Interleave: both sessions read before either writes.
+            await new Promise((r) => setTimeout(r, 0));
+          },
+          { retry: { attempts: 10 } },
+        );
+      await Promise.all([bump(), bump(), bump()]);
+      expect((await Session().getOrThrow(Account, created.id)).balance).toBe(3);
+      expect(runs).toBeGreaterThan(3);
+    });
+
+    it('increment() is atomic in SQL and refreshes loaded objects; it refuses non-numeric columns', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      s.add(new Account({ tid: 1, name: 'n' }));
+      await s.commit();
+      const a = (await s.select(Account).one()) as Account;
+      await Promise.all(
+        [1, 2, 3].map(() =>
+          Session.begin(async (other) => {
+            other.updateWhere(Account, { tid: 1 }, { balance: increment(5) });
+          }),
+        ),
+      );
+      const r = s.updateWhere(Account, { tid: 1 }, { balance: increment(-1) });
+      await s.commit();
+      expect(r.rowsAffected).toBe(1);
+      expect(a.balance).toBe(14);
+      expect(a.version).toBe(5);
+      expect(() => s.updateWhere(Account, { tid: 1 }, { name: increment(1) as never })).toThrow(ValidationError);
+      expect(() => s.updateWhere(Account, { tid: 1 }, { balance: increment(1.5) })).toThrow(ValidationError);
+      expect(() => s.updateWhere(Account, { tid: 1 }, { version: 3 } as never)).toThrow(ValidationError);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: the identity map follows the database', () => {
+    it('a query returns current values for loaded objects without pending changes, and keeps pending edits', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) =>
+        s.addAll([new User({ telegram_id: 1, username: 'a' }), new User({ telegram_id: 2, username: 'b' })]),
+      );
+      const s = Session();
+      const [one, two] = (await s.select(User).orderBy({ telegram_id: 'asc' }).all()) as User[];
+      (two as User).username = 'local edit';
+      await Session.begin(async (o) => {
+        o.updateWhere(User, { telegram_id: { in: [1, 2] } }, { username: 'remote' });
+      });
+      const found = await s.select(User).where({ username: 'remote' }).orderBy({ telegram_id: 'asc' }).all();
+      expect(found[0]).toBe(one);
+      expect((one as User).username).toBe('remote');
+      expect(found[1]).toBe(two);
+      expect((two as User).username).toBe('local edit');
+      await s.close();
+    });
+
+    it('committed updateWhere refreshes the objects it changed; committed deleteWhere removes them (get gives null)', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.addAll([new User({ telegram_id: 1 }), new User({ telegram_id: 2 })]));
+      const s = Session();
+      const [one, two] = (await s.select(User).orderBy({ telegram_id: 'asc' }).all()) as User[];
+      const before = (one as User).updated_at.getTime();
+      s.updateWhere(User, { telegram_id: 1 }, { username: 'set in SQL', score: 2.5 });
+      s.deleteWhere(User, { telegram_id: 2 });
+      await s.commit();
+      expect((one as User).username).toBe('set in SQL');
+      expect((one as User).score).toBe(2.5);
+      expect((one as User).updated_at.getTime()).toBeGreaterThanOrEqual(before);
+      expect(await s.get(User, (two as User).id)).toBeNull();
+      expect(inspect(two as Entity)).toMatchObject({ state: 'detached', rowDeleted: true });
+      expect(await s.get(User, (one as User).id)).toBe(one);
+      await s.close();
+    });
+
+    it('expire() and refresh() reload values after raw SQL', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 1, username: 'old' })));
+      const s = Session();
+      const u = (await s.select(User).one()) as User;
+      await s.execute(sql`UPDATE users SET username = ${'raw'}`);
+      expect(u.username).toBe('old');
+      await s.refresh(u);
+      expect(u.username).toBe('raw');
+      await s.execute(sql`UPDATE users SET username = ${'again'}`);
+      s.expire(u);
+      expect(await s.get(User, u.id)).toBe(u);
+      expect(u.username).toBe('again');
+      await s.close();
+    });
+  });
+
+  describe('unit of work: rollback', () => {
+    it('inside engine.transaction, rollback() discards only unflushed work and keeps the session open', async () => {
+      const { engine, Session, driver } = await setup(target);
+      if (!engine.capabilities.interactiveTransactions) return expectUnsupported(engine.transaction(async () => 1));
+      await engine.transaction(async (s) => {
+        s.add(new User({ telegram_id: 1 }));
+        await s.flush();
+        s.add(new User({ telegram_id: 2 }));
+        s.rollback();
+        expect(s.closed).toBe(false);
+        s.add(new User({ telegram_id: 3 }));
+      });
+      const tids = (await Session().select(User).orderBy({ telegram_id: 'asc' }).all()).map((u) => u.telegram_id);
+      expect(tids).toEqual([1, 3]);
+      expect((await counts(driver)).users).toBe(2);
+    });
+
+    it('an object whose flushed insert was rolled back is transient again (no id) and can be added anew', async () => {
+      const { engine, Session } = await setup(target);
+      if (!engine.capabilities.interactiveTransactions) return expectUnsupported(engine.transaction(async () => 1));
+      const u = new User({ telegram_id: 5 });
+      const boom = new Error('boom');
+      const err = await engine
+        .transaction(async (s) => {
+          s.add(u);
+          await s.flush();
+          expect(typeof u.id).toBe('number');
+          throw boom;
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBe(boom);
+      expect(inspect(u)).toMatchObject({ state: 'transient', id: undefined });
+      expect(u.created_at).toBeUndefined();
+      await Session.begin(async (s) => s.add(u));
+      expect((await Session().getOrThrow(User, u.id)).telegram_id).toBe(5);
+    });
+
+    it('a plain rollback makes pending objects transient again', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      const u = new User({ telegram_id: 1 });
+      s.add(u);
+      s.rollback();
+      expect(inspect(u).state).toBe('transient');
+      await s.commit();
+      expect(await s.select(User).count()).toBe(0);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: no hangs', () => {
+    it('engine.transaction nested in another, or a plain session committing inside one, is StateError', async () => {
+      const { engine, Session } = await setup(target, { engine: { transactionWaitMs: 200 } });
+      if (!engine.capabilities.interactiveTransactions) return expectUnsupported(engine.transaction(async () => 1));
+      await engine.transaction(async (s) => {
+        s.add(new User({ telegram_id: 1 }));
+        await rejectsWith(
+          engine.transaction(async () => 1),
+          StateError,
+        );
+        const plain = Session();
+        plain.add(new User({ telegram_id: 2 }));
+        await rejectsWith(plain.commit(), StateError);
+        await plain.close();
+      });
+      expect(await Session().select(User).count()).toBe(1);
+    });
+  });
+
+  describe('unit of work: raw SQL cannot break atomicity', () => {
+    it('transaction control and multiple statements are refused by execute and addStatement', async () => {
+      const { Session, driver } = await setup(target);
+      const s = Session();
+      s.add(new User({ telegram_id: 1 }));
+      for (const q of [
+        sql`COMMIT`,
+        sql`BEGIN`,
+        sql`ROLLBACK`,
+        sql`END`,
+        sql`SAVEPOINT x`,
+        sql`RELEASE x`,
+        sql`SELECT 1; DELETE FROM users`,
+      ]) {
+        expect(() => s.addStatement(q)).toThrow(ValidationError);
+        await rejectsWith(s.execute(q), ValidationError);
+      }
+      await s.commit();
+      expect((await counts(driver)).users).toBe(1);
+      await s.close();
+    });
+
+    it('a caught INSERT OR ROLLBACK failure inside a transaction fails the whole transaction; nothing of it is written', async () => {
+      const { engine, Session } = await setup(target);
+      if (!engine.capabilities.interactiveTransactions) return expectUnsupported(engine.transaction(async () => 1));
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 1 })));
+      const err = await engine
+        .transaction(async (s) => {
+          s.add(new User({ telegram_id: 2 }));
+          await s.flush();
+          await s.execute(sql`INSERT OR ROLLBACK INTO users (telegram_id) VALUES (${1})`).catch(() => undefined);
+          await s.execute(sql`INSERT INTO users (telegram_id) VALUES (${3})`).catch(() => undefined);
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StateError);
+      const tids = (await Session().select(User).all()).map((u) => u.telegram_id);
+      expect(tids).toEqual([1]);
+    });
+  });
+
+  describe("unit of work: the caller's own errors pass through unchanged", () => {
+    it('from engine.transaction, Session.begin, withSession and DAO callbacks: the same object', async () => {
+      const { engine, Session } = await setup(target);
+      class Custom extends Error {}
+      const mine = new Custom('mine');
+      if (engine.capabilities.interactiveTransactions) {
+        expect(
+          await engine
+            .transaction(async () => {
+              throw mine;
+            })
+            .catch((e: unknown) => e),
+        ).toBe(mine);
+      }
+      expect(
+        await Session.begin(async () => {
+          throw mine;
+        }).catch((e: unknown) => e),
+      ).toBe(mine);
+      const handler = withSession(Session, async () => {
+        throw mine;
+      });
+      expect(await handler().catch((e: unknown) => e)).toBe(mine);
+      class UserDAO extends BaseDAO(User) {
+        async failing(): Promise<never> {
+          await this.findAll();
+          throw mine;
+        }
+      }
+      expect(await Session.begin((s) => new UserDAO(s).failing()).catch((e: unknown) => e)).toBe(mine);
+    });
+  });
+
+  describe('unit of work: driver results are never mutated', () => {
+    it('commits, queries and refreshes work on frozen results', async () => {
+      const { Session } = await setup(target, { wrap: freezingDriver });
+      const s = Session();
+      s.addAll(Array.from({ length: 50 }, (_, i) => new User({ telegram_id: 50 - i })));
+      s.add(new Sample({ bl: new Uint8Array([1]), big: 5n, j: { a: 1 } }));
+      s.upsert(User, { telegram_id: 999, username: 'u' }, { on: ['telegram_id'] });
+      await s.commit();
+      const all = (await s.select(User).all()) as User[];
+      (all[0] as User).username = 'x';
+      s.updateWhere(User, { telegram_id: { gte: 10 } }, { score: 1 });
+      s.deleteWhere(User, { telegram_id: 1 });
+      await s.commit();
+      expect(await Session().select(User).count()).toBe(50);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: a commit whose outcome is unknown is settled from the database', () => {
+    for (const when of ['before', 'after'] as const) {
+      it(`connection lost ${when} the real batch: wasApplied() says ${when === 'after'}, and a retry applies the unit at most once`, async () => {
+        let fault!: ReturnType<typeof faultyDriver>;
+        const { Session, driver } = await setup(target, {
+          engine: { unitLog: true },
+          wrap: (d) => {
+            fault = faultyDriver(d);
+            return fault.driver;
+          },
+        });
+        const s = Session();
+        const objects = [new User({ telegram_id: 1 }), new User({ telegram_id: 2 })];
+        s.addAll(objects);
+        fault.failNext(when);
+        const err = await rejectsWith(s.commit(), CommitOutcomeUnknownError);
+        expect(typeof err.unitId).toBe('string');
+        expect(await err.wasApplied()).toBe(when === 'after');
+        expect((await counts(driver)).users).toBe(when === 'after' ? 2 : 0);
+        if (when === 'after') {
+          await rejectsWith(s.commit(), UnitAlreadyAppliedError);
+          await s.commit();
+        } else {
+          await s.commit();
+          expect(ids(objects).every((id) => typeof id === 'number')).toBe(true);
+        }
+        expect((await counts(driver)).users).toBe(2);
+        await s.close();
+      });
+    }
+
+    it('without a unit log, wasApplied() is UnsupportedError naming the option', async () => {
+      let fault!: ReturnType<typeof faultyDriver>;
+      const { Session } = await setup(target, {
+        engine: { unitLog: false },
+        wrap: (d) => {
+          fault = faultyDriver(d);
+          return fault.driver;
+        },
+      });
+      const s = Session();
+      s.add(new User({ telegram_id: 1 }));
+      fault.failNext('before');
+      const err = await rejectsWith(s.commit(), CommitOutcomeUnknownError);
+      const unsupported = await rejectsWith(err.wasApplied(), UnsupportedError);
+      expect(unsupported.message).toContain('unitLog');
+      await s.close();
+    });
+  });
+
+  describe('unit of work: validation before anything is written', () => {
+    it('updateWhere refuses empty filters unless { all: true }; upsert refuses duplicated or null conflict keys', async () => {
+      const { Session } = await setup(target);
+      const s = Session();
+      expect(() => s.updateWhere(User, {}, { username: 'x' })).toThrow(ValidationError);
+      s.add(new User({ telegram_id: 1 }));
+      await s.commit();
+      const all = s.updateWhere(User, {}, { username: 'x' }, { all: true });
+      await s.commit();
+      expect(all.rowsAffected).toBe(1);
+      expect(() => s.upsert(User, { telegram_id: 1 }, { on: ['telegram_id', 'telegram_id'] })).toThrow(ValidationError);
+      expect(() => s.upsert(User, { telegram_id: 5, email: null }, { on: ['email'] })).toThrow(ValidationError);
+      await expect(s.commit()).resolves.toBeUndefined();
+      await s.close();
+    });
+
+    it('a stale version of a re-added detached object is caught at commit', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new Account({ tid: 1, name: 'a' })));
+      const s1 = Session();
+      const a = (await s1.select(Account).one()) as Account;
+      await s1.close();
+      await Session.begin(async (s) => s.updateWhere(Account, { tid: 1 }, { name: 'b' }));
+      const s2 = Session();
+      s2.add(a);
+      a.name = 'c';
+      await rejectsWith(s2.commit(), StaleDataError);
+      await s2.close();
+    });
+  });
+}
+
+async function expectUnsupported(p: Promise<unknown>): Promise<void> {
+  await rejectsWith(p, UnsupportedError);
+}

@@ -1,0 +1,510 @@
+/**
+ * Values, read and filtered exactly on every adapter (issue 10):
+ *
+ * - write → read returns the same value, or the write is refused with `ValidationError` before anything is
+ *   sent (per column kind, generated values good and bad, through inserts and through dirty tracking);
+ * - values planted by raw SQL, as other tools leave them (every storage class, in a table with the Python
+ *   template's DDL), read exactly or raise `DataIntegrityError`;
+ * - every filter operator gives the rows a JavaScript filter over the values litedao reads gives, and ORDER BY
+ *   gives JavaScript's order — timestamps written in every layout litedao reads included.
+ *
+ * Each property runs `fcRuns()` times (200 unless LITEDAO_FC_RUNS says more) and batches the rows of one run.
+ */
+import { DataIntegrityError, type Driver, declarativeBase, type SqlValue, type Statement, sql, t, ValidationError } from '@litedao/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ConformanceTarget, rejectsWith, setup } from './harness.ts';
+import {
+  acceptable,
+  type Col,
+  domain,
+  expectedRead,
+  fcRuns,
+  jsMatch,
+  jsOrder,
+  KINDS,
+  type Kind,
+  MAX_MS,
+  MIN_MS,
+  operands,
+  type Plant,
+  plantValue,
+  readBack,
+  renderInstant,
+  type Stored,
+  sameValue,
+  writeValue,
+} from './value-arbitraries.ts';
+
+/** Every column kind, nullable, in a table litedao creates. */
+const VBase = declarativeBase();
+class Val extends VBase('Val', {
+  i: t.integer().nullable(),
+  r: t.real().nullable(),
+  s: t.text().nullable(),
+  b: t.boolean().nullable(),
+  ts: t.timestamp().nullable(),
+  j: t.json().nullable(),
+  bl: t.blob().nullable(),
+  big: t.bigint().nullable(),
+}) {}
+
+/**
+ * The Python template's DDL for the same columns (SQLAlchemy 1.4: Integer, Float, String, Boolean, TIMESTAMP,
+ * JSON, LargeBinary, BigInteger), with its nullable `created_at`/`updated_at`: how other tools leave values.
+ */
+const PLANTED_DDL =
+  'CREATE TABLE planted (id INTEGER NOT NULL, i INTEGER, r FLOAT, s VARCHAR, b BOOLEAN, ts TIMESTAMP, j JSON, bl BLOB, ' +
+  'big BIGINT, created_at TIMESTAMP DEFAULT (CURRENT_TIMESTAMP), updated_at TIMESTAMP DEFAULT (CURRENT_TIMESTAMP), PRIMARY KEY (id))';
+const PBase = declarativeBase();
+class Planted extends PBase(
+  'Planted',
+  {
+    i: t.integer().nullable(),
+    r: t.real().nullable(),
+    s: t.text().nullable(),
+    b: t.boolean().nullable(),
+    ts: t.timestamp().nullable(),
+    j: t.json().nullable(),
+    bl: t.blob().nullable(),
+    big: t.bigint().nullable(),
+  },
+  { tableName: 'planted' },
+) {}
+/** The same table declared non-nullable: NULL there is a DataIntegrityError. */
+const SBase = declarativeBase();
+class PlantedStrict extends SBase(
+  'PlantedStrict',
+  { i: t.integer(), r: t.real(), s: t.text(), b: t.boolean(), ts: t.timestamp(), j: t.json(), bl: t.blob(), big: t.bigint() },
+  { tableName: 'planted' },
+) {}
+/** Only an integer column: no statement of this model reads bigints. */
+const IBase = declarativeBase();
+class PlantedInt extends IBase('PlantedInt', { i: t.integer().nullable() }, { tableName: 'planted' }) {}
+
+const COLS = Object.entries(KINDS) as [Col, Kind][];
+type Rec = Record<string, unknown>;
+
+const statement = (sql: string, params: readonly SqlValue[] = [], columns?: readonly string[]): Statement =>
+  columns ? { sql, params, returnsRows: true, columns, readOnly: true } : { sql, params, returnsRows: false };
+
+/** Replaces the rows of `planted` with the given ones (column → planted value), in one atomic batch. */
+async function plantRows(driver: Driver, rows: readonly Partial<Record<Col, Plant>>[]): Promise<void> {
+  await driver.batch([
+    statement('DELETE FROM planted'),
+    ...rows.map((r) => {
+      const cols = Object.keys(r) as Col[];
+      const plants = cols.map((c) => r[c] as Plant);
+      return statement(
+        `INSERT INTO planted (${cols.join(', ')}) VALUES (${plants.map((p) => p.expr).join(', ')})`,
+        plants.map((p) => p.param),
+      );
+    }),
+  ]);
+}
+
+/** SQLite's own view of every stored value, by id and column. */
+async function storedValues(driver: Driver): Promise<Map<number, Record<Col, Stored>>> {
+  const cols = Object.keys(KINDS) as Col[];
+  const select = cols.map(
+    (c) =>
+      `typeof(${c}), CAST(${c} AS TEXT), CASE WHEN typeof(${c}) = 'real' THEN ${c} END, hex(${c}), ` +
+      `CASE WHEN typeof(${c}) = 'text' THEN unixepoch(${c}, 'subsec') END`,
+  );
+  const names = ['id', ...cols.flatMap((c) => ['type', 'text', 'real', 'hex', 'u'].map((n) => `${c}_${n}`))];
+  const res = await driver.execute(statement(`SELECT id, ${select.join(', ')} FROM planted`, [], names));
+  const out = new Map<number, Record<Col, Stored>>();
+  for (const row of res.rows) {
+    const rec = {} as Record<Col, Stored>;
+    cols.forEach((c, k) => {
+      const [type, text, real, hex, u] = row.slice(1 + k * 5, 6 + k * 5);
+      rec[c] = {
+        type: type as Stored['type'],
+        text: text as string | null,
+        real: real as number | null,
+        hex: String(hex),
+        ms: u === null || u === undefined ? null : Math.round(Number(u) * 1000),
+      };
+    });
+    out.set(Number(row[0]), rec);
+  }
+  return out;
+}
+
+function expectSame(kind: Kind, got: unknown, want: unknown, where: string): void {
+  if (!sameValue(kind, got, want)) {
+    throw new Error(`${where}: read ${show(got)}, expected ${show(want)}`);
+  }
+  if (kind === 'blob' && got !== null) expect((got as Uint8Array).constructor).toBe(Uint8Array);
+}
+
+function show(v: unknown): string {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+  if (v instanceof Uint8Array) return `bytes[${[...v].join(',')}]`;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' && Object.is(v, -0)) return '-0';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function valuesTests(target: ConformanceTarget): void {
+  const RUNS = fcRuns();
+
+  describe('values: write → read is exact, or the write is refused before anything is sent', () => {
+    it('every column kind: inserts and dirty-tracked updates read back exactly, or raise ValidationError', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Val]);
+      // Each run writes 1–3 values of every kind (one row per value, that column set) in one batch.
+      const perKind = fc.record(
+        Object.fromEntries(
+          COLS.map(([col, kind]) => [col, fc.array(fc.tuple(writeValue(kind), writeValue(kind)), { minLength: 1, maxLength: 3 })]),
+        ) as {
+          [C in Col]: fc.Arbitrary<[unknown, unknown][]>;
+        },
+      );
+      await fc.assert(
+        fc.asyncProperty(perKind, fc.boolean(), async (values, updateValidOnly) => {
+          const s = Session();
+          s.addStatement(sql`DELETE FROM vals`);
+          const kept: { col: Col; kind: Kind; first: unknown; second: unknown }[] = [];
+          for (const [col, kind] of COLS) {
+            for (const [first, second] of values[col]) {
+              let obj: Val;
+              try {
+                obj = new Val({ [col]: first } as never);
+              } catch (e) {
+                expect(e, show(first)).toBeInstanceOf(ValidationError);
+                expect(acceptable(kind, first), `${kind} refused ${show(first)}`).toBe(false);
+                continue;
+              }
+              expect(acceptable(kind, first), `${kind} accepted ${show(first)}`).toBe(true);
+              s.add(obj);
+              kept.push({ col, kind, first, second: updateValidOnly && !acceptable(kind, second) ? first : second });
+            }
+          }
+          await s.commit();
+          await s.close();
+
+          const s2 = Session();
+          const rows = (await s2.select(Val).orderBy({ id: 'asc' }).all()) as unknown as Rec[];
+          expect(rows).toHaveLength(kept.length);
+          for (const [k, row] of rows.entries()) {
+            const { col, kind, first, second } = kept[k] as (typeof kept)[number];
+            expectSame(kind, row[col], readBack(kind, first), `${kind} row ${k}`);
+            row[col] = second; // dirty tracking compares, encodes and writes, or refuses the whole commit
+          }
+          const allGood = kept.every((x) => acceptable(x.kind, x.second));
+          if (allGood) await s2.commit();
+          else {
+            await rejectsWith(s2.commit(), ValidationError);
+            s2.rollback();
+          }
+          await s2.close();
+          const s3 = Session();
+          const again = (await s3.select(Val).orderBy({ id: 'asc' }).all()) as unknown as Rec[];
+          for (const [k, row] of again.entries()) {
+            const { col, kind, first, second } = kept[k] as (typeof kept)[number];
+            expectSame(kind, row[col], readBack(kind, allGood ? second : first), `${kind} updated row ${k}`);
+          }
+          await s3.close();
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('a loaded blob is an own copy: an in-place edit of its bytes is written at commit', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Val]);
+      const s = Session();
+      s.add(new Val({ bl: new Uint8Array([1, 2, 3]) }));
+      await s.commit();
+      await s.close();
+      const s2 = Session();
+      const [row] = await s2.select(Val).all();
+      const bytes = row?.bl as Uint8Array;
+      bytes[0] = 9;
+      await s2.commit();
+      await s2.close();
+      const [back] = await Session().select(Val).all();
+      expect(back?.bl).toEqual(new Uint8Array([9, 2, 3]));
+    });
+  });
+
+  describe('values: what other tools stored reads exactly, or raises DataIntegrityError', () => {
+    it("every column kind: every storage class planted by raw SQL (the Python template's DDL)", async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      // Each run plants 1–3 values of every kind (one row per value, that column set) in one batch.
+      const perKind = fc.record(
+        Object.fromEntries(COLS.map(([col, kind]) => [col, fc.array(plantValue(kind), { minLength: 1, maxLength: 3 })])) as {
+          [C in Col]: fc.Arbitrary<Plant[]>;
+        },
+      );
+      await fc.assert(
+        fc.asyncProperty(perKind, async (plants) => {
+          const rows = COLS.flatMap(([col, kind]) => plants[col].map((p) => ({ col, kind, plant: p })));
+          await plantRows(
+            driver,
+            rows.map((r) => ({ [r.col]: r.plant })),
+          );
+          const stored = await storedValues(driver);
+          // No AUTOINCREMENT in the template's DDL: an emptied table numbers its rows from 1 again.
+          const expected = rows.map((r, k) => ({
+            ...r,
+            id: k + 1,
+            want: expectedRead(r.kind, stored.get(k + 1)?.[r.col] as Stored, r.plant),
+          }));
+          const s = Session();
+          const good = expected.filter((e) => e.want !== 'error');
+          const read = (await s
+            .select(Planted)
+            .where({ id: { in: good.map((e) => e.id) } })
+            .orderBy({ id: 'asc' })
+            .all()) as unknown as Rec[];
+          expect(read.map((r) => r.id)).toEqual(good.map((e) => e.id));
+          for (const [k, row] of read.entries()) {
+            const e = good[k] as (typeof good)[number];
+            expectSame(e.kind, row[e.col], (e.want as { value: unknown }).value, `${e.kind} planted ${show(e.plant.param)}`);
+          }
+          await Promise.all(
+            expected
+              .filter((e) => e.want === 'error')
+              .map(async (e) => {
+                const err = await rejectsWith(s.get(Planted, e.id), DataIntegrityError);
+                expect(err.message, `${e.kind} planted ${show(e.plant.param)}`).toContain(`planted.${e.col}`);
+              }),
+          );
+          await s.close();
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('NULL in a non-nullable column (created_at and updated_at included) is DataIntegrityError, never null', async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const cols = ['i', 'r', 's', 'b', 'ts', 'j', 'bl', 'big', 'created_at', 'updated_at'];
+      const full = statement(
+        "INSERT INTO planted (i, r, s, b, ts, j, bl, big) VALUES (1, 1.5, 's', 1, '2026-01-01 00:00:00', '{}', x'01', 2)",
+      );
+      await driver.batch(Array.from({ length: cols.length + 1 }, () => full));
+      const [first, ...ids] = await plantIds(driver);
+      await driver.batch(cols.map((c, k) => statement(`UPDATE planted SET ${c} = NULL WHERE id = ?`, [ids[k] as number])));
+      const s = Session();
+      const ok = await s.getOrThrow(PlantedStrict, first as number);
+      expect(ok.toDict()).toMatchObject({ i: 1, r: 1.5, s: 's', b: true, j: {}, big: 2n });
+      for (const [k, c] of cols.entries()) {
+        const e = await rejectsWith(s.get(PlantedStrict, ids[k] as number), DataIntegrityError);
+        expect(e.message).toContain(`planted.${c}`);
+        expect(e.message).toContain('NULL');
+      }
+      await s.close();
+      // A JSON null is as wrong as SQL NULL in a non-nullable JSON column; a nullable one reads null.
+      await driver.execute(statement("UPDATE planted SET j = 'null' WHERE id = ?", [first as number]));
+      await rejectsWith(Session().get(PlantedStrict, first as number), DataIntegrityError);
+      expect((await Session().getOrThrow(Planted, first as number)).j).toBeNull();
+    });
+
+    it('integers beyond ±(2^53 − 1) and non-integral reals in an integer column raise, also in a model without bigint columns', async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const values: Plant[] = [
+        { expr: 'CAST(? AS INTEGER)', param: '9007199254740993' },
+        { expr: 'CAST(? AS INTEGER)', param: '-9007199254740992' },
+        { expr: '?', param: 1.5 },
+        { expr: 'CAST(? AS INTEGER)', param: '9007199254740991' },
+      ];
+      await plantRows(
+        driver,
+        values.map((i) => ({ i })),
+      );
+      const ids = await plantIds(driver);
+      const s = Session();
+      for (const id of ids.slice(0, 3)) {
+        await rejectsWith(s.get(PlantedInt, id), DataIntegrityError);
+        await rejectsWith(s.get(Planted, id), DataIntegrityError);
+      }
+      expect((await s.getOrThrow(PlantedInt, ids[3] as number)).i).toBe(Number.MAX_SAFE_INTEGER);
+      // The same values read exactly through a bigint column.
+      await driver.execute(statement('UPDATE planted SET big = i, i = NULL WHERE typeof(i) = ?', ['integer']));
+      expect((await Session().getOrThrow(Planted, ids[0] as number)).big).toBe(9007199254740993n);
+    });
+
+    it("JSON numbers that SQLAlchemy's NUMERIC affinity made of JSON text read in a model with a bigint column (get and select)", async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const texts = ['12', '-7', '1.5', '"12"', '[1,2]', '{"n":3}', 'true', '9007199254740993'];
+      await plantRows(
+        driver,
+        texts.map((j) => ({ j: { expr: '?', param: j }, big: { expr: 'CAST(? AS INTEGER)', param: '9223372036854775807' } })),
+      );
+      const want = texts.map((text) => JSON.parse(text));
+      const s = Session();
+      const rows = await s.select(Planted).orderBy({ id: 'asc' }).all();
+      expect(rows.map((r) => r.j)).toEqual(want);
+      expect(rows.every((r) => r.big === 9223372036854775807n)).toBe(true);
+      await s.close();
+      for (const [k, id] of (await plantIds(driver)).entries()) expect((await Session().getOrThrow(Planted, id)).j).toEqual(want[k]);
+    });
+
+    it('a wrong value assigned to a loaded object is a ValidationError at commit, never a RangeError', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Val]);
+      const s = Session();
+      s.add(new Val({ i: 1, big: 5n }));
+      await s.commit();
+      await s.close();
+      for (const [col, bad] of [
+        ['i', 1.5],
+        ['big', 1.5],
+        ['i', 2 ** 53],
+        ['big', 2n ** 64n],
+        ['big', '5'],
+      ] as const) {
+        const s2 = Session();
+        const [row] = (await s2.select(Val).all()) as unknown as Rec[];
+        (row as Rec)[col] = bad;
+        await rejectsWith(s2.commit(), ValidationError);
+        await s2.close();
+      }
+    });
+  });
+
+  describe('values: filters and ORDER BY mean what JavaScript means', () => {
+    it('every filterable kind: each operator returns the rows a JavaScript filter over the read values returns', async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const filterable = COLS.filter(([, kind]) => kind !== 'json');
+      // A few instants per run, each written in several layouts and offsets; small domains, so rows and
+      // operands coincide often. Every run fills every filterable column and checks 2–3 operators on each.
+      const instants = fc.array(
+        fc
+          .oneof(
+            fc.integer({ min: -2_208_988_800_000, max: 4_102_444_800_000 }),
+            fc.constantFrom(MIN_MS + 2 * 86_400_000, MAX_MS - 2 * 86_400_000),
+          )
+          .map((ms) => (ms % 3 === 0 ? ms - (ms % 60_000) : ms)),
+        { minLength: 1, maxLength: 3 },
+      );
+      const scenario = instants.chain((pool) => {
+        const domains = filterable.map(([col, kind]) => [col, kind, domain(kind, pool)] as const);
+        const row = fc.tuple(...domains.map(([, , d]) => d.stored));
+        const checks = fc.tuple(
+          ...domains.map(([col, kind, d]) =>
+            operands(kind, d)
+              .chain((all) => fc.shuffledSubarray(all, { minLength: 2, maxLength: 3 }))
+              .map((ops) => ({ col, kind, ops })),
+          ),
+        );
+        return fc.tuple(fc.array(row, { maxLength: 7 }), checks, fc.constantFrom(...filterable));
+      });
+      await fc.assert(
+        fc.asyncProperty(scenario, async ([plantedRows, checks, [orderCol, orderKind]]) => {
+          await plantRows(
+            driver,
+            plantedRows.map((r) => Object.fromEntries(filterable.map(([col], k) => [col, r[k] as Plant]))),
+          );
+          const s = Session();
+          const all = (await s.select(Planted).orderBy({ id: 'asc' }).all()) as unknown as Rec[];
+          const work = checks.flatMap(({ col, kind, ops }) => ops.map(([op, operand]) => ({ col, kind, op, operand })));
+          const results = await Promise.all(
+            work.map(async (w) => ({
+              ...w,
+              got: (
+                (await s
+                  .select(Planted)
+                  .where({ [w.col]: { [w.op]: w.operand } } as never)
+                  .all()) as unknown as Rec[]
+              )
+                .map((r) => r.id as number)
+                .sort((a, b) => a - b),
+            })),
+          );
+          for (const { col, kind, op, operand, got } of results) {
+            const want = all.filter((r) => jsMatch(kind, op, r[col], operand)).map((r) => r.id as number);
+            if (JSON.stringify(got) !== JSON.stringify(want)) {
+              throw new Error(
+                `${col} ${op} ${show(operand)} over [${all.map((r) => show(r[col])).join(', ')}]: got ids ${got}, expected ${want}`,
+              );
+            }
+          }
+          const first = results[0] as (typeof results)[number];
+          expect(
+            await s
+              .select(Planted)
+              .where({ [first.col]: { [first.op]: first.operand } } as never)
+              .count(),
+          ).toBe(first.got.length);
+          const ordered = (
+            (await s
+              .select(Planted)
+              .orderBy({ [orderCol]: 'asc' } as never)
+              .all()) as unknown as Rec[]
+          ).map((r) => r[orderCol]);
+          const sorted = all.map((r) => r[orderCol]).sort((a, b) => jsOrder(orderKind, a, b));
+          for (const [k, v] of ordered.entries()) expectSame(orderKind, v, sorted[k], `ORDER BY ${orderCol} position ${k}`);
+          await s.close();
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('timestamps: equal instants written in different layouts and offsets are equal to eq and in', async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const at = Date.UTC(2026, 10, 22, 3, 4, 5, 0);
+      const texts = [
+        '2026-11-22 03:04:05',
+        '2026-11-22 03:04:05.000000',
+        '2026-11-22T03:04:05Z',
+        '2026-11-22T05:04:05+02:00',
+        '2026-11-21T23:34:05-03:30',
+        renderInstant(at, { sep: 'T', precision: 'fraction', extraDigits: 6, zone: 'z', offset: 0 }),
+      ];
+      await plantRows(
+        driver,
+        texts.map((text) => ({ ts: { expr: '?', param: text } })),
+      );
+      const s = Session();
+      expect(
+        await s
+          .select(Planted)
+          .where({ ts: new Date(at) })
+          .count(),
+      ).toBe(texts.length);
+      expect(
+        await s
+          .select(Planted)
+          .where({ ts: { in: [new Date(at)] } })
+          .count(),
+      ).toBe(texts.length);
+      expect(
+        await s
+          .select(Planted)
+          .where({ ts: { gte: new Date(at) } })
+          .count(),
+      ).toBe(texts.length);
+      expect(
+        await s
+          .select(Planted)
+          .where({ ts: { lt: new Date(at + 1) } })
+          .count(),
+      ).toBe(texts.length);
+      expect(
+        await s
+          .select(Planted)
+          .where({ ts: { gt: new Date(at) } })
+          .count(),
+      ).toBe(0);
+      await s.close();
+    });
+  });
+}
+
+async function plantIds(driver: Driver): Promise<number[]> {
+  const res = await driver.execute(statement('SELECT id FROM planted ORDER BY id', [], ['id']));
+  return res.rows.map((r) => Number(r[0]));
+}
