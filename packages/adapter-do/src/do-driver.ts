@@ -131,15 +131,26 @@ class DurableObjectDriver implements Driver {
 
   async transaction<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
     let open = true;
+    // A statement with a ROLLBACK clause never reaches SQLite here (see refuseHazards); inside a transaction it
+    // still fails the whole transaction, as it would wherever SQLite may end the transaction by itself: core
+    // asks isActive() after every failure and then refuses to go on or commit (StateError).
+    let lost = false;
+    const guard = <R>(run: () => R): R => {
+      try {
+        return run();
+      } catch (error) {
+        if (error instanceof UnsupportedError && error.capability === 'rollbackConflictClause') lost = true;
+        throw error;
+      }
+    };
     const tx: TransactionExecutor = {
-      execute: async (statement) => {
-        refuseHazards(statementKind(statement.sql), 0);
-        return this.#run(statement, toBindings(statement, 0));
-      },
-      batch: async (statements) => this.#runAll(statements),
-      // Guarded statements cannot end the transaction early (no ROLLBACK clauses reach SQLite), so it is open
-      // for exactly as long as fn runs.
-      isActive: () => open,
+      execute: async (statement) =>
+        guard(() => {
+          refuseHazards(statementKind(statement.sql), 0);
+          return this.#run(statement, toBindings(statement, 0));
+        }),
+      batch: async (statements) => guard(() => this.#runAll(statements)),
+      isActive: () => open && !lost,
     };
     try {
       return await this.#storage.transaction(async () => {

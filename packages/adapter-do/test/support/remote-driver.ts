@@ -7,13 +7,13 @@
  * every call the suite makes is run there the same way: one call, one event delivered to the object, as an RPC
  * would be. Nothing is mocked: this only carries calls and results between the two objects of one isolate.
  *
- * An interactive transaction runs inside the object as a whole, its function included (as it does in
- * production): `ctx.storage.transaction()` holds every other event of the object until it ends
- * (`blockConcurrencyWhile`), so its statements could not arrive as separate calls. Two consequences of the
- * harness, not of the adapter: workerd continues a promise chain in the context that settled it, so only the
- * transaction's own session may be used inside its function; and AsyncLocalStorage does not follow the call
- * into the object, so core cannot tell a call from inside the function that bypasses the session (it would
- * wait for the transaction). test/object.test.ts checks that case where it belongs: entirely inside an object.
+ * An interactive transaction runs inside the object as a whole, its function included, as it does in
+ * production: `ctx.storage.transaction()` holds every other event of the object until it ends
+ * (`blockConcurrencyWhile`), so its statements could not arrive as separate calls. workerd continues a promise
+ * chain in the context of whoever settled the promise, so the caller's chain is moved into the object by a
+ * request that stays open for the transaction and settles a promise from inside, and moved back by that
+ * request's end. The caller's async context (core's AsyncLocalStorage, which tells calls from inside the
+ * transaction from concurrent ones) is kept all along.
  */
 import { runInDurableObject } from 'cloudflare:test';
 import type { DaoError, Driver, Statement, StatementResult, TransactionExecutor } from '@litedao/core';
@@ -60,8 +60,38 @@ class RemoteDriver implements Driver {
   }
 
   transaction<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T> {
-    // The whole transaction, fn included, runs inside the object, as it does in production.
-    return this.#inside((real) => (real.transaction as NonNullable<Driver['transaction']>)(fn));
+    const real = this.#real;
+    const transaction = real.transaction?.bind(real);
+    if (!transaction) return Promise.reject(new Error('the driver under test has no transaction()'));
+    let enter!: () => void;
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve;
+    });
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    // A request to the object that stays open while the transaction runs, and whose end the caller awaits.
+    const host = runInDurableObject(this.#stub, async () => {
+      enter();
+      await left;
+    });
+    // Registered here, so it keeps the caller's async context; it runs once `entered` is settled from inside
+    // the object, so it runs in the object's context and may use its storage.
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    void entered.then(async () => {
+      try {
+        outcome = { ok: true, value: await transaction(fn) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      leave();
+    });
+    return host.then(() => {
+      if (!outcome) throw new Error('the transaction host ended before the transaction');
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    });
   }
 
   close(): Promise<void> {
