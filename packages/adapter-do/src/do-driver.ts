@@ -161,6 +161,8 @@ class DurableObjectDriver implements Driver {
       });
     } finally {
       open = false;
+      // After a rollback too: the pragma is not transactional and would defer everything after it.
+      this.#endDeferral();
     }
   }
 
@@ -184,7 +186,7 @@ class DurableObjectDriver implements Driver {
       if (kind.defersForeignKeys) defers = true;
       bindings[i] = toBindings(s, i);
     }
-    return this.#storage.transactionSync(() => {
+    const run = () => {
       const out: StatementResult[] = new Array(statements.length);
       for (let i = 0; i < statements.length; i++) {
         const s = statements[i] as Statement;
@@ -195,7 +197,14 @@ class DurableObjectDriver implements Driver {
       }
       if (defers) this.#checkDeferredForeignKeys();
       return out;
-    });
+    };
+    if (!defers) return this.#storage.transactionSync(run);
+    try {
+      return this.#storage.transactionSync(run);
+    } finally {
+      // After a rollback too: the pragma is not transactional and would defer everything after it.
+      this.#endDeferral();
+    }
   }
 
   #run(statement: Statement, bindings: unknown[]): StatementResult {
@@ -243,6 +252,12 @@ class DurableObjectDriver implements Driver {
       );
     }
     sql.exec('PRAGMA defer_foreign_keys = OFF');
+  }
+
+  /** Switches deferral off if it is on (after a unit ended, committed or rolled back). */
+  #endDeferral(): void {
+    const sql = this.#storage.sql;
+    if (rowsOf(sql.exec('PRAGMA defer_foreign_keys'))[0]?.[0] === 1) sql.exec('PRAGMA defer_foreign_keys = OFF');
   }
 
   /** After a deferral statement run on its own: deferral may not outlive it (see #checkDeferredForeignKeys). */

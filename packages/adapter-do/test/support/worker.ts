@@ -24,8 +24,21 @@ export class NoteDAO extends BaseDAO(Note) {
 
 /** An object built on the adapter's base class, with its DAOs served over RPC and one custom method. */
 export class NotesObject extends DatabaseObject({ notes: NoteDAO }) {
-  /** One unit of work in one round trip: add a note and answer how many the author has now. */
+  /**
+   * One unit of work in one round trip: add a note and answer how many the author has now. Read-then-write, so
+   * it runs in engine.transaction(): concurrent calls interleave at every await otherwise.
+   */
   async addAndCount(input: Insert<typeof Note>): Promise<number> {
+    return this.engine.transaction(async (s) => {
+      const notes = new NoteDAO(s);
+      const before = await notes.count({ author: input.author });
+      await notes.add(input);
+      return before + 1;
+    });
+  }
+
+  /** The same without the transaction: atomic writes, but the count it reads may be stale. */
+  async addAndCountLoosely(input: Insert<typeof Note>): Promise<number> {
     return this.Session.begin(async (s) => {
       const notes = new NoteDAO(s);
       const before = await notes.count({ author: input.author });
