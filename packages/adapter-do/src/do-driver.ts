@@ -70,6 +70,8 @@ export const DURABLE_OBJECT_CAPABILITIES: DriverCapabilities = Object.freeze({
 });
 
 const NO_ROWS: SqlValue[][] = [];
+/** The result of every statement that returned no rows and changed none (shared: core never mutates results). */
+const NO_CHANGES: StatementResult = Object.freeze({ rows: NO_ROWS, changes: 0 });
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const CHANGES_SQL = 'SELECT changes(), last_insert_rowid()';
@@ -120,7 +122,7 @@ class DurableObjectDriver implements Driver {
   async execute(statement: Statement): Promise<StatementResult> {
     const kind = statementKind(statement.sql);
     refuseHazards(kind, 0);
-    const result = this.#run(statement, toBindings(statement, 0));
+    const result = this.#run(statement, toBindings(statement, 0), kind);
     if (kind.defersForeignKeys) this.#refuseStandingDeferral();
     return result;
   }
@@ -146,8 +148,9 @@ class DurableObjectDriver implements Driver {
     const tx: TransactionExecutor = {
       execute: async (statement) =>
         guard(() => {
-          refuseHazards(statementKind(statement.sql), 0);
-          return this.#run(statement, toBindings(statement, 0));
+          const kind = statementKind(statement.sql);
+          refuseHazards(kind, 0);
+          return this.#run(statement, toBindings(statement, 0), kind);
         }),
       batch: async (statements) => guard(() => this.#runAll(statements)),
       isActive: () => open && !lost,
@@ -178,19 +181,22 @@ class DurableObjectDriver implements Driver {
   #runAll(statements: readonly Statement[]): StatementResult[] {
     let defers = false;
     // Every statement checked and every parameter converted before anything runs: a refusal sends nothing.
-    const bindings: unknown[][] = new Array(statements.length);
-    for (let i = 0; i < statements.length; i++) {
+    const n = statements.length;
+    const bindings: unknown[][] = new Array(n);
+    const kinds: StatementKind[] = new Array(n);
+    for (let i = 0; i < n; i++) {
       const s = statements[i] as Statement;
       const kind = statementKind(s.sql);
       refuseHazards(kind, i);
       if (kind.defersForeignKeys) defers = true;
+      kinds[i] = kind;
       bindings[i] = toBindings(s, i);
     }
     const run = () => {
-      const out: StatementResult[] = new Array(statements.length);
-      for (let i = 0; i < statements.length; i++) {
+      const out: StatementResult[] = new Array(n);
+      for (let i = 0; i < n; i++) {
         const s = statements[i] as Statement;
-        const r = this.#run(s, bindings[i] as unknown[]);
+        const r = this.#run(s, bindings[i] as unknown[], kinds[i] as StatementKind);
         // Inside the savepoint: throwing rolls the whole batch back before anything is durable.
         if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
         out[i] = r;
@@ -207,26 +213,34 @@ class DurableObjectDriver implements Driver {
     }
   }
 
-  #run(statement: Statement, bindings: unknown[]): StatementResult {
+  #run(statement: Statement, bindings: unknown[], kind: StatementKind): StatementResult {
     const sql = this.#storage.sql;
     const cursor = sql.exec(statement.sql, ...bindings);
+    if (statement.returnsRows === false) {
+      // No rows by construction (core built it), so exec() ran it to completion: only the count is left.
+      if (cursor.rowsWritten === 0 || kind.schema) return NO_CHANGES;
+      return this.#changes(undefined, undefined);
+    }
     // Consumed at once: a cursor read after an await has no snapshot isolation (Cloudflare's docs).
     const raw = rowsOf(cursor);
     const rows = raw.length === 0 ? NO_ROWS : fromRows(raw);
-    if (statement.readOnly === true) return { rows, columns: cursor.columnNames, changes: 0 };
+    const columns = statement.columns ?? cursor.columnNames;
+    if (statement.readOnly === true) return { rows, columns, changes: 0 };
     const written = cursor.rowsWritten;
-    if (statement.returnsRows === true) {
-      // A write with RETURNING yields one row per changed row; a read writes nothing.
-      return { rows, columns: cursor.columnNames, changes: written > 0 ? rows.length : 0 };
-    }
-    const columns = raw.length === 0 && cursor.columnNames.length === 0 ? undefined : cursor.columnNames;
-    if (written === 0 || statementKind(statement.sql).schema) {
-      // Nothing written, or DDL (whose writes to sqlite_schema and index builds are not changes()).
-      return columns === undefined ? { rows, changes: 0 } : { rows, columns, changes: 0 };
-    }
-    const [changes, rowid] = (rowsOf(sql.exec(CHANGES_SQL))[0] ?? [0, 0]) as [number, number];
-    const out = { rows, changes, lastInsertRowid: rowid };
-    return columns === undefined ? out : { ...out, columns };
+    // A write with RETURNING yields one row per changed row; a read writes nothing.
+    if (statement.returnsRows === true) return { rows, columns, changes: written > 0 ? rows.length : 0 };
+    // Raw SQL, rows unknown: whatever it returned, and its count if it was an INSERT/UPDATE/DELETE.
+    if (written === 0 || kind.schema) return { rows, columns, changes: 0 };
+    return this.#changes(rows, columns);
+  }
+
+  /**
+   * `changes()` and `last_insert_rowid()` of the statement that just ran: one more in-process call, made only
+   * for writes that returned no rows to count (a RETURNING write is counted by its rows).
+   */
+  #changes(rows: SqlValue[][] | undefined, columns: readonly string[] | undefined): StatementResult {
+    const [changes, rowid] = (rowsOf(this.#storage.sql.exec(CHANGES_SQL))[0] ?? [0, 0]) as [number, number];
+    return rows === undefined ? { rows: NO_ROWS, changes, lastInsertRowid: rowid } : { rows, columns, changes, lastInsertRowid: rowid };
   }
 
   /**

@@ -154,33 +154,40 @@ describe('changes and lastInsertRowid', () => {
         fc.record({ kind: fc.constant('ddl' as const), n: fc.integer({ min: 0, max: 1_000_000 }) }),
       );
       await fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), fc.boolean(), async (ops, inBatch) => {
-          for (const o of ops) {
-            let statement: Statement;
-            let expected: number;
-            if (o.kind === 'insert') {
-              statement = st(`INSERT INTO w (k, v) VALUES ${Array.from({ length: o.rows }, () => '(?, ?)').join(', ')}`, [
-                ...Array.from({ length: o.rows }, (_, i) => [o.k, `v${i}`]).flat(),
-              ]);
-              expected = o.rows;
-            } else if (o.kind === 'update') {
-              expected = await count('k = ?', [o.k]);
-              statement = st("UPDATE w SET v = v || 'x' WHERE k = ?", [o.k]);
-            } else if (o.kind === 'delete') {
-              expected = await count('k = ?', [o.k]);
-              statement = st('DELETE FROM w WHERE k = ?', [o.k]);
-            } else {
-              expected = 0;
-              statement = st(`CREATE INDEX IF NOT EXISTS w_v_${o.n} ON w (v)`);
+        fc.asyncProperty(
+          fc.array(op, { minLength: 1, maxLength: 12 }),
+          fc.boolean(),
+          fc.constantFrom(false, undefined),
+          async (ops, inBatch, returnsRows) => {
+            for (const o of ops) {
+              let statement: Statement;
+              let expected: number;
+              if (o.kind === 'insert') {
+                statement = st(
+                  `INSERT INTO w (k, v) VALUES ${Array.from({ length: o.rows }, () => '(?, ?)').join(', ')}`,
+                  [...Array.from({ length: o.rows }, (_, i) => [o.k, `v${i}`]).flat()],
+                  { returnsRows },
+                );
+                expected = o.rows;
+              } else if (o.kind === 'update') {
+                expected = await count('k = ?', [o.k]);
+                statement = st("UPDATE w SET v = v || 'x' WHERE k = ?", [o.k], { returnsRows });
+              } else if (o.kind === 'delete') {
+                expected = await count('k = ?', [o.k]);
+                statement = st('DELETE FROM w WHERE k = ?', [o.k], { returnsRows });
+              } else {
+                expected = 0;
+                statement = st(`CREATE INDEX IF NOT EXISTS w_v_${o.n} ON w (v)`, [], { returnsRows });
+              }
+              const r = inBatch ? ((await engine.batch([statement]))[0] as StatementResult) : await engine.execute(statement);
+              expect(r.changes).toBe(expected);
+              if (o.kind === 'insert') {
+                const max = Number((await engine.execute(st('SELECT max(id) FROM w', [], { returnsRows: true }))).rows[0]?.[0]);
+                expect(Number(r.lastInsertRowid)).toBe(max);
+              }
             }
-            const r = inBatch ? ((await engine.batch([statement]))[0] as StatementResult) : await engine.execute(statement);
-            expect(r.changes).toBe(expected);
-            if (o.kind === 'insert') {
-              const max = Number((await engine.execute(st('SELECT max(id) FROM w', [], { returnsRows: true }))).rows[0]?.[0]);
-              expect(Number(r.lastInsertRowid)).toBe(max);
-            }
-          }
-        }),
+          },
+        ),
         { numRuns: 60 },
       );
     });
