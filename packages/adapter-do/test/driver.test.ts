@@ -352,16 +352,18 @@ describe('commit and interactive transactions inside the object', () => {
       class Item extends B('Item', { name: t.text() }) {}
       await B.metadata.createAll(engine);
       const Session = createSessionMaker(engine);
+      let runs = 0;
       await fc.assert(
         fc.asyncProperty(
           fc.array(fc.constantFrom('add', 'edit', 'delete', 'updateWhere'), { minLength: 1, maxLength: 30 }),
           async (ops) => {
             const s = Session();
             const loaded = await s.select(Item).limit(5).all();
+            const unique = `${++runs}`; // every edit changes the stored value: each unit has work to commit
             for (const [i, op] of ops.entries()) {
               const target = loaded[i % Math.max(loaded.length, 1)];
               if (op === 'add' || !target) s.add(new Item({ name: `n${i}` }));
-              else if (op === 'edit') target.name = `e${i}`;
+              else if (op === 'edit') target.name = `e${i}-${unique}`;
               else if (op === 'delete') s.delete(target);
               else s.updateWhere(Item, { id: target.id }, { name: `u${i}` });
             }
