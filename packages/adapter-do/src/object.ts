@@ -210,8 +210,10 @@ export interface ObjectClient<O extends Rpc.DurableObjectBranded> {
   dao<K extends DaoNameOf<O>>(name: K): RemoteDAO<DaoMapOf<O>[K]>;
 }
 
-type DaoMapOf<O> = O extends { readonly __litedaoDaos?: infer D } ? (D extends DaoMap ? D : never) : never;
-type DaoNameOf<O> = keyof DaoMapOf<O> & string;
+/** The DAO map of an object class made by {@link DatabaseObject}. */
+export type DaoMapOf<O> = O extends { readonly __litedaoDaos?: infer D } ? (D extends DaoMap ? D : never) : never;
+/** The DAO names of an object class made by {@link DatabaseObject}. */
+export type DaoNameOf<O> = keyof DaoMapOf<O> & string;
 
 /**
  * The object for `key` in `namespace` (`namespace.idFromName(String(key))`), with typed RPC. Telegram chat ids
