@@ -1,8 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+const chatDir = fileURLToPath(new URL('./chat-migrations/', import.meta.url));
 
 /** The bot's own getMe answer, so grammY never calls getMe during tests. */
 export const TEST_BOT_INFO = {
@@ -32,6 +34,11 @@ export default defineConfig(async () => ({
           BOT_INFO: JSON.stringify(TEST_BOT_INFO),
           // Read in Node, applied inside workerd by test/apply-migrations.ts (the plugin's documented pattern).
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+          // The chat migrations as files on disk, to check src/chat-migrations.ts (what the Worker embeds) against.
+          CHAT_MIGRATION_FILES: readdirSync(chatDir)
+            .filter((f) => f.endsWith('.sql'))
+            .sort()
+            .map((name) => ({ name, sql: readFileSync(`${chatDir}${name}`, 'utf8') })),
         },
       },
     }),

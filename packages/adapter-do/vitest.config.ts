@@ -16,6 +16,7 @@ export default defineConfig({
         durableObjects: {
           CONFORMANCE: { className: 'ConformanceObject', useSQLite: true },
           NOTES: { className: 'NotesObject', useSQLite: true },
+          MIGRATED: { className: 'MigratedObject', useSQLite: true },
         },
       },
     }),

@@ -1,12 +1,14 @@
 /**
  * One Durable Object per chat, holding that chat's messages in its own SQLite database.
  *
- * `DatabaseObject({ messages: MessageDAO })` gives the class its engine (`this.engine`, `this.Session`), creates
- * the `messages` table when the object starts (before any request reaches it), and serves `MessageDAO` over RPC
- * to `objectFor(env.CHATS, chatId).dao('messages')` in the Worker. `save` is a unit of work of its own: one
- * round trip from the Worker, read and write in one interactive transaction inside the object.
+ * `DatabaseObject({ messages: MessageDAO }, { migrations })` gives the class its engine (`this.engine`,
+ * `this.Session`), applies the pending chat migrations when the object starts (before any request reaches it;
+ * recorded in the object's own `d1_migrations` table, then checked against the models), and serves `MessageDAO`
+ * over RPC to `objectFor(env.CHATS, chatId).dao('messages')` in the Worker. `save` is a unit of work of its own:
+ * one round trip from the Worker, read and write in one interactive transaction inside the object.
  */
 import { DatabaseObject } from '@litedao/adapter-do/object';
+import { chatMigrations } from './chat-migrations.ts';
 import { MessageDAO } from './dao.ts';
 
 /** What the Worker sends to save a message. */
@@ -19,7 +21,7 @@ export interface SaveMessage {
 /** What `save` answers: the chat's message count after saving, or that Telegram delivered it before. */
 export type SaveOutcome = { readonly kind: 'saved'; readonly count: number } | { readonly kind: 'duplicate' };
 
-export class ChatObject extends DatabaseObject({ messages: MessageDAO }) {
+export class ChatObject extends DatabaseObject({ messages: MessageDAO }, { migrations: chatMigrations }) {
   /**
    * Saves a message unless this chat already holds it (Telegram redelivers an update whose webhook call did not
    * answer 200), and counts the chat's messages. `engine.transaction()` keeps the read, the write and the count

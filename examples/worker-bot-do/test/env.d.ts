@@ -8,6 +8,7 @@ declare namespace Cloudflare {
     WEBHOOK_SECRET: string;
     BOT_INFO: string;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+    CHAT_MIGRATION_FILES: { name: string; sql: string }[];
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index.ts');

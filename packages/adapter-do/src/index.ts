@@ -6,7 +6,7 @@
  * are in `@litedao/adapter-do/object`.
  */
 
-export type { DurableObjectContext, DurableObjectDatabase, DurableObjectDatabaseOptions } from './database.ts';
+export type { DurableObjectContext, DurableObjectDatabase, DurableObjectDatabaseOptions, SchemaOptions } from './database.ts';
 export { applySchema, openDurableObjectDatabase } from './database.ts';
 export {
   createDurableObjectDriver,

@@ -19,6 +19,7 @@ import {
   type Engine,
   Entity,
   isDaoError,
+  type MigrationSource,
   type Page,
   type Row,
   type SerializedError,
@@ -97,16 +98,23 @@ export interface DatabaseObjectOptions {
   /** Models whose tables the object holds; default: the models of the DAOs, in the order given. */
   readonly models?: readonly AnyModel[];
   /**
-   * Replaces the schema step run once per object start, before any request (default: `applySchema(engine,
-   * models)`, which creates the missing tables, indexes and triggers). Pass a migrations runner here. It is an
-   * option rather than a method because every method of a Durable Object class can be called over RPC.
+   * Migration files (wrangler's layout, written by `litedao generate`) applied at every start with core's
+   * `migrate()`, recorded in the object's `d1_migrations` table; the models are then checked against the
+   * result. Without them, the models' missing tables are created (`createAll`).
+   */
+  readonly migrations?: MigrationSource | undefined;
+  /** The bookkeeping table of `migrations`. Default `d1_migrations`. */
+  readonly migrationsTable?: string | undefined;
+  /**
+   * Replaces the schema step run once per object start, before any request. It is an option rather than a method
+   * because every method of a Durable Object class can be called over RPC.
    */
   readonly setup?: ((engine: Engine) => Promise<void>) | undefined;
 }
 
 /**
- * Creates a Durable Object base class holding one litedao database: the tables of `daos`' models are created at
- * start-up (inside `blockConcurrencyWhile`; override `migrate` to run migrations instead), and the DAOs are
+ * Creates a Durable Object base class holding one litedao database: its schema is brought up to date at start-up
+ * (inside `blockConcurrencyWhile`: the `migrations` files, or else the DAOs' models created), and the DAOs are
  * served over RPC to {@link objectFor}. Declare the class under `new_sqlite_classes` in wrangler's migrations.
  *
  * @example
@@ -132,7 +140,8 @@ export function DatabaseObject<const D extends DaoMap>(daos: D, options: Databas
     }
   }
   const models = options.models ?? [...new Set(names.map((n) => (daos[n] as BaseDAOClass<AnyModel>).model))];
-  const setup = options.setup ?? ((engine: Engine) => applySchema(engine, models));
+  const schema = { models, migrations: options.migrations, migrationsTable: options.migrationsTable };
+  const setup = options.setup ?? ((engine: Engine) => applySchema(engine, schema));
 
   abstract class LitedaoObject<Env = Cloudflare.Env> extends DurableObject<Env> implements DatabaseObjectBase<D> {
     readonly engine: Engine;

@@ -4,5 +4,6 @@ declare namespace Cloudflare {
   interface Env {
     CONFORMANCE: DurableObjectNamespace<import('./support/worker.ts').ConformanceObject>;
     NOTES: DurableObjectNamespace<import('./support/worker.ts').NotesObject>;
+    MIGRATED: DurableObjectNamespace<import('./support/worker.ts').MigratedObject>;
   }
 }

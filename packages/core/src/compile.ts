@@ -8,7 +8,7 @@
  */
 
 import type { ColumnKind } from './codec.ts';
-import { formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, paramSql, parseTimestamp } from './codec.ts';
+import { formatTimestamp, integerSelectSql, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, paramSql, parseTimestamp } from './codec.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
@@ -672,10 +672,13 @@ export function updateWhereSql(meta: ModelMeta, update: EncodedUpdate, where: Co
   let sql = byWhere.get(where.key);
   if (sql === undefined) {
     sql = `UPDATE ${meta.quotedTable} SET ${setList(meta, update)}${where.sql}`;
-    if (returning)
-      sql += ` RETURNING ${updateReturning(meta, update)
-        .map((c) => c.quoted)
-        .join(', ')}`;
+    if (returning) {
+      // Integer columns come back through the same guard as in SELECTs: exact text beyond 2^53, never rounded.
+      const cols = updateReturning(meta, update).map((c) =>
+        c.kind === 'integer' || c.kind === 'bigint' ? integerSelectSql(c.quoted) : c.quoted,
+      );
+      sql += ` RETURNING ${cols.join(', ')}`;
+    }
     byWhere.set(where.key, sql);
   }
   return sql;

@@ -11,7 +11,8 @@ export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
 export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
 export { BaseDAO } from './dao.ts';
-export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
+export type { ColumnDef, CreateTableOptions, ForeignKeyDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
+export { createAllSql, createAllStatements, createTableSql, dropAllStatements, tableDefOf, tableDefsOf } from './ddl.ts';
 export type { BaseOptions, DeclarativeBase, Metadata } from './declarative-base.ts';
 export { declarativeBase } from './declarative-base.ts';
 export type {
@@ -67,6 +68,8 @@ export type { ColumnExpression } from './expressions.ts';
 export { increment, isColumnExpression } from './expressions.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
+export type { MigrateOptions, MigrateResult, Migration, MigrationSource, MigrationState } from './migrate.ts';
+export { migrate, migrationStatements, migrationStatus, migrationsTableSql, normalizeMigrations } from './migrate.ts';
 export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Update } from './model-meta.ts';
 export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
@@ -75,6 +78,18 @@ export type { ObjectInfo } from './object-state.ts';
 export { inspect } from './object-state.ts';
 export { Query } from './query.ts';
 export { RuntimeDriver, staleDataError } from './runtime-driver.ts';
+export type { DiffOptions, RenameCandidate, RenameHints, SchemaChange, SchemaDiff, SchemaSnapshot } from './schema-diff.ts';
+export {
+  diffSchemas,
+  EMPTY_SNAPSHOT,
+  mergeHints,
+  migrationFileSql,
+  renameCandidates,
+  renameHintsOf,
+  snapshotOf,
+} from './schema-diff.ts';
+export type { StatementRunner } from './schema-introspect.ts';
+export { introspectSchema, introspectTable, schemaProblems, verifySchema } from './schema-introspect.ts';
 export type { DeleteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
 export { Session } from './session.ts';
 export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './session-maker.ts';

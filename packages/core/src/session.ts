@@ -269,7 +269,6 @@ export class Session implements QueryRunner {
       params: [id],
       returnsRows: true,
       columns: meta.columnNames,
-      bigints: meta.hasBigint,
       readOnly: true,
       single: true,
     };

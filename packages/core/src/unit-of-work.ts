@@ -468,7 +468,6 @@ export class UnitOfWork {
           params: op.params,
           returnsRows: true,
           columns: meta.columnNames,
-          bigints: meta.hasBigint,
           paramNames: insertParamNames(meta, 1),
           expect: { changes: 1, table: meta.tableName, verb: 'insert' },
         },

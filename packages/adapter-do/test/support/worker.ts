@@ -2,7 +2,8 @@
 // vitest.config.ts with `useSQLite: true`, as `new_sqlite_classes` would in wrangler). Nothing here mocks
 // the database: every statement runs on the object's own SQLite storage inside workerd.
 import { DurableObject } from 'cloudflare:workers';
-import { BaseDAO, declarativeBase, type Insert, t } from '@litedao/core';
+import { type AnyModel, BaseDAO, declarativeBase, type Insert, type Migration, t } from '@litedao/core';
+import { openDurableObjectDatabase } from '../../src/index.ts';
 import { DatabaseObject } from '../../src/object.ts';
 
 /** A bare SQLite-backed object: the tests reach its storage with `runInDurableObject`. */
@@ -46,6 +47,17 @@ export class NotesObject extends DatabaseObject({ notes: NoteDAO }) {
       return before + 1;
     });
   }
+}
+
+/** What the next MigratedObject to start applies (tests set it; objects read it in their constructor). */
+export const nextSchema: { files: Migration[]; models: AnyModel[] } = { files: [], models: [] };
+
+/** An object whose schema comes from migration files, applied at every start. */
+export class MigratedObject extends DurableObject {
+  readonly db = openDurableObjectDatabase(this.ctx, {
+    migrations: nextSchema.files.length ? nextSchema.files.slice() : undefined,
+    models: nextSchema.models.slice(),
+  });
 }
 
 export default {
