@@ -268,10 +268,17 @@ class DurableObjectDriver implements Driver {
     sql.exec('PRAGMA defer_foreign_keys = OFF');
   }
 
-  /** Switches deferral off if it is on (after a unit ended, committed or rolled back). */
+  /**
+   * Switches deferral off if it is on (after a unit ended, committed or rolled back). Called from `finally`: it
+   * never replaces the unit's own outcome with an error of its own.
+   */
   #endDeferral(): void {
-    const sql = this.#storage.sql;
-    if (rowsOf(sql.exec('PRAGMA defer_foreign_keys'))[0]?.[0] === 1) sql.exec('PRAGMA defer_foreign_keys = OFF');
+    try {
+      const sql = this.#storage.sql;
+      if (rowsOf(sql.exec('PRAGMA defer_foreign_keys'))[0]?.[0] === 1) sql.exec('PRAGMA defer_foreign_keys = OFF');
+    } catch {
+      // The storage itself failed (the object is being reset): the unit's outcome is what the caller needs.
+    }
   }
 
   /** After a deferral statement run on its own: deferral may not outlive it (see #checkDeferredForeignKeys). */

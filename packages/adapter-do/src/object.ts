@@ -20,7 +20,6 @@ import {
   Entity,
   isDaoError,
   type MigrationSource,
-  type Page,
   type Row,
   type SerializedError,
   type SessionMaker,
@@ -34,18 +33,23 @@ import { applySchema, openDurableObjectDatabase } from './database.ts';
 // biome-ignore lint/suspicious/noExplicitAny: any DAO class
 export type DaoMap = { readonly [name: string]: BaseDAOClass<any> };
 
-/** What a DAO method's result becomes across RPC: objects become plain rows, write results their counts. */
+/**
+ * What a DAO method's result becomes across RPC: objects become plain rows and write results their counts,
+ * also inside arrays and plain objects (a page's items, a custom method's `{ user, messages }`).
+ */
 export type Plain<T, M> = T extends WriteResult
   ? number
   : T extends Entity
     ? T extends InstanceType<M & (abstract new (...args: never[]) => unknown)>
       ? Row<M>
       : Record<string, unknown>
-    : T extends Page<infer E>
-      ? Omit<Page<E>, 'items'> & { readonly items: Plain<E, M>[] }
-      : T extends readonly (infer E)[]
-        ? Plain<E, M>[]
-        : T;
+    : T extends readonly (infer E)[]
+      ? Plain<E, M>[]
+      : T extends Date | Uint8Array | ((...args: never[]) => unknown)
+        ? T
+        : T extends object
+          ? { [K in keyof T]: Plain<T[K], M> }
+          : T;
 
 /** Names of the methods a DAO class offers over RPC (its own and `BaseDAO`'s; not `model` or `session`). */
 export type DaoMethodName<C> = C extends abstract new (
@@ -194,15 +198,17 @@ function isDaoMethod(Dao: BaseDAOClass<AnyModel>, method: unknown): method is st
 }
 
 /** A DAO result as structured-cloneable data (see {@link Plain}). */
-function toPlain(value: unknown): unknown {
+function toPlain(value: unknown, depth = 0): unknown {
   if (value instanceof Entity) return value.toDict();
   if (value instanceof WriteResult) return value.rowsAffected;
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value !== null && typeof value === 'object' && Array.isArray((value as { items?: unknown }).items)) {
-    const page = value as Page<unknown>;
-    return { ...page, items: page.items.map(toPlain) };
-  }
-  return value;
+  if (depth > 16 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, depth + 1));
+  // Plain objects (a page, a custom method's `{ user, messages }`): their values, converted the same way.
+  // Anything else (Date, Uint8Array, Map) is left to the runtime's structured clone.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = toPlain(v, depth + 1);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ describe('objectFor: the DAOs of an object over typed RPC', () => {
     const page = await notes.paginate({ page: 1, pageSize: 2 });
     expect([page.total, page.items.length, page.items[0]?.body]).toEqual([3, 2, 'hello']);
     expect(await notes.findOneOrNoneById(99)).toBeNull();
+    // A custom method's nested result: objects, lists and write results inside it arrive converted, typed.
+    const summary = await notes.summary(7);
+    expectTypeOf(summary.starred).toEqualTypeOf<number>();
+    expectTypeOf(summary.all[0]?.body).toEqualTypeOf<string | undefined>();
+    expect(summary.starred).toBe(2);
+    expect(summary.latest?.body).toBe('a');
+    expect(summary.all.map((n) => n.body)).toEqual(['hello', 'a']);
+    expect(summary.when).toEqual(new Date(0));
   });
 
   it('litedao errors cross RPC as the same classes with their fields; nothing of a failed call is written', async () => {

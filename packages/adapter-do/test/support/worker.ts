@@ -2,7 +2,7 @@
 // vitest.config.ts with `useSQLite: true`, as `new_sqlite_classes` would in wrangler). Nothing here mocks
 // the database: every statement runs on the object's own SQLite storage inside workerd.
 import { DurableObject } from 'cloudflare:workers';
-import { type AnyModel, BaseDAO, declarativeBase, type Insert, type Migration, t } from '@litedao/core';
+import { type AnyModel, BaseDAO, declarativeBase, type Insert, type Migration, t, type WriteResult } from '@litedao/core';
 import { openDurableObjectDatabase } from '../../src/index.ts';
 import { DatabaseObject } from '../../src/object.ts';
 
@@ -20,6 +20,12 @@ export class Note extends NotesBase('Note', {
 export class NoteDAO extends BaseDAO(Note) {
   byAuthor(author: number): Promise<Note[]> {
     return this.findAll({ author });
+  }
+
+  /** A custom result holding objects and a write result: each arrives converted. */
+  async summary(author: number): Promise<{ latest: Note | null; all: Note[]; starred: WriteResult; when: Date }> {
+    const all = await this.findAll({ author });
+    return { latest: all.at(-1) ?? null, all, starred: await this.update({ author }, { stars: 1 }), when: new Date(0) };
   }
 }
 
