@@ -97,6 +97,15 @@ export interface DatabaseObjectBase<D extends DaoMap> {
   readonly __litedaoDaos?: D;
 }
 
+/**
+ * The class {@link DatabaseObject} returns: a `DurableObject` (its `ctx` and `env`, typed by `Env`, default
+ * `Cloudflare.Env`) with {@link DatabaseObjectBase}. Written out so the published declarations can name it.
+ */
+export type DatabaseObjectClass<D extends DaoMap> = abstract new <Env = Cloudflare.Env>(
+  ctx: DurableObjectState,
+  env: Env,
+) => DurableObject<Env> & DatabaseObjectBase<D>;
+
 /** Options of {@link DatabaseObject}. */
 export interface DatabaseObjectOptions {
   /** Models whose tables the object holds; default: the models of the DAOs, in the order given. */
@@ -135,7 +144,7 @@ export interface DatabaseObjectOptions {
  * }
  * ```
  */
-export function DatabaseObject<const D extends DaoMap>(daos: D, options: DatabaseObjectOptions = {}) {
+export function DatabaseObject<const D extends DaoMap>(daos: D, options: DatabaseObjectOptions = {}): DatabaseObjectClass<D> {
   const names = Object.keys(daos);
   for (const name of names) {
     const Dao = daos[name];

@@ -87,6 +87,8 @@ describe('objectFor: the DAOs of an object over typed RPC', () => {
   it('the schema is created before the first request, and the data survives the object being evicted', async () => {
     const name = fresh();
     const chat = objectFor(env.NOTES, name);
+    // The subclass reaches DurableObject's ctx (typed) through DatabaseObject's declared class type.
+    expect(await chat.stub.whoAmI()).toBe(name);
     // No set-up call: the first RPC already finds the table.
     await chat.dao('notes').add({ author: 3, body: 'durable' });
     await evictDurableObject(chat.stub);

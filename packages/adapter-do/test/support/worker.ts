@@ -44,6 +44,11 @@ export class NotesObject extends DatabaseObject({ notes: NoteDAO }) {
     });
   }
 
+  /** The object's own name, read from `this.ctx`: a subclass reaches DurableObject's ctx through the base class. */
+  whoAmI(): string | undefined {
+    return this.ctx.id.name;
+  }
+
   /** The same without the transaction: atomic writes, but the count it reads may be stale. */
   async addAndCountLoosely(input: Insert<typeof Note>): Promise<number> {
     return this.Session.begin(async (s) => {
