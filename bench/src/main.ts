@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { d1Section } from './d1/section.ts';
 import { doSection } from './do/section.ts';
-import { nodeSection } from './node/section.ts';
+import { measureMemory, memoryMarkdown, memoryVerdicts } from './memory/section.ts';
+import { nodeLitedaoSql, nodeSection } from './node/section.ts';
 import { environmentMarkdown } from './shared/environment.ts';
 import { runSection, type SectionResult } from './shared/harness.ts';
 import { sectionMarkdown } from './shared/report.ts';
@@ -16,7 +17,7 @@ import { buildInputs, FULL_SIZES, type Sizes } from './shared/workloads.ts';
 import { measureSizes, sizesMarkdown } from './sizes/section.ts';
 import { wasmSection } from './wasm/section.ts';
 
-const HELP = `usage: npm run bench -- [--quick] [--rounds=N] [--only=node,d1,do,wasm,sizes] [--out=FILE]
+const HELP = `usage: npm run bench -- [--quick] [--rounds=N] [--only=node,memory,d1,do,wasm,sizes] [--out=FILE]
   --quick     3 measured rounds on a quarter of the work (a smoke run; the recorded numbers use the default)
   --rounds=N  measured rounds after the warm-up (default 5)
   --only=…    sections to run (default: all)
@@ -30,7 +31,7 @@ if (args.includes('--help') || args.includes('-h')) {
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = args.includes('--quick');
 const rounds = Number(option('rounds') ?? (quick ? 3 : 5));
-const only = new Set((option('only') ?? 'node,d1,do,wasm,sizes').split(','));
+const only = new Set((option('only') ?? 'node,memory,d1,do,wasm,sizes').split(','));
 const out = option('out');
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
 
@@ -40,11 +41,15 @@ const scale = (s: Sizes, f: number): Sizes => ({
   update: Math.round(s.update * f),
   insert: Math.round(s.insert * f),
   bulk: Math.round(s.bulk * f),
+  modify: Math.round(s.modify * f),
 });
 const nodeSizes = quick ? scale(FULL_SIZES, 0.25) : FULL_SIZES;
 // A D1 call costs ~0.5 ms even inside workerd, so the two read loops are shortened to keep the run near
 // 10 minutes; the write workloads keep their full size (each is one batch).
-const d1Sizes: Sizes = quick ? { point: 500, list: 20, update: 2500, insert: 2500, bulk: 2500 } : { ...FULL_SIZES, point: 2000, list: 50 };
+const d1Sizes: Sizes = quick
+  ? { point: 500, list: 20, update: 2500, insert: 2500, bulk: 2500, modify: 1000 }
+  : { ...FULL_SIZES, point: 2000, list: 50, modify: 2000 };
+const memoryRows = quick ? 25_000 : 100_000;
 
 const log = (text: string) => process.stderr.write(text);
 const report: string[] = [];
@@ -54,6 +59,9 @@ const print = (md: string) => {
 };
 const started = performance.now();
 const checks: TargetCheck[] = [];
+const extraChecks = { met: 0, missed: 0, rows: [] as string[] };
+// The SQL litedao sends for the workloads, captured from litedao: the "same work" baselines send these texts.
+const litedaoSql = await nodeLitedaoSql(buildInputs(nodeSizes));
 
 const probe = new Database(':memory:');
 const bsqliteVersion = (probe.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
@@ -67,16 +75,26 @@ print(
 
 if (only.has('node')) {
   const inputs = buildInputs(nodeSizes);
-  const section = nodeSection(inputs);
+  const section = nodeSection(inputs, litedaoSql);
   log('Node / better-sqlite3\n');
   const result: SectionResult = await runSection(section, { rounds, log });
   print(sectionMarkdown(result, nodeSizes, section.missing));
   checks.push({ result, env: 'node' });
 }
 
+if (only.has('memory')) {
+  log('memory\n');
+  const m = await measureMemory(memoryRows, litedaoSql, rounds, log);
+  print(memoryMarkdown(m));
+  const v = memoryVerdicts(m);
+  extraChecks.met += v.met;
+  extraChecks.missed += v.missed;
+  extraChecks.rows.push(...v.rows);
+}
+
 if (only.has('d1')) {
   log('D1 in workerd (bundling the Worker, starting Miniflare)\n');
-  const section = await d1Section(d1Sizes);
+  const section = await d1Section(d1Sizes, litedaoSql);
   try {
     const clock = await section.clock();
     const result = await runSection(section, { rounds, log });
@@ -116,7 +134,7 @@ if (only.has('do')) {
 
 if (only.has('wasm')) {
   const inputs = buildInputs(nodeSizes);
-  const section = await wasmSection(inputs);
+  const section = await wasmSection(inputs, litedaoSql);
   envExtra['SQLite (sqlite-wasm)'] = section.sqliteVersion;
   log('sqlite-wasm\n');
   const result = await runSection(section, { rounds, log });
@@ -129,7 +147,7 @@ if (only.has('sizes')) {
   print(sizesMarkdown(await measureSizes()));
 }
 
-if (checks.length) print(verdictMarkdown(checks));
+if (checks.length || extraChecks.rows.length) print(verdictMarkdown(checks, extraChecks));
 print(`### Machine and versions\n\n${environmentMarkdown(envExtra)}`);
 print(`Total time: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 if (out) writeFileSync(out, `${report.join('\n\n')}\n`);

@@ -5,7 +5,7 @@
  *
  * then open the `.cpuprofile` in Chrome DevTools, or summarize it with `node bench/src/profile-summary.ts`.
  */
-import { freshDatabase } from './node/section.ts';
+import { freshDatabase, nodeLitedaoSql } from './node/section.ts';
 import { NODE_TARGETS } from './node/targets.ts';
 import { buildInputs, FULL_SIZES, type WorkloadId } from './shared/workloads.ts';
 
@@ -13,9 +13,10 @@ const [targetName = 'litedao (session)', workload = 'list', times = '5'] = proce
 const target = NODE_TARGETS.find((t) => t.name === targetName);
 if (!target) throw new Error(`unknown target ${targetName}; one of: ${NODE_TARGETS.map((t) => t.name).join(', ')}`);
 const inputs = buildInputs(FULL_SIZES);
+const sql = await nodeLitedaoSql(inputs);
 for (let i = 0; i < Number(times); i++) {
-  const db = freshDatabase(inputs);
-  const impl = target.open(db);
+  const db = freshDatabase(inputs.seed, target.schema);
+  const impl = target.open(db, sql);
   const fn = impl[workload as WorkloadId];
   if (!fn) throw new Error(`${targetName} has no ${workload}`);
   const t0 = performance.now();

@@ -11,7 +11,7 @@ import { D1Dialect } from 'kysely-d1';
 import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users } from '../shared/models.ts';
-import { chunks, type Inputs, NOW_SQL, SQL, type WorkloadId } from '../shared/workloads.ts';
+import { chunks, type Inputs, type LitedaoSql, NOW_SQL, SQL, toDate, type WorkloadId } from '../shared/workloads.ts';
 
 /** The subset of the D1 binding the bench uses (the full type is @cloudflare/workers-types' D1Database). */
 export interface D1Binding {
@@ -28,29 +28,40 @@ export interface D1Stmt {
 export type D1WorkloadFn = (inputs: Inputs) => Promise<number>;
 export interface D1Target {
   readonly name: string;
-  readonly open: (db: D1Binding) => Partial<Record<WorkloadId, D1WorkloadFn>>;
+  readonly open: (db: D1Binding, sql: LitedaoSql) => Partial<Record<WorkloadId, D1WorkloadFn>>;
   readonly missing?: Partial<Record<WorkloadId, string>>;
 }
 
 /** D1 binds at most 100 parameters per statement (https://developers.cloudflare.com/d1/platform/limits/). */
 export const D1_ROWS_PER_INSERT = 50;
 
-type Row = { id: number; name: string };
+type TextRow = { id: number; name: string; email: string; created_at: string; updated_at: string };
+type DateRow = { id: number; name: string; email: string; created_at: Date; updated_at: Date };
+type D1Meta = { meta: { changes: number; last_row_id: number }; results?: unknown[] };
 
+function withDates(r: TextRow): DateRow {
+  return { id: r.id, name: r.name, email: r.email, created_at: toDate(r.created_at), updated_at: toDate(r.updated_at) };
+}
+
+/**
+ * The raw binding doing litedao's work: litedao's SQL texts, rows as objects with `Date`s, writes sent as one
+ * `batch()` with their changes checked and ids collected. The baseline (and, as a second copy, the control).
+ */
 function raw(name: string): D1Target {
   return {
     name,
-    open(db) {
-      const byId = db.prepare(SQL.selectById);
-      const all = db.prepare(SQL.selectAll);
-      const update = db.prepare(SQL.updateName);
+    open(db, sql) {
+      const byId = db.prepare(sql.selectById);
+      const all = db.prepare(sql.selectAll);
+      const update = db.prepare(sql.updateWhere);
+      const updateLoaded = db.prepare(sql.updateLoaded);
       const insert = db.prepare(SQL.insert);
       const insertChunk = db.prepare(SQL.insertMany(D1_ROWS_PER_INSERT));
       return {
         point: async ({ pointIds }) => {
           let sum = 0;
           for (const id of pointIds) {
-            const u = (await byId.bind(id).first()) as Row;
+            const u = withDates((await byId.bind(id).first()) as TextRow);
             sum += u.id + u.name.length;
           }
           return sum;
@@ -58,18 +69,21 @@ function raw(name: string): D1Target {
         list: async ({ sizes }) => {
           let sum = 0;
           for (let i = 0; i < sizes.list; i++) {
-            const rows = (await all.all()).results as Row[];
+            const rows = ((await all.all()).results as TextRow[]).map(withDates);
             for (const r of rows) sum += r.id;
-            sum += rows.length + (rows[rows.length - 1] as Row).name.length;
+            sum += rows.length + (rows[rows.length - 1] as DateRow).name.length;
           }
           return sum;
         },
         update: async ({ updates }) => {
-          await db.batch(updates.map((r) => update.bind(r.name, r.id)));
+          const res = (await db.batch(updates.map((r) => update.bind(r.name, r.id)))) as D1Meta[];
+          for (const r of res) if (r.meta.changes !== 1) throw new Error('an update missed its row');
           return 0;
         },
         insert: async ({ inserts }) => {
-          await db.batch(inserts.map((r) => insert.bind(r.name, r.email)));
+          const res = (await db.batch(inserts.map((r) => insert.bind(r.name, r.email)))) as D1Meta[];
+          const ids = res.map((r) => r.meta.last_row_id);
+          if (ids.length !== inserts.length) throw new Error('ids missing');
           return 0;
         },
         bulk: async ({ bulk }) => {
@@ -79,6 +93,23 @@ function raw(name: string): D1Target {
               : db.prepare(SQL.insertMany(c.length)).bind(...c.flatMap((r) => [r.name, r.email])),
           );
           await db.batch(statements);
+          return 0;
+        },
+        modify: async ({ modify }) => {
+          for (const round of modify) {
+            const objects: DateRow[] = [];
+            for (const r of round) {
+              const o = withDates((await byId.bind(r.id).first()) as TextRow);
+              o.name = r.name;
+              objects.push(o);
+            }
+            const res = (await db.batch(objects.map((o) => updateLoaded.bind(o.name, o.id)))) as D1Meta[];
+            res.forEach((r, i) => {
+              const row = r.results?.[0] as { updated_at: string } | undefined;
+              if (!row) throw new Error('a row changed under us');
+              (objects[i] as DateRow).updated_at = toDate(row.updated_at);
+            });
+          }
           return 0;
         },
       };
@@ -137,6 +168,20 @@ const drizzleBuilder: D1Target = {
         if (first) await db.batch([first, ...rest]);
         return 0;
       },
+      modify: async ({ modify }) => {
+        for (const round of modify) {
+          const objects = [];
+          for (const r of round) {
+            const o = await db.select().from(users).where(eq(users.id, r.id)).get();
+            if (!o) throw new Error(`row ${r.id} missing`);
+            o.name = r.name;
+            objects.push(o);
+          }
+          const [first, ...rest] = objects.map((o) => db.update(users).set({ name: o.name, updatedAt: now }).where(eq(users.id, o.id)));
+          if (first) await db.batch([first, ...rest]);
+        }
+        return 0;
+      },
     };
   },
 };
@@ -147,6 +192,7 @@ const drizzlePrepared: D1Target = {
     update: 'db.batch() takes query builders, not prepared queries',
     insert: 'db.batch() takes query builders, not prepared queries',
     bulk: 'db.batch() takes query builders, not prepared queries',
+    modify: 'db.batch() takes query builders, not prepared queries',
   },
   open(client) {
     const db = drizzle(client as never);
@@ -181,6 +227,7 @@ const drizzlePrepared: D1Target = {
 /** kysely-d1: queries built per call; it has no batch and no transactions, so writes are compiled and sent with DB.batch(). */
 const kysely: D1Target = {
   name: 'kysely-d1',
+  missing: { modify: 'not measured (Kysely has no objects to write back)' },
   open(database) {
     const db = new Kysely<KyselyDatabase>({ dialect: new D1Dialect({ database: database as never }) });
     const stamp = ksql<string>`${ksql.raw(NOW_SQL)}`;

@@ -62,7 +62,8 @@ export async function doSection(sizes: Sizes): Promise<DoSection> {
     targets: DO_TARGETS.map((t) => t.name),
     baseline: DO_BASELINE,
     control: DO_CONTROL,
-    workloads: WORKLOADS,
+    // (f) load-modify-commit is not written for this section yet: its five workloads as recorded.
+    workloads: WORKLOADS.filter((w) => w !== 'modify'),
     missing,
     supports: (target, w) => !missing.has(`${target}\u0000${w}`),
     async measure(target, workload): Promise<Measurement> {

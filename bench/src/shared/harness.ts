@@ -16,7 +16,11 @@ export interface Section {
   readonly baseline: string;
   /** A second copy of the baseline's code: its ratio shows the noise of the machine. */
   readonly control?: string | undefined;
+  /** The plain raw driver (no litedao-equivalent work): every ratio is also reported against it. */
+  readonly plain?: string | undefined;
   readonly workloads: readonly WorkloadId[];
+  /** What `Measurement.ms` counts: the process's CPU time (in-process sections) or wall time (default). */
+  readonly timing?: 'cpu' | 'wall' | undefined;
   /** Whether a target has this workload (a missing one is reported as n/a, with a reason). */
   supports(target: string, workload: WorkloadId): boolean;
   /** Runs one workload on one target on a fresh database; times only the workload. */
@@ -46,6 +50,17 @@ export interface SectionResult {
 }
 
 export const cellKey = (target: string, workload: WorkloadId): string => `${target}\u0000${workload}`;
+
+/**
+ * Per-round ratios of a target against another reference target (e.g. the plain raw driver): every target of a
+ * workload runs once per round, so the rounds line up. Undefined when either has no measurement.
+ */
+export function ratiosAgainst(result: SectionResult, target: string, reference: string, w: WorkloadId): number[] | undefined {
+  const a = result.cells.get(cellKey(target, w));
+  const b = result.cells.get(cellKey(reference, w));
+  if (!a?.ms.length || !b?.ms.length || a.ms.length !== b.ms.length) return undefined;
+  return a.ms.map((ms, i) => ms / (b.ms[i] as number));
+}
 
 export interface RunOptions {
   /** Measured rounds (after the warm-up). */

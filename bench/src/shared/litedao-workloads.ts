@@ -3,7 +3,8 @@
  *
  * Reads open a fresh session per 1,000 lookups and per list select: a session's identity map would
  * otherwise answer repeated ids without touching the database, which is a feature but not this benchmark.
- * Writes queue everything in one session and send it with one `commit()` (one atomic batch).
+ * Writes queue everything in one session and send it with one `commit()` (one atomic batch); load-modify-commit
+ * loads 1,000 rows one by one, changes each object and commits them (dirty tracking writes each back).
  */
 import type { SessionMaker } from '@litedao/core';
 import { User, UserDAO } from './models.ts';
@@ -66,6 +67,18 @@ function sessionWorkloads(Session: SessionMaker): LitedaoWorkloads {
       await s.close();
       return 0;
     },
+    modify: async ({ modify }) => {
+      for (const round of modify) {
+        const s = Session();
+        for (const r of round) {
+          const u = (await s.get(User, r.id)) as User;
+          u.name = r.name;
+        }
+        await s.commit();
+        await s.close();
+      }
+      return 0;
+    },
   };
 }
 
@@ -119,6 +132,19 @@ function daoWorkloads(Session: SessionMaker): LitedaoWorkloads {
       await new UserDAO(s).insertMany(bulk);
       await s.commit();
       await s.close();
+      return 0;
+    },
+    modify: async ({ modify }) => {
+      for (const round of modify) {
+        const s = Session();
+        const dao = new UserDAO(s);
+        for (const r of round) {
+          const u = (await dao.findOneOrNoneById(r.id)) as User;
+          u.name = r.name;
+        }
+        await s.commit();
+        await s.close();
+      }
       return 0;
     },
   };

@@ -1,5 +1,5 @@
 /** Markdown tables of a section's results. */
-import { type Cell, cellKey, type SectionResult } from './harness.ts';
+import { type Cell, cellKey, ratiosAgainst, type SectionResult } from './harness.ts';
 import { fmtMs, fmtRatioSpread, median } from './stats.ts';
 import { describeSizes, type Sizes, WORKLOAD_LABELS, type WorkloadId } from './workloads.ts';
 
@@ -12,6 +12,7 @@ function label(result: SectionResult, target: string): string {
   const s = result.section;
   if (target === s.baseline) return `${target} **(baseline)**`;
   if (target === s.control) return `${target} _(noise control)_`;
+  if (target === s.plain) return `${target} _(plain reference)_`;
   return target;
 }
 
@@ -30,6 +31,16 @@ export function sectionMarkdown(result: SectionResult, sizes: Sizes, missing: Re
       return c?.ratios.length ? fmtRatioSpread(c.ratios) : na(t, w);
     }),
   ]);
+  const plain = s.plain;
+  const plainRows = plain
+    ? s.targets.map((t) => [
+        label(result, t),
+        ...workloads.map((w) => {
+          const r = ratiosAgainst(result, t, plain, w);
+          return r ? fmtRatioSpread(r) : na(t, w);
+        }),
+      ])
+    : [];
   const msRows = s.targets.map((t) => [
     label(result, t),
     ...workloads.map((w) => {
@@ -51,11 +62,21 @@ export function sectionMarkdown(result: SectionResult, sizes: Sizes, missing: Re
   const out = [
     `### ${s.title}`,
     '',
-    `Time ratio against **${s.baseline}**: median of ${result.rounds} per-round ratios (min–max). Lower is faster.`,
+    `${s.timing === 'cpu' ? 'CPU-time' : 'Time'} ratio against **${s.baseline}**: median of ${result.rounds} per-round ratios (min–max). Lower is faster.`,
     '',
     table(header, [sizeRow, ...ratioRows]),
     '',
-    'Median time per run, milliseconds:',
+    ...(plain
+      ? [
+          `The same runs against **${plain}** (the issue's plain baseline: no litedao-equivalent work), median (min–max) of per-round ratios:`,
+          '',
+          table(header, plainRows),
+          '',
+        ]
+      : []),
+    s.timing === 'cpu'
+      ? 'Median CPU time per run (all threads of the process that runs the database: Node in process, workerd for D1), milliseconds:'
+      : 'Median time per run, milliseconds:',
     '',
     table(header, msRows),
     '',

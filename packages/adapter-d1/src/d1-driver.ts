@@ -235,8 +235,14 @@ function meta(result: D1NativeResult | undefined): { changes: number; lastInsert
   return rowid === undefined ? { changes } : { changes, lastInsertRowid: rowid };
 }
 
+/** Shared by every result without rows (core never mutates results). */
+const NO_ROWS: SqlValue[][] = [];
+
 function fromMeta(result: D1NativeResult): StatementResult {
-  return { rows: [], ...meta(result) };
+  const m = result?.meta;
+  const changes = typeof m?.changes === 'number' ? m.changes : 0;
+  const rowid = typeof m?.last_row_id === 'number' && changes > 0 ? m.last_row_id : undefined;
+  return rowid === undefined ? { rows: NO_ROWS, changes } : { rows: NO_ROWS, changes, lastInsertRowid: rowid };
 }
 
 /** Rebuilds row arrays from D1's row objects, in `columns` order when given, else the objects' key order. */
@@ -311,7 +317,14 @@ function refuseRepeatedNames(statement: Statement, index: number): void {
 }
 
 function hasUniqueNames(columns: readonly string[] | undefined): columns is readonly string[] {
-  return columns !== undefined && new Set(columns).size === columns.length;
+  if (columns === undefined) return false;
+  const n = columns.length;
+  // Result lists are short: comparing pairs allocates nothing (this runs for every statement of a batch).
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (columns[i] === columns[j]) return false;
+    return true;
+  }
+  return new Set(columns).size === n;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ export interface NodeDriverOptions {
 interface Prepared {
   readonly stmt: NativeStatement;
   readonly columns: readonly string[] | undefined;
+  /** `stmt.reader` and `stmt.readonly`, read once. */
+  readonly reader: boolean;
+  readonly readonly: boolean;
 }
 
 /** Shared by every write result: core never mutates `rows`. */
@@ -93,6 +96,10 @@ class NodeDriver implements Driver {
   readonly #db: NativeDatabase;
   readonly #cache = new Map<string, Prepared>();
   readonly #cacheSize: number;
+  /** The statement used last and its SQL: a batch repeats one text many times, so most lookups stop here. */
+  #lastSql: string | undefined;
+  #lastBigints = false;
+  #last: Prepared | undefined;
   readonly #runAll: NativeTransactionFunction<[readonly Statement[]], StatementResult[]>;
 
   constructor(db: NativeDatabase, cacheSize: number, busyTimeoutMs: number) {
@@ -113,13 +120,16 @@ class NodeDriver implements Driver {
   }
 
   #prepare(statement: Statement): Prepared {
-    const key = statement.bigints ? `\u0000B${statement.sql}` : statement.sql;
+    const bigints = statement.bigints === true;
+    if (statement.sql === this.#lastSql && bigints === this.#lastBigints) return this.#last as Prepared;
+    const key = bigints ? `\u0000B${statement.sql}` : statement.sql;
     let p = this.#cache.get(key);
     if (p === undefined) {
       const stmt = this.#db.prepare(statement.sql);
-      if (statement.bigints) stmt.safeIntegers(true);
-      if (stmt.reader) stmt.raw(true);
-      p = { stmt, columns: stmt.reader ? stmt.columns().map((c) => c.name) : undefined };
+      if (bigints) stmt.safeIntegers(true);
+      const reader = stmt.reader;
+      if (reader) stmt.raw(true);
+      p = { stmt, columns: reader ? stmt.columns().map((c) => c.name) : undefined, reader, readonly: stmt.readonly };
       if (this.#cache.size >= this.#cacheSize) {
         // Evict the oldest entry; shapes are few, so a simple FIFO keeps the hot ones in practice.
         const first = this.#cache.keys().next().value;
@@ -127,29 +137,38 @@ class NodeDriver implements Driver {
       }
       this.#cache.set(key, p);
     }
+    this.#lastSql = statement.sql;
+    this.#lastBigints = bigints;
+    this.#last = p;
     return p;
   }
 
   #run(statement: Statement): StatementResult {
-    const { stmt, columns: cached } = this.#prepare(statement);
-    if (stmt.reader) {
+    const p = this.#prepare(statement);
+    const stmt = p.stmt;
+    if (p.reader) {
       if (statement.single) {
         // One row at most (a primary-key lookup): get() skips building the outer array natively.
         const row = stmt.get(statement.params) as SqlValue[] | undefined;
-        return { rows: row === undefined ? NO_ROWS : [row], columns: cached, changes: 0 };
+        return { rows: row === undefined ? NO_ROWS : [row], columns: p.columns, changes: 0 };
       }
       const rows = stmt.all(statement.params) as SqlValue[][];
       // Raw SQL (`SELECT *`) can name other columns after a schema change (a migration at runtime): SQLite
       // re-prepared the statement while running it, so read the names again. Core's statements list theirs.
-      const columns = statement.returnsRows === undefined ? stmt.columns().map((c) => c.name) : cached;
+      const columns = statement.returnsRows === undefined ? stmt.columns().map((c) => c.name) : p.columns;
       // A RETURNING write reports one row per changed row; SQLite itself says whether the statement writes.
-      return { rows, columns, changes: stmt.readonly ? 0 : rows.length };
+      return { rows, columns, changes: p.readonly ? 0 : rows.length };
     }
     const info = stmt.run(statement.params);
     return { rows: NO_ROWS, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
   }
 
   async execute(statement: Statement): Promise<StatementResult> {
+    return this.#run(statement);
+  }
+
+  /** better-sqlite3 is synchronous: core runs its own reads through here without a promise (see `Driver.executeSync`). */
+  executeSync(statement: Statement): StatementResult {
     return this.#run(statement);
   }
 
@@ -184,6 +203,8 @@ class NodeDriver implements Driver {
 
   async close(): Promise<void> {
     this.#cache.clear();
+    this.#lastSql = undefined;
+    this.#last = undefined;
     if (this.#db.open) this.#db.close();
   }
 

@@ -11,6 +11,8 @@ export interface CachedStatement {
   columns: readonly string[];
   /** `SQLITE_STMTSTATUS_REPREPARE` when `columns` was read. */
   reprepares: number;
+  /** True when the cache did not keep it (capacity 0): finalized after its one use. */
+  uncached: boolean;
 }
 
 /**
@@ -24,6 +26,11 @@ export interface CachedStatement {
 export class StatementCache {
   readonly #capacity: number;
   readonly #entries = new Map<string, CachedStatement>();
+  /**
+   * The entry used last. A batch repeats one SQL text many times: a repeat is answered here, without the
+   * Map's delete and set (it is already the most recently used).
+   */
+  #last: CachedStatement | undefined;
 
   constructor(capacity: number) {
     this.#capacity = Math.max(0, Math.floor(capacity));
@@ -31,11 +38,14 @@ export class StatementCache {
 
   /** Returns the cached statement for `sql` and marks it most recently used. */
   get(sql: string): CachedStatement | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.sql === sql) return last;
     const entry = this.#entries.get(sql);
     if (entry) {
       // Map keeps insertion order: re-inserting moves the entry to the most-recent end.
       this.#entries.delete(sql);
       this.#entries.set(sql, entry);
+      this.#last = entry;
     }
     return entry;
   }
@@ -44,6 +54,7 @@ export class StatementCache {
   set(entry: CachedStatement): boolean {
     if (this.#capacity === 0) return false;
     this.#entries.set(entry.sql, entry);
+    this.#last = entry;
     while (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
@@ -59,6 +70,7 @@ export class StatementCache {
 
   /** Finalizes every cached statement (before the database is closed). */
   clear(): void {
+    this.#last = undefined;
     for (const entry of this.#entries.values()) entry.statement.finalize();
     this.#entries.clear();
   }

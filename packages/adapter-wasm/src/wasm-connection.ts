@@ -1,6 +1,6 @@
 import type { DaoError, SqlValue, Statement, StatementResult } from '@litedao/core';
 import { ConnectionError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
-import type { NativeDatabase, NativeSqlite3, NativeStatement, NativeValue } from './native.ts';
+import type { NativeCapi, NativeDatabase, NativeExports, NativeSqlite3, NativeStatement, NativeValue } from './native.ts';
 import { type CachedStatement, StatementCache } from './statement-cache.ts';
 
 /** Options of {@link WasmConnection}. */
@@ -11,6 +11,9 @@ export interface WasmConnectionOptions {
 
 /** Default size of the prepared-statement cache. */
 export const DEFAULT_STATEMENT_CACHE_SIZE = 200;
+
+/** Shared by every statement without result columns (never mutated). */
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
 
 // The savepoint name used to make a batch atomic inside an interactive transaction.
 const BATCH_SAVEPOINT = 'litedao_batch';
@@ -30,11 +33,14 @@ export class WasmConnection {
   readonly #sqlite3: NativeSqlite3;
   readonly #db: NativeDatabase;
   readonly #cache: StatementCache;
+  /** The calls of the step and row loop: the raw wasm exports where the build has them, else `capi`. */
+  readonly #c: RowCalls;
   #closed = false;
 
   constructor(sqlite3: NativeSqlite3, db: NativeDatabase, options: WasmConnectionOptions = {}) {
     this.#sqlite3 = sqlite3;
     this.#db = db;
+    this.#c = rowCalls(sqlite3);
     this.#cache = new StatementCache(options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE);
     try {
       // sqlite-wasm builds leave foreign keys off (RELIABILITY.md §2.0); litedao promises the same
@@ -53,7 +59,7 @@ export class WasmConnection {
 
   /** True while a transaction is open on the connection (`sqlite3_get_autocommit() == 0`). */
   get inTransaction(): boolean {
-    return !this.#closed && this.#sqlite3.capi.sqlite3_get_autocommit(this.#pointer()) === 0;
+    return !this.#closed && this.#c.sqlite3_get_autocommit(this.#pointer()) === 0;
   }
 
   get isClosed(): boolean {
@@ -62,7 +68,9 @@ export class WasmConnection {
 
   /** Runs one statement (auto-commit unless a transaction is open). */
   execute(statement: Statement): StatementResult {
-    return this.#guard(() => this.#run(statement.sql, statement.params, statement.bigints === true));
+    // #guard inlined: this is the per-read path, and a closure per call is garbage per read.
+    if (this.#closed) throw new ConnectionError('The sqlite-wasm connection is closed.');
+    return this.#run(statement.sql, statement.params, statement.bigints === true);
   }
 
   /**
@@ -192,23 +200,33 @@ export class WasmConnection {
 
   #readRow(pointer: number, bigints: boolean): SqlValue[] {
     const { capi } = this.#sqlite3;
-    const count = capi.sqlite3_column_count(pointer);
+    const c = this.#c;
+    const count = c.sqlite3_column_count(pointer);
     const row = new Array<SqlValue>(count);
     for (let i = 0; i < count; i++) {
-      switch (capi.sqlite3_column_type(pointer, i)) {
-        case capi.SQLITE_INTEGER: {
+      switch (c.sqlite3_column_type(pointer, i)) {
+        case SQLITE_INTEGER: {
+          if (!bigints) {
+            // Within ±(2^53 − 1) the double is the integer exactly: no BigInt is made. Beyond, the double of an
+            // integer is at least 2^53 in magnitude, and the exact int64 is read (sqlite-wasm's own rule:
+            // numbers within 2^53, bigint beyond; core converts per column).
+            const d = c.sqlite3_column_double(pointer, i);
+            if (d >= -MAX_SAFE_NUMBER && d <= MAX_SAFE_NUMBER) {
+              row[i] = d;
+              break;
+            }
+          }
           const value = capi.sqlite3_column_int64(pointer, i);
-          // Numbers within 2^53, bigint beyond (sqlite-wasm's own rule); core converts per column.
           row[i] = bigints ? value : toSafeNumber(value);
           break;
         }
-        case capi.SQLITE_FLOAT:
-          row[i] = capi.sqlite3_column_double(pointer, i);
+        case SQLITE_FLOAT:
+          row[i] = c.sqlite3_column_double(pointer, i);
           break;
-        case capi.SQLITE_TEXT:
-          row[i] = capi.sqlite3_column_text(pointer, i) ?? '';
+        case SQLITE_TEXT:
+          row[i] = c.columnText(pointer, i);
           break;
-        case capi.SQLITE_BLOB: {
+        case SQLITE_BLOB: {
           // sqlite3_column_bytes must follow sqlite3_column_blob (https://sqlite.org/c3ref/column_blob.html).
           const at = capi.sqlite3_column_blob(pointer, i);
           const size = capi.sqlite3_column_bytes(pointer, i);
@@ -223,9 +241,10 @@ export class WasmConnection {
     return row;
   }
 
-  #prepare(sql: string): { entry: CachedStatement; cached: boolean } {
+  /** The cached statement for `sql`, or a fresh one `#run` finalizes after use (`uncached` says which). */
+  #prepare(sql: string): CachedStatement {
     const hit = this.#cache.get(sql);
-    if (hit) return { entry: hit, cached: true };
+    if (hit) return hit;
     const { capi } = this.#sqlite3;
     const statement = this.#db.prepare(sql);
     const pointer = statementPointer(statement);
@@ -238,10 +257,12 @@ export class WasmConnection {
         statement,
         isReadonly: capi.sqlite3_stmt_readonly(pointer) !== 0,
         parameterCount: statement.parameterCount,
-        columns: columnCount > 0 ? statement.getColumnNames() : [],
+        columns: columnCount > 0 ? statement.getColumnNames() : NO_COLUMNS,
         reprepares: capi.sqlite3_stmt_status(pointer, capi.SQLITE_STMTSTATUS_REPREPARE, 0),
+        uncached: false,
       };
-      return { entry, cached: this.#cache.set(entry) };
+      if (!this.#cache.set(entry)) entry.uncached = true;
+      return entry;
     } catch (error) {
       statement.finalize();
       throw error;
@@ -250,9 +271,10 @@ export class WasmConnection {
 
   #run(sql: string, params: readonly SqlValue[], bigints: boolean): StatementResult {
     const { capi } = this.#sqlite3;
+    const c = this.#c;
     const db = this.#pointer();
-    const { entry, cached } = this.#prepare(sql);
-    const { statement } = entry;
+    const entry = this.#prepare(sql);
+    const statement = entry.statement;
     try {
       if (params.length !== entry.parameterCount) {
         throw sqliteErrorToDaoError(
@@ -261,36 +283,35 @@ export class WasmConnection {
         );
       }
       if (params.length > 0) this.#bind(statement, params);
-      const totalBefore = entry.isReadonly ? 0 : capi.sqlite3_total_changes(db);
+      const totalBefore = entry.isReadonly ? 0 : c.sqlite3_total_changes(db);
       const rows: SqlValue[][] = [];
       const pointer = statementPointer(statement);
       for (;;) {
-        const rc = capi.sqlite3_step(pointer);
-        if (rc === capi.SQLITE_ROW) rows.push(this.#readRow(pointer, bigints));
-        else if (rc === capi.SQLITE_DONE) break;
+        const rc = c.sqlite3_step(pointer);
+        if (rc === SQLITE_ROW) rows.push(this.#readRow(pointer, bigints));
+        else if (rc === SQLITE_DONE) break;
         else throw sqliteErrorToDaoError(capi.sqlite3_js_rc_str(rc), capi.sqlite3_errmsg(db));
       }
-      // SQLite re-prepares a statement transparently after a schema change (which may change its columns).
-      const reprepares = capi.sqlite3_stmt_status(pointer, capi.SQLITE_STMTSTATUS_REPREPARE, 0);
-      if (reprepares !== entry.reprepares) {
-        entry.columns = statement.columnCount > 0 ? statement.getColumnNames() : [];
-        entry.reprepares = reprepares;
+      // SQLite re-prepares a statement transparently after a schema change, which may change the columns of
+      // a statement that has any (a statement without result columns, a write without RETURNING, never
+      // gains some: its text is fixed).
+      if (entry.columns.length > 0) {
+        const reprepares = c.sqlite3_stmt_status(pointer, capi.SQLITE_STMTSTATUS_REPREPARE, 0);
+        if (reprepares !== entry.reprepares) {
+          entry.columns = statement.columnCount > 0 ? statement.getColumnNames() : NO_COLUMNS;
+          entry.reprepares = reprepares;
+        }
       }
-      if (entry.isReadonly) {
-        return { rows, changes: 0, ...(entry.columns.length > 0 ? { columns: entry.columns } : {}) };
-      }
+      const columns = entry.columns.length > 0 ? entry.columns : undefined;
+      if (entry.isReadonly) return columns ? { rows, changes: 0, columns } : { rows, changes: 0 };
       // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, so DDL after a write would
       // report that stale count; the total only moves when this statement changed rows.
-      const changes = capi.sqlite3_total_changes(db) !== totalBefore ? capi.sqlite3_changes(db) : 0;
-      return {
-        rows,
-        changes,
-        lastInsertRowid: toSafeNumber(capi.sqlite3_last_insert_rowid(db)),
-        ...(entry.columns.length > 0 ? { columns: entry.columns } : {}),
-      };
+      const changes = c.sqlite3_total_changes(db) !== totalBefore ? c.sqlite3_changes(db) : 0;
+      const lastInsertRowid = toSafeNumber(c.sqlite3_last_insert_rowid(db));
+      return columns ? { rows, changes, lastInsertRowid, columns } : { rows, changes, lastInsertRowid };
     } finally {
-      if (cached) resetQuietly(statement, params.length > 0);
-      else statement.finalize();
+      if (entry.uncached) statement.finalize();
+      else c.reset(statement, params.length > 0);
     }
   }
 }
@@ -317,9 +338,108 @@ function statementPointer(statement: NativeStatement): number {
   return pointer;
 }
 
+// SQLite's fundamental datatype and result codes (https://sqlite.org/c3ref/c_blob.html,
+// https://sqlite.org/rescode.html): constants of the C API, the same in every build.
+const SQLITE_INTEGER = 1;
+const SQLITE_FLOAT = 2;
+const SQLITE_TEXT = 3;
+const SQLITE_BLOB = 4;
+const SQLITE_ROW = 100;
+const SQLITE_DONE = 101;
+const MAX_SAFE_NUMBER = Number.MAX_SAFE_INTEGER;
+
+/** The C functions of the step and row loop, plus text reading. */
+type RowCalls = Pick<
+  NativeExports,
+  | 'sqlite3_step'
+  | 'sqlite3_column_count'
+  | 'sqlite3_column_type'
+  | 'sqlite3_column_double'
+  | 'sqlite3_changes'
+  | 'sqlite3_total_changes'
+  | 'sqlite3_last_insert_rowid'
+  | 'sqlite3_stmt_status'
+  | 'sqlite3_get_autocommit'
+> & {
+  columnText(stmt: number, column: number): string;
+  /**
+   * Resets a statement for its next use, clearing its bindings (releasing bound text and blobs) when asked.
+   * Never throws: a failed step's error was already reported by the step.
+   */
+  reset(statement: NativeStatement, clearBindings: boolean): void;
+};
+
+const RAW_CALLS = [
+  'sqlite3_step',
+  'sqlite3_column_count',
+  'sqlite3_column_type',
+  'sqlite3_column_double',
+  'sqlite3_column_text',
+  'sqlite3_changes',
+  'sqlite3_total_changes',
+  'sqlite3_last_insert_rowid',
+  'sqlite3_stmt_status',
+  'sqlite3_get_autocommit',
+  'sqlite3_reset',
+  'sqlite3_clear_bindings',
+] as const;
+
+/**
+ * The raw exports when the build has all of them and `cstrToJs` (which is what `capi` does with a
+ * `const char*` result, so text reads exactly as before), else the `capi` wrappers.
+ */
+function rowCalls(sqlite3: NativeSqlite3): RowCalls {
+  const ex = sqlite3.wasm.exports;
+  const cstrToJs = sqlite3.wasm.cstrToJs?.bind(sqlite3.wasm);
+  if (ex && cstrToJs && RAW_CALLS.every((n) => typeof ex[n] === 'function')) {
+    const raw = ex as NativeExports;
+    const text = raw.sqlite3_column_text;
+    return {
+      sqlite3_step: raw.sqlite3_step,
+      sqlite3_column_count: raw.sqlite3_column_count,
+      sqlite3_column_type: raw.sqlite3_column_type,
+      sqlite3_column_double: raw.sqlite3_column_double,
+      sqlite3_changes: raw.sqlite3_changes,
+      sqlite3_total_changes: raw.sqlite3_total_changes,
+      sqlite3_last_insert_rowid: raw.sqlite3_last_insert_rowid,
+      sqlite3_stmt_status: raw.sqlite3_stmt_status,
+      sqlite3_get_autocommit: raw.sqlite3_get_autocommit,
+      columnText: (stmt, column) => {
+        const at = text(stmt, column);
+        return at === 0 ? '' : (cstrToJs(at) ?? '');
+      },
+      // oo1's Stmt.reset() also clears the flag that lets its own get() read columns; litedao reads rows
+      // through the C API only (see native.ts NativeCapi), so the C calls are all it needs.
+      reset: (statement, clearBindings) => {
+        const pointer = statement.pointer;
+        if (pointer === undefined) return;
+        if (clearBindings) raw.sqlite3_clear_bindings(pointer);
+        raw.sqlite3_reset(pointer);
+      },
+    };
+  }
+  const capi: NativeCapi = sqlite3.capi;
+  return {
+    sqlite3_step: (s) => capi.sqlite3_step(s),
+    sqlite3_column_count: (s) => capi.sqlite3_column_count(s),
+    sqlite3_column_type: (s, i) => capi.sqlite3_column_type(s, i),
+    sqlite3_column_double: (s, i) => capi.sqlite3_column_double(s, i),
+    sqlite3_changes: (d) => capi.sqlite3_changes(d),
+    sqlite3_total_changes: (d) => capi.sqlite3_total_changes(d),
+    sqlite3_last_insert_rowid: (d) => capi.sqlite3_last_insert_rowid(d),
+    sqlite3_stmt_status: (s, op, r) => capi.sqlite3_stmt_status(s, op, r),
+    sqlite3_get_autocommit: (d) => capi.sqlite3_get_autocommit(d),
+    columnText: (s, i) => capi.sqlite3_column_text(s, i) ?? '',
+    reset: resetQuietly,
+  };
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function toSafeNumber(value: bigint | number): number | bigint {
   if (typeof value === 'number') return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
 }
 
 function resetQuietly(statement: NativeStatement, clearBindings: boolean): void {

@@ -91,6 +91,11 @@ class InProcessDriver implements WasmDriver {
     return this.#connection.execute(statement);
   }
 
+  /** The connection is synchronous: core runs its own reads through here without a promise (see `Driver.executeSync`). */
+  executeSync(statement: Statement): StatementResult {
+    return this.#connection.execute(statement);
+  }
+
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
     return this.#connection.batch(statements);
   }

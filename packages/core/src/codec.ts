@@ -155,10 +155,92 @@ function timestampMs(text: string): number {
   return ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS ? ms : Number.NaN;
 }
 
-const MEMO = 4;
-const memoText: (string | undefined)[] = [undefined, undefined, undefined, undefined];
-const memoMs = new Float64Array(MEMO);
-let memoAt = 0;
+/**
+ * The instant of a text in exactly litedao's stored layout, `YYYY-MM-DD HH:MM:SS.ffffff` (26 characters: what
+ * litedao, SQLite's `strftime('%Y-%m-%d %H:%M:%f000')` and SQLAlchemy write), or NaN when the text is not in
+ * that layout or a field is out of range; the caller then asks {@link timestampMs}, which decides. The same instant {@link timestampMs} computes, with the same double
+ * arithmetic, in straight-line code: this is the reader's hot path (two timestamps per loaded row).
+ */
+function canonicalMs(t: string): number {
+  // Each digit as 0–9; anything else makes `bad` non-zero (a code unit below '0' wraps to a huge unsigned value).
+  const y0 = t.charCodeAt(0) - DIGIT0;
+  const y1 = t.charCodeAt(1) - DIGIT0;
+  const y2 = t.charCodeAt(2) - DIGIT0;
+  const y3 = t.charCodeAt(3) - DIGIT0;
+  const m0 = t.charCodeAt(5) - DIGIT0;
+  const m1 = t.charCodeAt(6) - DIGIT0;
+  const d0 = t.charCodeAt(8) - DIGIT0;
+  const d1 = t.charCodeAt(9) - DIGIT0;
+  const h0 = t.charCodeAt(11) - DIGIT0;
+  const h1 = t.charCodeAt(12) - DIGIT0;
+  const i0 = t.charCodeAt(14) - DIGIT0;
+  const i1 = t.charCodeAt(15) - DIGIT0;
+  const s0 = t.charCodeAt(17) - DIGIT0;
+  const s1 = t.charCodeAt(18) - DIGIT0;
+  const f0 = t.charCodeAt(20) - DIGIT0;
+  const f1 = t.charCodeAt(21) - DIGIT0;
+  const f2 = t.charCodeAt(22) - DIGIT0;
+  const f3 = t.charCodeAt(23) - DIGIT0;
+  const f4 = t.charCodeAt(24) - DIGIT0;
+  const f5 = t.charCodeAt(25) - DIGIT0;
+  if (
+    y0 >>> 0 > 9 ||
+    y1 >>> 0 > 9 ||
+    y2 >>> 0 > 9 ||
+    y3 >>> 0 > 9 ||
+    m0 >>> 0 > 9 ||
+    m1 >>> 0 > 9 ||
+    d0 >>> 0 > 9 ||
+    d1 >>> 0 > 9 ||
+    h0 >>> 0 > 9 ||
+    h1 >>> 0 > 9 ||
+    i0 >>> 0 > 9 ||
+    i1 >>> 0 > 9 ||
+    s0 >>> 0 > 9 ||
+    s1 >>> 0 > 9 ||
+    f0 >>> 0 > 9 ||
+    f1 >>> 0 > 9 ||
+    f2 >>> 0 > 9 ||
+    f3 >>> 0 > 9 ||
+    f4 >>> 0 > 9 ||
+    f5 >>> 0 > 9
+  ) {
+    return Number.NaN;
+  }
+  const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const mo = m0 * 10 + m1;
+  const d = d0 * 10 + d1;
+  const h = h0 * 10 + h1;
+  const mi = i0 * 10 + i1;
+  const sec = s0 * 10 + s1;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) return Number.NaN;
+  // As timestampMs: the fraction's digits summed exactly, divided by 10^6, capped at .999, rounded as SQLite does.
+  const fraction = (((((f0 * 10 + f1) * 10 + f2) * 10 + f3) * 10 + f4) * 10 + f5) / 1000000;
+  const s = sec + Math.min(fraction, 0.999);
+  const ms = dayStartMs(y, mo, d) + (h * 3600000 + mi * 60000 + Math.trunc(s * 1000 + 0.5));
+  return ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS ? ms : Number.NaN;
+}
+
+/** True when a text has the punctuation of litedao's stored layout (see {@link canonicalMs}). */
+function isCanonicalLayout(t: string): boolean {
+  return (
+    t.length === 26 &&
+    t.charCodeAt(4) === 45 &&
+    t.charCodeAt(7) === 45 &&
+    t.charCodeAt(10) === 32 &&
+    t.charCodeAt(13) === 58 &&
+    t.charCodeAt(16) === 58 &&
+    t.charCodeAt(19) === 46
+  );
+}
+
+/**
+ * The last text parsed and its instant. Rows written by one statement share their timestamps (an INSERT's
+ * RETURNING rows, `created_at` = `updated_at` of a new row), so the apply step of a commit hits it; a
+ * different text costs one failed string comparison.
+ */
+let lastText: string | undefined;
+let lastMs = 0;
 
 /**
  * Reads a stored timestamp as the instant SQLite's date functions give it: `YYYY-MM-DD` with an optional
@@ -173,13 +255,13 @@ let memoAt = 0;
  */
 export function parseTimestamp(text: string): Date | undefined {
   if (typeof text !== 'string') return undefined;
-  // Rows written by one commit share their timestamps: remember the last few parses.
-  for (let i = 0; i < MEMO; i++) if (memoText[i] === text) return new Date(memoMs[i] as number);
-  const ms = timestampMs(text);
+  if (text === lastText) return new Date(lastMs);
+  let ms = isCanonicalLayout(text) ? canonicalMs(text) : Number.NaN;
+  // Any other text, or one the fast path does not take (`…00.00000Z` has the same punctuation): the full reader.
+  if (Number.isNaN(ms)) ms = timestampMs(text);
   if (Number.isNaN(ms)) return undefined;
-  memoText[memoAt] = text;
-  memoMs[memoAt] = ms;
-  memoAt = (memoAt + 1) % MEMO;
+  lastText = text;
+  lastMs = ms;
   return new Date(ms);
 }
 
@@ -212,13 +294,19 @@ function encodeBoolean(v: unknown): SqlValue {
   return v ? 1 : 0;
 }
 
-function encodeTimestamp(v: unknown): SqlValue {
-  if (!(v instanceof Date)) throw new EncodeIssue(`expected a Date, got ${kindOf(v)}`);
+function timestampProblem(v: unknown): string | undefined {
+  if (!(v instanceof Date)) return `expected a Date, got ${kindOf(v)}`;
   const t = v.getTime();
-  if (Number.isNaN(t)) throw new EncodeIssue('invalid Date');
+  if (Number.isNaN(t)) return 'invalid Date';
   const y = v.getUTCFullYear();
-  if (y < 0 || y > 9999) throw new EncodeIssue('Date year must be between 0 and 9999');
-  return formatTimestamp(v);
+  if (y < 0 || y > 9999) return 'Date year must be between 0 and 9999';
+  return undefined;
+}
+
+function encodeTimestamp(v: unknown): SqlValue {
+  const problem = timestampProblem(v);
+  if (problem !== undefined) throw new EncodeIssue(problem);
+  return formatTimestamp(v as Date);
 }
 
 /** Throws unless `v` is plain JSON data (what `z.json()` accepts): no class instances, cycles, NaN or bigint. */
@@ -283,6 +371,56 @@ function encodeBigint(v: unknown): SqlValue {
 /** The placeholder of a bound value of a column kind: bigint values arrive as decimal text (see encodeBigint). */
 export function paramSql(kind: ColumnKind): string {
   return kind === 'bigint' ? 'CAST(? AS INTEGER)' : '?';
+}
+
+/**
+ * Why a non-null value cannot be stored in a column of this kind, or `undefined` when it can: the encoders'
+ * checks without throwing or allocating (the write path's hot loop; a message is built only for a bad value).
+ * {@link encodeValid} then converts a value this accepted.
+ */
+export function valueProblem(kind: ColumnKind, v: unknown): string | undefined {
+  switch (kind) {
+    case 'text':
+      if (typeof v !== 'string') return `expected a string, got ${kindOf(v)}`;
+      return isStorableString(v) ? undefined : 'string contains a lone surrogate or a NUL character';
+    case 'integer':
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return undefined;
+      return typeof v === 'number' ? 'expected a safe integer (use a bigint column beyond 2^53)' : `expected an integer, got ${kindOf(v)}`;
+    case 'real':
+      if (typeof v === 'number' && Number.isFinite(v)) return undefined;
+      return typeof v === 'number' ? 'expected a finite number (NaN and Infinity are refused)' : `expected a number, got ${kindOf(v)}`;
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : `expected a boolean, got ${kindOf(v)}`;
+    case 'timestamp':
+      return timestampProblem(v);
+    case 'blob':
+      return v instanceof Uint8Array ? undefined : `expected a Uint8Array, got ${kindOf(v)}`;
+    case 'json':
+    case 'bigint':
+      try {
+        if (kind === 'json') checkJson(v, 0, new Set());
+        else checkBigint(v);
+        return undefined;
+      } catch (e) {
+        if (e instanceof EncodeIssue) return e.message;
+        throw e;
+      }
+  }
+}
+
+/** The stored form of a value {@link valueProblem} accepted for this kind. */
+export function encodeValid(kind: ColumnKind, v: unknown): SqlValue {
+  switch (kind) {
+    case 'text':
+      return v as string;
+    case 'integer':
+    case 'real':
+      return v === 0 ? 0 : (v as number); // -0 is stored as 0 by design
+    case 'boolean':
+      return v ? 1 : 0;
+    default:
+      return encoders[kind](v);
+  }
 }
 
 /** Per-kind encoders. Each validates and converts; null handling is the caller's. */

@@ -145,13 +145,21 @@ export function utf8Bytes(s: string): number {
   return bytes;
 }
 
-/** Validates and encodes one filter value against its column (null is handled by the operators). */
-function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: (string | number)[]): SqlValue {
+const NO_PATH: readonly string[] = Object.freeze([]);
+
+/**
+ * Validates and encodes one filter value against its column (null is handled by the operators). Issues go at
+ * `path`, then `key` when given (the path is built only for an issue).
+ */
+function filterValue(col: ColumnMeta, v: unknown, issues: ValidationIssue[], path: readonly (string | number)[], key?: string): SqlValue {
   if (v === null || v === undefined) {
-    issues.push({ path, message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value' });
+    issues.push({
+      path: key === undefined ? path : [...path, key],
+      message: v === null ? 'null is only allowed with eq / ne / isNull' : 'undefined is not a filter value',
+    });
     return null;
   }
-  return encodeValue(col, v, issues, path);
+  return encodeValue(col, v, issues, path, key);
 }
 
 const TWO_53 = 2 ** 53;
@@ -342,6 +350,18 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
   }
   const keys = Object.keys(filters);
   if (keys.length === 0) return EMPTY_WHERE;
+  if (keys.length === 1) {
+    // The most common filter, one column equal to a value (`{ id: 5 }`): no loop, one exact-size params array.
+    const k = keys[0] as string;
+    const col = meta.byName.get(k);
+    const cond = filters[k];
+    if (col !== undefined && col.kind !== 'timestamp' && cond !== null && !isPlainObject(cond)) {
+      const issues: ValidationIssue[] = [];
+      const value = filterValue(col, cond, issues, NO_PATH, k);
+      if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
+      return { key: col.eqKey, sql: whereSql(meta, col.eqKey), params: [value] };
+    }
+  }
   const issues: ValidationIssue[] = [];
   const params: SqlValue[] = [];
   let key = '';
@@ -354,9 +374,9 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     const cond = filters[k];
     if (!isPlainObject(cond)) {
       if (cond === null) key += `${k}:null;`;
-      else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, [k]), params);
+      else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, NO_PATH, k), params);
       else {
-        params.push(filterValue(col, cond, issues, [k]));
+        params.push(filterValue(col, cond, issues, NO_PATH, k));
         key = key === '' ? col.eqKey : `${key}${col.eqKey}`; // precomputed: the common `{ id: 5 }` builds no string
       }
       continue;
@@ -434,7 +454,13 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     }
   }
   if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
-  const sql = cached(meta, key, () => {
+  return { key, sql: whereSql(meta, key), params };
+}
+
+/** The WHERE clause of a shape key, derived once per shape (a lookup, no closure, on every later call). */
+function whereSql(meta: ModelMeta, key: string): string {
+  let sql = meta.sqlCache.get(key);
+  if (sql === undefined) {
     const parts = key
       .slice(0, -1)
       .split(';')
@@ -442,9 +468,10 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
         const at = piece.lastIndexOf(':');
         return conditionSql(meta.byName.get(piece.slice(0, at)) as ColumnMeta, piece.slice(at + 1));
       });
-    return ` WHERE ${parts.join(' AND ')}`;
-  });
-  return { key, sql, params };
+    sql = ` WHERE ${parts.join(' AND ')}`;
+    meta.sqlCache.set(key, sql);
+  }
+  return sql;
 }
 
 /**
@@ -544,7 +571,7 @@ function cached(meta: ModelMeta, key: string, build: () => string): string {
 
 /** `SELECT … FROM t WHERE "id" = ?`: the hot path, one cached text per model. */
 export function selectByIdSql(meta: ModelMeta): string {
-  return cached(meta, 'byid', () => `SELECT ${meta.selectList} FROM ${meta.quotedTable} WHERE "id" = ?`);
+  return meta.sqlCache.get('byid') ?? cached(meta, 'byid', () => `SELECT ${meta.selectList} FROM ${meta.quotedTable} WHERE "id" = ?`);
 }
 
 /** A SELECT of whole rows with filters, order, limit and offset (limit and offset are bound). */

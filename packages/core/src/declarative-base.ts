@@ -17,11 +17,11 @@
 import type { ColumnsShape } from './columns.ts';
 import type { SqlValue } from './driver.ts';
 import { Entity, LOAD } from './entity.ts';
-import { ConfigurationError, IdentifierError, ValidationError } from './errors.ts';
-import { type AnyModel, buildMeta, META, type ModelClass, type ModelMeta, type ModelOptions } from './model-meta.ts';
+import { ConfigurationError, IdentifierError, ValidationError, type ValidationIssue } from './errors.ts';
+import { type AnyModel, buildMeta, type ColumnMeta, META, type ModelClass, type ModelMeta, type ModelOptions } from './model-meta.ts';
 import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
 import { compileRowAssigner } from './row-assigner.ts';
-import { checkKeys, insertValue, throwIfIssues } from './validate.ts';
+import { checkKeys, encodeColumn, newValue, throwIfIssues } from './validate.ts';
 
 /** Options of {@link declarativeBase}. */
 export interface BaseOptions {
@@ -98,6 +98,8 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
   return Object.assign(base, { metadata, naming });
 }
 
+const NO_PATH: readonly string[] = Object.freeze([]);
+
 function makeClass(meta: ModelMeta): ModelClass {
   const cols = meta.columns;
   const user = meta.userColumns;
@@ -122,9 +124,15 @@ function makeClass(meta: ModelMeta): ModelClass {
         throw new ValidationError(`new ${meta.name}(values) expects an object`, [{ path: [], message: 'expected an object' }]);
       }
       const given = values as Record<string, unknown>;
-      const issues = checkKeys(meta, given);
+      const issues: ValidationIssue[] = [];
+      checkKeys(meta, given, issues);
       self.id = undefined;
-      for (const c of user) self[c.name] = insertValue(c, given, issues, []).value;
+      for (let i = 0; i < user.length; i++) {
+        const c = user[i] as ColumnMeta;
+        const value = newValue(c, given);
+        encodeColumn(c, value, issues, NO_PATH);
+        self[c.name] = value;
+      }
       throwIfIssues(issues, `invalid values for ${meta.name}`);
       self.created_at = undefined;
       self.updated_at = undefined;

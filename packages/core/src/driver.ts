@@ -155,6 +155,13 @@ export interface Driver extends Executor {
    * the connection alone, and guards the handle so it cannot be used after the transaction ends.
    */
   transaction?<T>(fn: (tx: TransactionExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Optional, for drivers whose database runs in the caller's thread (better-sqlite3, sqlite-wasm in process):
+   * runs one statement synchronously, exactly as {@link Executor.execute} would, throwing native errors. Core
+   * calls it only for the reads it built (`readOnly`) outside interactive transactions, so a lookup by id
+   * awaits one promise instead of a chain of them; everything else still goes through `execute`.
+   */
+  executeSync?(statement: Statement): StatementResult;
   /** Closes the connection. Core calls it once. */
   close(): Promise<void>;
   /**

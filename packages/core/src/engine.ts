@@ -111,6 +111,11 @@ class TransactionGate {
     return this.#context ? Number.POSITIVE_INFINITY : Date.now() + this.#waitMs;
   }
 
+  /** True while no interactive transaction holds the connection: a call may run at once. */
+  get open(): boolean {
+    return this.#held === null;
+  }
+
   run<T>(fn: () => Promise<T>): Promise<T> {
     // The hot path: no transaction open, no extra promise layer.
     return this.#held === null ? fn() : this.#runAfterWait(fn);
@@ -162,6 +167,11 @@ export class Engine implements Executor {
   readonly #gated: Executor;
   /** What sessions send through: `#gated`, after the opt-in schema check has passed once. */
   readonly #sessions: Executor;
+  /**
+   * False until the opt-in schema check has passed (true at once without one). Sessions' synchronous reads
+   * (`readNow`) bypass `#sessions`, so they wait for it: until then a read takes the checked path.
+   */
+  #schemaChecked: boolean;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
     this.#runtime = new RuntimeDriver(driver);
@@ -174,6 +184,7 @@ export class Engine implements Executor {
       execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement))),
       batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements))),
     };
+    this.#schemaChecked = !options.verifyModels;
     this.#sessions = options.verifyModels ? this.#verifiedFirst(options.verifyModels) : this.#gated;
   }
 
@@ -186,6 +197,7 @@ export class Engine implements Executor {
       check ??= verifySchema(this, models).then(
         () => {
           passed = true;
+          this.#schemaChecked = true;
         },
         (error: unknown) => {
           check = undefined;
@@ -256,6 +268,13 @@ export class Engine implements Executor {
     return {
       executor: this.#sessions,
       lookup: this.#gated,
+      // Reads of an in-process driver run at once, unless an interactive transaction holds the connection
+      // (then they wait in `execute`, like every other call from outside it) or the opt-in schema check has
+      // not passed yet (then `executor` runs it first).
+      readNow: (statement) => {
+        if (runtime.closed) throw closedError();
+        return this.#gate.open && this.#schemaChecked ? runtime.readNow(statement) : undefined;
+      },
       limits: runtime.limits,
       capabilities: runtime.capabilities,
       inTransaction: false,

@@ -33,6 +33,8 @@ export interface ColumnMeta {
   readonly eqKey: string;
   /** This column's key in an update's column list (`name,`). */
   readonly setKey: string;
+  /** `table.column`, for messages (decoding errors name the column this way). */
+  readonly where: string;
 }
 
 /** Runtime description of a model: its table, columns, schemas and compiled-SQL caches. */
@@ -202,6 +204,7 @@ export function buildMeta(
       schema: c.nullable ? schema.nullable() : schema,
       eqKey: `${n}:eq;`,
       setKey: `${n},`,
+      where: `${tableName}.${n}`,
     };
   });
   const byName = new Map(metas.map((m) => [m.name, m]));

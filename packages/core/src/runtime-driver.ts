@@ -77,6 +77,8 @@ export class RuntimeDriver {
   readonly capabilities: DriverCapabilities;
   readonly limits: DriverLimits;
   readonly #driver: Driver;
+  /** The driver's synchronous execute, bound, when it has one. */
+  readonly #executeSync: ((statement: Statement) => StatementResult) | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -85,6 +87,7 @@ export class RuntimeDriver {
       throw new ConfigurationError('createEngine(driver) needs a litedao driver (createNodeDriver, createD1Driver, createWasmDriver, …)');
     }
     this.#driver = driver;
+    this.#executeSync = typeof driver.executeSync === 'function' ? driver.executeSync.bind(driver) : undefined;
     this.name = typeof driver.name === 'string' ? driver.name : 'driver';
     this.capabilities = Object.freeze({ ...DEFAULT_CAPABILITIES, ...driver.capabilities });
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...driver.limits });
@@ -150,6 +153,25 @@ export class RuntimeDriver {
     this.#assertOpen();
     checkStatementLimits(statement, this.limits);
     return this.#retryBusy(() => this.#driver.execute(statement));
+  }
+
+  /**
+   * Runs a read core built (`readOnly`) synchronously when the driver can ({@link Driver.executeSync}), with the
+   * same checks and error mapping as {@link execute}. Returns `undefined` when the caller must use `execute`
+   * instead: the driver has no synchronous path, or the database was busy (`execute` retries with timers).
+   */
+  readNow(statement: Statement): StatementResult | undefined {
+    const run = this.#executeSync;
+    if (run === undefined) return undefined;
+    this.#assertOpen();
+    checkStatementLimits(statement, this.limits);
+    try {
+      return run(statement);
+    } catch (error) {
+      const mapped = this.map(error);
+      if (mapped instanceof BusyError) return undefined;
+      throw mapped;
+    }
   }
 
   /** Runs statements as one atomic unit, with their post-conditions. Nothing is sent when a check fails. */

@@ -18,7 +18,7 @@
  */
 import { sameAsStored } from './codec.ts';
 import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql } from './compile.ts';
-import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement } from './driver.ts';
+import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement, StatementResult } from './driver.ts';
 import { ENTITY_FLAGS, Entity, entityState, loadEntity } from './entity.ts';
 import {
   CommitOutcomeUnknownError,
@@ -38,7 +38,7 @@ import { Query, type QueryRunner } from './query.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
 import { type Plan, UnitOfWork } from './unit-of-work.ts';
-import { checkId, checkKeys, type EncodedUpdate, encodeColumn, encodeUpdate, insertValue, throwIfIssues } from './validate.ts';
+import { checkId, checkKeys, type EncodedUpdate, encodeColumn, encodeUpdate, newValue, prefixIssues, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
 export { WriteResult } from './write-result.ts';
@@ -50,6 +50,11 @@ export { WriteResult } from './write-result.ts';
 export interface SessionContext {
   /** Where statements go: the engine (auto-commit, atomic batches) or an open transaction's handle. */
   readonly executor: Executor;
+  /**
+   * Runs a read the session built synchronously when the engine can (an in-process driver, no transaction
+   * holding the connection); `undefined` means "await `executor.execute` instead".
+   */
+  readonly readNow?: ((statement: Statement) => StatementResult | undefined) | undefined;
   readonly limits: DriverLimits;
   readonly capabilities: DriverCapabilities;
   /** True for the session of `engine.transaction()`: `flush()` is available. */
@@ -86,6 +91,8 @@ export interface UpsertOptions<M> {
 }
 
 const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
+
+const NO_PATH: readonly string[] = Object.freeze([]);
 
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
@@ -275,19 +282,38 @@ export class Session implements QueryRunner {
   }
 
   /** Loads a row by primary key (identity map first), or null. */
-  async get<M extends AnyModel>(model: M, id: number): Promise<InstanceType<M> | null> {
-    this.#checkOpen();
-    const meta = metaOf(model);
-    checkId(id, `${meta.name} id`);
-    const known = this.#uow.identity.get(meta, id);
-    if (known && !hasFlag(known, ENTITY_FLAGS.expired)) {
-      return entityState.state(known) === 'deleted' ? null : (known as InstanceType<M>);
+  get<M extends AnyModel>(model: M, id: number): Promise<InstanceType<M> | null> {
+    // Not an async function: on the synchronous path (an in-process driver, see `SessionContext.readNow`) the
+    // lookup is one resolved promise, without the frame an async function allocates per call.
+    let statement: Statement;
+    let meta: ModelMeta;
+    try {
+      this.#checkOpen();
+      meta = metaOf(model);
+      checkId(id, meta.name);
+      const known = this.#uow.identity.get(meta, id);
+      if (known && !hasFlag(known, ENTITY_FLAGS.expired)) {
+        return Promise.resolve(entityState.state(known) === 'deleted' ? null : (known as InstanceType<M>));
+      }
+      statement = this.#byIdStatement(meta, id);
+      const res = this.#ctx.readNow?.(statement);
+      if (res !== undefined) return Promise.resolve(this.#loaded(meta, model, res) as InstanceType<M> | null);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const res = await this.#ctx.executor.execute(this.#byIdStatement(meta, id));
+    return this.#getAsync(meta, model, statement) as Promise<InstanceType<M> | null>;
+  }
+
+  async #getAsync(meta: ModelMeta, model: AnyModel, statement: Statement): Promise<Entity | null> {
+    return this.#loaded(meta, model, await this.#ctx.executor.execute(statement));
+  }
+
+  /** The object of a lookup's result, or null (no row, or its deletion is pending in this session). */
+  #loaded(meta: ModelMeta, model: AnyModel, res: StatementResult): Entity | null {
     const row = res.rows[0];
     if (!row) return null;
     const e = this.#load(meta, model, row);
-    return entityState.state(e) === 'deleted' ? null : (e as InstanceType<M>);
+    return entityState.state(e) === 'deleted' ? null : e;
   }
 
   /** Like {@link get}, but throws NotFoundError when the row does not exist. */
@@ -306,14 +332,26 @@ export class Session implements QueryRunner {
   /** @internal Runs a select and loads its rows through the identity map. */
   async runSelect(meta: ModelMeta, model: AnyModel, statement: Statement): Promise<Entity[]> {
     this.#checkOpen();
-    const res = await this.#ctx.executor.execute(statement);
+    const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
     const rows = res.rows;
-    const out: Entity[] = new Array(rows.length);
+    const n = rows.length;
+    const out: Entity[] = new Array(n);
+    const map = this.#uow.identity.of(meta);
     let deleted = false;
-    for (let i = 0; i < rows.length; i++) {
-      const e = this.#load(meta, model, rows[i] as readonly SqlValue[]);
-      if (entityState.state(e) === 'deleted') deleted = true;
-      out[i] = e;
+    for (let i = 0; i < n; i++) {
+      const raw = rows[i] as readonly SqlValue[];
+      const id = toId(raw[0] ?? null);
+      const known = map.get(id);
+      if (known === undefined) {
+        // A row no object of the session holds: a new persistent object (the common case, no further checks).
+        const e = loadEntity(model, raw as SqlValue[], this);
+        map.set(id, e);
+        out[i] = e;
+        continue;
+      }
+      this.#refreshKnown(meta, known, raw);
+      if (entityState.state(known) === 'deleted') deleted = true;
+      out[i] = known;
     }
     return deleted ? out.filter((e) => entityState.state(e) !== 'deleted') : out;
   }
@@ -321,7 +359,7 @@ export class Session implements QueryRunner {
   /** @internal Runs a count. */
   async runCount(statement: Statement): Promise<number> {
     this.#checkOpen();
-    const res = await this.#ctx.executor.execute(statement);
+    const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
     return toId(res.rows[0]?.[0] ?? 0);
   }
 
@@ -338,8 +376,15 @@ export class Session implements QueryRunner {
       map.set(id, e);
       return e;
     }
-    // Each object of the row (the canonical one and any aliases) is refreshed on its own: one with unsaved
-    // changes keeps them.
+    this.#refreshKnown(meta, known, raw);
+    return known;
+  }
+
+  /**
+   * A stored row of an object the session already holds: each object of the row (the canonical one and any
+   * aliases) is refreshed on its own — one with unsaved changes keeps them.
+   */
+  #refreshKnown(meta: ModelMeta, known: Entity, raw: readonly SqlValue[]): void {
     for (const e of this.#uow.identity.withAliases(known)) {
       // An object whose deletion is pending keeps the version it was read at: deleting a row someone changed
       // since must fail, not silently win.
@@ -352,7 +397,6 @@ export class Session implements QueryRunner {
         this.#overwrite(e, meta, raw);
       }
     }
-    return known;
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -435,8 +479,13 @@ export class Session implements QueryRunner {
         p += width;
         continue;
       }
-      for (const issue of checkKeys(meta, given)) issues.push({ ...issue, path: [k, ...issue.path] });
-      for (let c = 0; c < width; c++) encoded[p++] = insertValue(cols[c] as ColumnMeta, given, issues, [k]).encoded;
+      const before = issues.length;
+      checkKeys(meta, given, issues);
+      for (let c = 0; c < width; c++) {
+        const col = cols[c] as ColumnMeta;
+        encoded[p++] = encodeColumn(col, newValue(col, given), issues, NO_PATH);
+      }
+      if (issues.length > before) prefixIssues(issues, before, [k]);
     }
     throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
     const statements: Statement[] = [];

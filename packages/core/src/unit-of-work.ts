@@ -30,7 +30,7 @@ import { StateError, type ValidationIssue } from './errors.ts';
 import { IdentityMap } from './identity-map.ts';
 import { type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
-import { type EncodedUpdate, encodeColumn, throwIfIssues } from './validate.ts';
+import { type EncodedUpdate, encodeColumn, prefixIssues, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
 /** A queued operation of a session. */
@@ -68,8 +68,52 @@ interface Step {
   readonly start: number;
   readonly count: number;
   /** Runs after the batch is durable; must not throw. */
-  readonly apply: (results: readonly StatementResult[], start: number) => void;
+  apply(results: readonly StatementResult[], start: number): void;
   readonly touch: Touch | undefined;
+}
+
+/** A step that is its own object (one allocation per planned statement instead of a closure and a record). */
+interface StepObject extends Step {
+  start: number;
+}
+
+/**
+ * Adds planned statements (one, or several for one step) and what to do with their results: a function, or a
+ * step object (its `start` is set here).
+ */
+type Add = (
+  statements: Statement | readonly Statement[],
+  apply: ((results: readonly StatementResult[], start: number) => void) | StepObject,
+  touch?: Touch,
+) => void;
+
+/** The step of an `updateWhere`: settles its result, refreshes loaded objects from the RETURNING rows. */
+class UpdateWhereStep implements StepObject {
+  start = 0;
+  readonly count = 1;
+  readonly #uow: UnitOfWork;
+  readonly #op: Extract<Op, { kind: 'updateWhere' }>;
+  readonly #returned: { readonly cols: readonly ColumnMeta[] } | undefined;
+  readonly touch: Touch;
+
+  constructor(
+    uow: UnitOfWork,
+    op: Extract<Op, { kind: 'updateWhere' }>,
+    returned: { readonly cols: readonly ColumnMeta[] } | undefined,
+    touch: Touch,
+  ) {
+    this.#uow = uow;
+    this.#op = op;
+    this.#returned = returned;
+    this.touch = touch;
+  }
+
+  apply(results: readonly StatementResult[], at: number): void {
+    const res = results[at] as StatementResult;
+    const returned = this.#returned;
+    WriteResult.settle(this.#op.result, returned ? res.rows.length : res.changes);
+    if (returned) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
+  }
 }
 
 /** The plan of one commit. */
@@ -91,6 +135,8 @@ interface Memento {
 }
 
 const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
+
+const NO_PATH: readonly string[] = Object.freeze([]);
 
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
@@ -118,6 +164,36 @@ function insertParamNames(meta: ModelMeta, rows: number): string[] {
     byRows.set(rows, names);
   }
   return names;
+}
+
+/** What every UPDATE that sets one list of columns shares: parameter names, the touch, the RETURNING columns. */
+interface UpdateColumnsShape {
+  readonly paramNames: readonly string[];
+  readonly touch: Touch;
+  returned(update: EncodedUpdate): { readonly cols: readonly ColumnMeta[]; readonly names: readonly string[] };
+}
+
+/** Keyed by the column list itself: updates of one shape share it (validate.ts `encodeUpdate`). */
+const updateColumnShapes = new WeakMap<readonly ColumnMeta[], UpdateColumnsShape>();
+
+function updateShapeOf(meta: ModelMeta, cols: readonly ColumnMeta[]): UpdateColumnsShape {
+  let shape = updateColumnShapes.get(cols);
+  if (shape === undefined) {
+    let returned: { readonly cols: readonly ColumnMeta[]; readonly names: readonly string[] } | undefined;
+    shape = {
+      paramNames: cols.map((c) => `${meta.tableName}.${c.name}`),
+      touch: { meta, cols },
+      returned(update) {
+        if (returned === undefined) {
+          const rc = updateReturning(meta, update);
+          returned = { cols: rc, names: rc.map((c) => c.name) };
+        }
+        return returned;
+      },
+    };
+    updateColumnShapes.set(cols, shape);
+  }
+  return shape;
 }
 
 /** The pending work and the objects of one session. */
@@ -158,9 +234,15 @@ export class UnitOfWork {
     const statements: Statement[] = [];
     const steps: Step[] = [];
     const issues: ValidationIssue[] = [];
-    const add = (sts: readonly Statement[], apply: Step['apply'], touch?: Touch) => {
-      steps.push({ start: statements.length, count: sts.length, apply, touch });
-      for (const s of sts) statements.push(s);
+    const add: Add = (sts, apply, touch) => {
+      const start = statements.length;
+      if (Array.isArray(sts)) for (const s of sts as readonly Statement[]) statements.push(s);
+      else statements.push(sts as Statement);
+      if (typeof apply === 'function') steps.push({ start, count: statements.length - start, apply, touch });
+      else {
+        apply.start = start;
+        steps.push(apply);
+      }
     };
     this.#planDirty(add, issues);
     const ops = this.ops;
@@ -193,7 +275,7 @@ export class UnitOfWork {
           this.#planDeleteWhere(op, add);
           break;
         case 'raw':
-          add([op.statement], (r, at) => WriteResult.settle(op.result, (r[at] as StatementResult).changes), undefined);
+          add(op.statement, (r, at) => WriteResult.settle(op.result, (r[at] as StatementResult).changes), undefined);
           break;
         case 'bulk':
           add(
@@ -216,7 +298,7 @@ export class UnitOfWork {
   }
 
   /** One UPDATE per changed loaded object, of its changed columns only, by id (and version). */
-  #planDirty(add: (s: Statement[], a: Step['apply'], t?: Touch) => void, issues: ValidationIssue[]): void {
+  #planDirty(add: Add, issues: ValidationIssue[]): void {
     this.identity.forEach((e, meta) => {
       if (entityState.state(e) !== 'persistent' || hasFlag(e, ENTITY_FLAGS.expired)) return;
       const snap = entityState.snapshot(e);
@@ -244,16 +326,14 @@ export class UnitOfWork {
       if (version) params.push(snap[version.position] ?? null);
       const updatedAt = meta.byName.get('updated_at') as ColumnMeta;
       add(
-        [
-          {
-            sql: updateByIdSql(meta, cols),
-            params,
-            returnsRows: true,
-            columns: version ? ['updated_at', version.name] : ['updated_at'],
-            paramNames: cols.map((c) => `${meta.tableName}.${c.name}`),
-            expect: { changes: 1, table: meta.tableName, id, verb: 'update' },
-          },
-        ],
+        {
+          sql: updateByIdSql(meta, cols),
+          params,
+          returnsRows: true,
+          columns: version ? ['updated_at', version.name] : ['updated_at'],
+          paramNames: cols.map((c) => `${meta.tableName}.${c.name}`),
+          expect: { changes: 1, table: meta.tableName, id, verb: 'update' },
+        },
         (r, at) => {
           const row = (r[at] as StatementResult).rows[0] ?? [];
           this.#remember(e);
@@ -262,20 +342,15 @@ export class UnitOfWork {
           next[updatedAt.position] = row[0] ?? null;
           if (version) next[version.position] = row[1] ?? null;
           entityState.setSnapshot(e, next);
-          this.#decodeInto(e, meta, updatedAt, row[0] ?? null);
-          if (version) this.#decodeInto(e, meta, version, row[1] ?? null);
+          this.#decodeInto(e, updatedAt, row[0] ?? null);
+          if (version) this.#decodeInto(e, version, row[1] ?? null);
         },
         { meta, cols },
       );
     });
   }
 
-  #planInserts(
-    meta: ModelMeta,
-    entities: Entity[],
-    add: (s: Statement[], a: Step['apply'], t?: Touch) => void,
-    issues: ValidationIssue[],
-  ): void {
+  #planInserts(meta: ModelMeta, entities: Entity[], add: Add, issues: ValidationIssue[]): void {
     const cols = meta.userColumns;
     const width = cols.length;
     const n = entities.length;
@@ -286,10 +361,12 @@ export class UnitOfWork {
       const rec = asRecord(entities[k] as Entity);
       const row: SqlValue[] = new Array(width + 3);
       row[0] = null;
+      const before = issues.length;
       for (let c = 0; c < width; c++) {
         const col = cols[c] as ColumnMeta;
-        row[c + 1] = encodeColumn(col, rec[col.name], issues, [meta.name, k]);
+        row[c + 1] = encodeColumn(col, rec[col.name], issues, NO_PATH);
       }
+      if (issues.length > before) prefixIssues(issues, before, [meta.name, k]);
       row[width + 1] = null;
       row[width + 2] = null;
       rows[k] = row;
@@ -305,16 +382,14 @@ export class UnitOfWork {
         for (let c = 1; c <= width; c++) params[p++] = row[c] as SqlValue;
       }
       add(
-        [
-          {
-            sql: insertSql(meta, size),
-            params,
-            returnsRows: true,
-            columns: ['id', 'created_at', 'updated_at'],
-            paramNames: insertParamNames(meta, size),
-            expect: { changes: size, table: meta.tableName, verb: 'insert' },
-          },
-        ],
+        {
+          sql: insertSql(meta, size),
+          params,
+          returnsRows: true,
+          columns: ['id', 'created_at', 'updated_at'],
+          paramNames: insertParamNames(meta, size),
+          expect: { changes: size, table: meta.tableName, verb: 'insert' },
+        },
         (r, stmt) => this.#applyInserts(meta, entities, rows, first, size, (r[stmt] as StatementResult).rows),
         { meta, cols },
       );
@@ -357,8 +432,8 @@ export class UnitOfWork {
       row[width + 2] = ret[2] ?? null;
       if (blobs) for (let c = 1; c <= width; c++) row[c] = own(row[c] as SqlValue);
       asRecord(e).id = id;
-      this.#decodeInto(e, meta, created, ret[1] ?? null);
-      this.#decodeInto(e, meta, updated, ret[2] ?? null);
+      this.#decodeInto(e, created, ret[1] ?? null);
+      this.#decodeInto(e, updated, ret[2] ?? null);
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
@@ -367,13 +442,13 @@ export class UnitOfWork {
     }
   }
 
-  #planDelete(meta: ModelMeta, e: Entity, add: (s: Statement[], a: Step['apply'], t?: Touch) => void): void {
+  #planDelete(meta: ModelMeta, e: Entity, add: Add): void {
     const snap = entityState.snapshot(e) as SqlValue[];
     const id = toId(snap[0] ?? null);
     const params: SqlValue[] = [id];
     if (meta.version) params.push(snap[meta.version.position] ?? null);
     add(
-      [{ sql: deleteByIdSql(meta), params, returnsRows: false, expect: { changes: 1, table: meta.tableName, id, verb: 'delete' } }],
+      { sql: deleteByIdSql(meta), params, returnsRows: false, expect: { changes: 1, table: meta.tableName, id, verb: 'delete' } },
       () => {
         this.#remember(e);
         for (const gone of this.identity.remove(meta, id)) this.#markDeleted(gone);
@@ -391,40 +466,36 @@ export class UnitOfWork {
     setFlag(e, ENTITY_FLAGS.rowDeleted, true);
   }
 
-  #planUpdateWhere(op: Extract<Op, { kind: 'updateWhere' }>, add: (s: Statement[], a: Step['apply'], t?: Touch) => void): void {
+  #planUpdateWhere(op: Extract<Op, { kind: 'updateWhere' }>, add: Add): void {
     const { meta, update, where } = op;
     // Objects of this model in the session may be among the rows changed: return the changed rows so their
     // values can be refreshed at commit. Without such objects, nothing needs to come back.
     const returning = this.identity.holds(meta) || this.#newModels.has(meta);
-    const returned = returning ? updateReturning(meta, update) : undefined;
-    const params = update.params.slice();
-    for (const p of where.params) params.push(p);
+    const shape = updateShapeOf(meta, update.cols);
+    const returned = returning ? shape.returned(update) : undefined;
     add(
-      [
-        {
-          sql: updateWhereSql(meta, update, where, returning),
-          params,
-          returnsRows: returning,
-          columns: returned?.map((c) => c.name),
-          paramNames: update.cols.map((c) => `${meta.tableName}.${c.name}`),
-        },
-      ],
-      (r, at) => {
-        const res = r[at] as StatementResult;
-        WriteResult.settle(op.result, returning ? res.rows.length : res.changes);
-        if (!returned) return;
-        for (const row of res.rows) {
-          const e = this.identity.get(meta, toId(row[0] ?? null));
-          if (!e) continue;
-          for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, meta, returned, row);
-        }
+      {
+        sql: updateWhereSql(meta, update, where, returning),
+        params: where.params.length === 0 ? update.params : update.params.concat(where.params),
+        returnsRows: returning,
+        columns: returned?.names,
+        paramNames: shape.paramNames,
       },
-      { meta, cols: update.cols },
+      new UpdateWhereStep(this, op, returned, shape.touch),
     );
   }
 
+  /** @internal The rows an `updateWhere` returned: refreshes the loaded objects among them (after commit). */
+  refreshReturned(meta: ModelMeta, cols: readonly ColumnMeta[], rows: readonly (readonly SqlValue[])[]): void {
+    for (const row of rows) {
+      const e = this.identity.get(meta, toId(row[0] ?? null));
+      if (!e) continue;
+      for (const target of this.identity.withAliases(e)) this.#refreshColumns(target, cols, row);
+    }
+  }
+
   /** Writes returned column values into an object and its snapshot. */
-  #refreshColumns(e: Entity, meta: ModelMeta, cols: readonly ColumnMeta[], row: readonly SqlValue[]): void {
+  #refreshColumns(e: Entity, cols: readonly ColumnMeta[], row: readonly SqlValue[]): void {
     const snap = entityState.snapshot(e);
     if (!snap) return;
     this.#remember(e);
@@ -432,23 +503,21 @@ export class UnitOfWork {
     for (let k = 1; k < cols.length; k++) {
       const c = cols[k] as ColumnMeta;
       next[c.position] = row[k] ?? null;
-      this.#decodeInto(e, meta, c, row[k] ?? null);
+      this.#decodeInto(e, c, row[k] ?? null);
     }
     entityState.setSnapshot(e, next);
   }
 
-  #planDeleteWhere(op: Extract<Op, { kind: 'deleteWhere' }>, add: (s: Statement[], a: Step['apply'], t?: Touch) => void): void {
+  #planDeleteWhere(op: Extract<Op, { kind: 'deleteWhere' }>, add: Add): void {
     const { meta, where } = op;
     const returning = this.identity.holds(meta) || this.#newModels.has(meta);
     add(
-      [
-        {
-          sql: deleteWhereSql(meta, where, returning),
-          params: where.params,
-          returnsRows: returning,
-          columns: returning ? ['id'] : undefined,
-        },
-      ],
+      {
+        sql: deleteWhereSql(meta, where, returning),
+        params: where.params,
+        returnsRows: returning,
+        columns: returning ? ['id'] : undefined,
+      },
       (r, at) => {
         const res = r[at] as StatementResult;
         WriteResult.settle(op.result, returning ? res.rows.length : res.changes);
@@ -459,19 +528,17 @@ export class UnitOfWork {
     );
   }
 
-  #planUpsert(op: Extract<Op, { kind: 'upsert' }>, add: (s: Statement[], a: Step['apply'], t?: Touch) => void): void {
+  #planUpsert(op: Extract<Op, { kind: 'upsert' }>, add: Add): void {
     const { meta, entity } = op;
     add(
-      [
-        {
-          sql: upsertSql(meta, op.target, op.updateCols),
-          params: op.params,
-          returnsRows: true,
-          columns: meta.columnNames,
-          paramNames: insertParamNames(meta, 1),
-          expect: { changes: 1, table: meta.tableName, verb: 'insert' },
-        },
-      ],
+      {
+        sql: upsertSql(meta, op.target, op.updateCols),
+        params: op.params,
+        returnsRows: true,
+        columns: meta.columnNames,
+        paramNames: insertParamNames(meta, 1),
+        expect: { changes: 1, table: meta.tableName, verb: 'insert' },
+      },
       (r, at) => {
         const raw = (r[at] as StatementResult).rows[0];
         this.inFlight.delete(entity);
@@ -513,9 +580,9 @@ export class UnitOfWork {
   }
 
   /** Decodes one returned value into an object's property; an undecodable value marks the object expired. */
-  #decodeInto(e: Entity, meta: ModelMeta, col: ColumnMeta, raw: SqlValue): void {
+  #decodeInto(e: Entity, col: ColumnMeta, raw: SqlValue): void {
     try {
-      asRecord(e)[col.name] = raw === null ? null : col.decode(raw, `${meta.tableName}.${col.name}`);
+      asRecord(e)[col.name] = raw === null ? null : col.decode(raw, col.where);
     } catch {
       setFlag(e, ENTITY_FLAGS.expired, true);
     }

@@ -3,7 +3,7 @@
  * (not thrown) so a whole unit of work is checked before anything is written.
  */
 import type * as z from 'zod';
-import { EncodeIssue, encoders } from './codec.ts';
+import { encodeValid, valueProblem } from './codec.ts';
 import type { SqlValue } from './driver.ts';
 import { ValidationError, type ValidationIssue } from './errors.ts';
 import { isColumnExpression } from './expressions.ts';
@@ -26,88 +26,97 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   return r.data;
 }
 
-/**
- * Validates and encodes one non-null value of a column: the codec's checks (which the derived zod schema
- * mirrors), then the column's own `.check()` schema. Pushes issues at `path` instead of throwing.
- */
-export function encodeValue(col: ColumnMeta, value: unknown, issues: ValidationIssue[], path: readonly (string | number)[]): SqlValue {
-  try {
-    const out = encoders[col.kind](value);
-    if (col.config.schema) {
-      const r = col.config.schema.safeParse(value);
-      if (!r.success) issues.push(...zodIssues(r.error, path));
-    }
-    return out;
-  } catch (e) {
-    if (e instanceof EncodeIssue) {
-      issues.push({ path, message: e.message });
-      return null;
-    }
-    throw e;
-  }
+/** A path to report an issue at; built only when there is an issue (the hot path allocates nothing). */
+type Path = readonly (string | number)[];
+
+const NO_PATH: Path = Object.freeze([]);
+
+function pathTo(path: Path, key: string | number | undefined): (string | number)[] {
+  return key === undefined ? path.slice() : [...path, key];
 }
 
 /**
- * Encodes one value of a column (null allowed only when the column is nullable), pushing an issue instead of
- * throwing so a whole unit of work can be checked before anything is written.
+ * Validates and encodes one non-null value of a column: the codec's checks (which the derived zod schema
+ * mirrors), then the column's own `.check()` schema. Pushes issues at `path` (then `key`, when given) instead
+ * of throwing.
  */
-export function encodeColumn(col: ColumnMeta, value: unknown, issues: ValidationIssue[], path: readonly (string | number)[]): SqlValue {
+export function encodeValue(col: ColumnMeta, value: unknown, issues: ValidationIssue[], path: Path, key?: string | number): SqlValue {
+  const problem = valueProblem(col.kind, value);
+  if (problem !== undefined) {
+    issues.push({ path: pathTo(path, key), message: problem });
+    return null;
+  }
+  const schema = col.config.schema;
+  if (schema !== undefined) {
+    const r = schema.safeParse(value);
+    if (!r.success) issues.push(...zodIssues(r.error, pathTo(path, key)));
+  }
+  return encodeValid(col.kind, value);
+}
+
+/**
+ * Encodes one value of a column (null allowed only when the column is nullable), pushing an issue at
+ * `path` + the column's name instead of throwing, so a whole unit of work can be checked before anything is
+ * written.
+ */
+export function encodeColumn(col: ColumnMeta, value: unknown, issues: ValidationIssue[], path: Path): SqlValue {
   if (value === null || value === undefined) {
     if (value === null && col.nullable) return null;
     issues.push({ path: [...path, col.name], message: value === undefined ? 'required' : 'must not be null' });
     return null;
   }
-  return encodeValue(col, value, issues, [...path, col.name]);
+  return encodeValue(col, value, issues, path, col.name);
 }
 
-/** Checks a primary-key value given by a caller. */
-export function checkId(id: unknown, what: string): number {
+/**
+ * Puts `prefix` in front of the paths of `issues[from…]` (issues collected with a short path, e.g. per row,
+ * get the row's place only when there are any).
+ */
+export function prefixIssues(issues: ValidationIssue[], from: number, prefix: Path): void {
+  for (let i = from; i < issues.length; i++) {
+    const issue = issues[i] as ValidationIssue;
+    issues[i] = { ...issue, path: [...prefix, ...issue.path] };
+  }
+}
+
+/** Checks a primary-key value given by a caller; `model` names it in the error (`invalid User id`). */
+export function checkId(id: unknown, model: string): number {
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
-    throw new ValidationError(`invalid ${what}`, [{ path: ['id'], message: 'expected a safe integer id' }]);
+    throw new ValidationError(`invalid ${model} id`, [{ path: ['id'], message: 'expected a safe integer id' }]);
   }
   return id;
 }
 
 /**
  * The value a new row gets for a column: the given one, else the column's default, else null for a nullable
- * column. Validated (issues collected, not thrown) and encoded.
+ * column, else `undefined` (required and missing: {@link encodeColumn} reports it).
  */
-export function insertValue(
-  col: ColumnMeta,
-  given: Record<string, unknown>,
-  issues: ValidationIssue[],
-  path: readonly (string | number)[],
-): { value: unknown; encoded: SqlValue } {
-  let value = Object.hasOwn(given, col.name) ? given[col.name] : undefined;
-  if (value === undefined) {
+export function newValue(col: ColumnMeta, given: Record<string, unknown>): unknown {
+  const value = Object.hasOwn(given, col.name) ? given[col.name] : undefined;
+  if (value !== undefined) return value;
+  if (col.config.hasDefault) {
     const def = col.config.default;
     // A constant object default (`t.json().default({})`, a blob) is cloned per row: two new objects must never
     // share one mutable value.
-    value = col.config.hasDefault
-      ? typeof def === 'function'
-        ? (def as () => unknown)()
-        : typeof def === 'object' && def !== null
-          ? deepCopy(def)
-          : def
-      : col.nullable
-        ? null
-        : undefined;
+    return typeof def === 'function' ? (def as () => unknown)() : typeof def === 'object' && def !== null ? deepCopy(def) : def;
   }
-  return { value, encoded: encodeColumn(col, value, issues, path) };
+  return col.nullable ? null : undefined;
 }
 
 /**
  * Issues for keys that are not declared columns of the model (`__proto__`, `constructor`, typos) and for the
- * base columns litedao owns. Keys are looked up in a Map, never with `in`.
+ * base columns litedao owns, pushed at `path` + the key. Keys are looked up in a Map, never with `in`.
  */
-export function checkKeys(meta: ModelMeta, values: Record<string, unknown>): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  for (const k of Object.keys(values)) {
-    const c = meta.byName.get(k);
-    if (!c) issues.push({ path: [k], message: `unknown column of ${meta.name}`, code: 'unrecognized_keys' });
-    else if (c.managed && values[k] !== undefined) issues.push({ path: [k], message: `${k} is managed by litedao and cannot be set` });
+export function checkKeys(meta: ModelMeta, values: Record<string, unknown>, issues: ValidationIssue[], path: Path = NO_PATH): void {
+  const keys = Object.keys(values);
+  const byName = meta.byName;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const c = byName.get(k);
+    if (c === undefined) issues.push({ path: [...path, k], message: `unknown column of ${meta.name}`, code: 'unrecognized_keys' });
+    else if (c.managed && values[k] !== undefined)
+      issues.push({ path: [...path, k], message: `${k} is managed by litedao and cannot be set` });
   }
-  return issues;
 }
 
 /** The validated, encoded SET part of an UPDATE: which columns, how (`=` a value or `+` an amount), and the values. */
@@ -120,9 +129,18 @@ export interface EncodedUpdate {
   readonly key: string;
 }
 
+/** The columns and operators of one update shape, shared by every update of that shape (see encodeUpdate). */
+interface UpdateShape {
+  readonly cols: readonly ColumnMeta[];
+  readonly adds: readonly boolean[];
+}
+
+const updateShapes = new WeakMap<ModelMeta, Map<string, UpdateShape>>();
+
 /**
  * Validates and encodes the values of an update (plain values and {@link increment} expressions), pushing
- * issues at `path`. Unknown and managed columns are issues; so is an empty update.
+ * issues at `path`. Unknown and managed columns are issues; so is an empty update. Updates of one shape (the
+ * same columns and operators) share their `cols` and `adds` arrays: a queued update holds only its values.
  */
 export function encodeUpdate(
   meta: ModelMeta,
@@ -130,9 +148,6 @@ export function encodeUpdate(
   issues: ValidationIssue[],
   path: readonly (string | number)[],
 ): EncodedUpdate {
-  const cols: ColumnMeta[] = [];
-  const adds: boolean[] = [];
-  const params: SqlValue[] = [];
   let key = '';
   if (
     values === null ||
@@ -141,30 +156,56 @@ export function encodeUpdate(
     (Object.getPrototypeOf(values) !== Object.prototype && Object.getPrototypeOf(values) !== null)
   ) {
     issues.push({ path, message: 'expected a plain object of column → value' });
-    return { cols, adds, params, key };
+    return { cols: [], adds: [], params: [], key };
   }
   const record = values as Record<string, unknown>;
-  for (const issue of checkKeys(meta, record)) issues.push({ ...issue, path: [...path, ...issue.path] });
-  for (const c of meta.userColumns) {
-    if (!Object.hasOwn(record, c.name) || c.managed) continue;
+  checkKeys(meta, record, issues, path);
+  const user = meta.userColumns;
+  // First pass: the shape (which columns, which operators), so the values go into an array of their size.
+  let count = 0;
+  for (let i = 0; i < user.length; i++) {
+    const c = user[i] as ColumnMeta;
+    if (c.managed || !Object.hasOwn(record, c.name)) continue;
     const v = record[c.name];
     if (v === undefined) continue;
-    cols.push(c);
+    count++;
+    if (isColumnExpression(v)) key += `${c.name}+,`;
+    else key = key === '' ? c.setKey : key + c.setKey;
+  }
+  const params: SqlValue[] = new Array(count);
+  let at = 0;
+  for (let i = 0; i < user.length && at < count; i++) {
+    const c = user[i] as ColumnMeta;
+    if (c.managed || !Object.hasOwn(record, c.name)) continue;
+    const v = record[c.name];
+    if (v === undefined) continue;
     if (isColumnExpression(v)) {
-      adds.push(true);
-      key += `${c.name}+,`;
       if (c.kind !== 'integer' && c.kind !== 'real' && c.kind !== 'bigint') {
         issues.push({ path: [...path, c.name], message: `increment() applies to integer, real and bigint columns, not ${c.kind}` });
-        params.push(null);
-      } else params.push(encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path));
-    } else {
-      adds.push(false);
-      key = key === '' ? c.setKey : key + c.setKey;
-      params.push(encodeColumn(c, v, issues, path));
-    }
+        params[at++] = null;
+      } else params[at++] = encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path);
+    } else params[at++] = encodeColumn(c, v, issues, path);
   }
-  if (cols.length === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
-  return { cols, adds, params, key };
+  if (count === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
+  let byKey = updateShapes.get(meta);
+  if (byKey === undefined) {
+    byKey = new Map();
+    updateShapes.set(meta, byKey);
+  }
+  let shape = byKey.get(key);
+  if (shape === undefined) {
+    // First update of this shape: its columns and operators, in declaration order (the order of `params`).
+    const cols: ColumnMeta[] = [];
+    const adds: boolean[] = [];
+    for (const c of user) {
+      if (c.managed || !Object.hasOwn(record, c.name) || record[c.name] === undefined) continue;
+      cols.push(c);
+      adds.push(isColumnExpression(record[c.name]));
+    }
+    shape = { cols, adds };
+    if (issues.length === 0) byKey.set(key, shape);
+  }
+  return { cols: shape.cols, adds: shape.adds, params, key };
 }
 
 /** Throws ValidationError when any issue was collected. */

@@ -232,6 +232,51 @@ describe('timestamp reader (generated, against SQLite)', () => {
     );
   });
 
+  // The reader's fast path takes texts with the punctuation of the stored layout (`YYYY-MM-DD HH:MM:SS.ffffff`):
+  // any digits there (fields out of range included), and other characters in the digit places, must read
+  // exactly as the full reader and SQLite read them.
+  it('reads texts in the stored layout, with any digits or characters in its digit places, as SQLite does', () => {
+    const place = fc.oneof(
+      { weight: 20, arbitrary: fc.constantFrom(...'0123456789') },
+      { weight: 1, arbitrary: fc.constantFrom('Z', 'z', '+', '-', ' ', ':', '.', 'a', '/', '\u0660') },
+    );
+    const layout = fc.array(place, { minLength: 20, maxLength: 20 }).map((c) => {
+      const d = c.join('');
+      return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)} ${d.slice(8, 10)}:${d.slice(10, 12)}:${d.slice(12, 14)}.${d.slice(14)}`;
+    });
+    // Mostly in range, so the accepted path is exercised as much as the refusals.
+    const plausible = fields.map((f) => render({ ...f, sep: ' ', time: 'frac', tz: 'none', frac: `${f.frac}000000`.slice(0, 6) }));
+    fc.assert(
+      fc.property(fc.oneof(layout, plausible), (text) => {
+        expect(text).toHaveLength(26);
+        check(text);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('gives every read its own Date, whatever was read before', () => {
+    fc.assert(
+      fc.property(fc.array(fields.map(render), { minLength: 1, maxLength: 8 }), fc.nat(), (texts, pick) => {
+        const text = texts[pick % texts.length] as string;
+        for (const t of texts) parseTimestamp(t);
+        const a = parseTimestamp(text);
+        const b = parseTimestamp(text);
+        if (a === undefined) {
+          // Not `return expect(…)`: fast-check fails a property that returns anything but undefined or true.
+          expect(b).toBeUndefined();
+          return;
+        }
+        expect(b).not.toBe(a);
+        const ms = a.getTime();
+        a.setTime(0);
+        expect(b?.getTime()).toBe(ms);
+        expect(parseTimestamp(text)?.getTime()).toBe(ms);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('round-trips every millisecond instant litedao writes', () => {
     fc.assert(
       fc.property(fc.integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS }), (ms) => {

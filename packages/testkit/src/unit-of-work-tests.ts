@@ -602,6 +602,21 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       expect((await dump(driver, 'users')).length).toBe(0);
       await s.close();
     });
+
+    it('every kind of read waits for the check, on the synchronous read path too: get, select, count, one', async () => {
+      const { Session, engine } = await setup(target, { create: false, engine: { verifyModels: [User] } });
+      await engine.execute({
+        sql: 'CREATE TABLE users (id INTEGER PRIMARY KEY, telegram_id INTEGER, created_at TEXT, updated_at TEXT)',
+        params: [],
+      });
+      const s = Session();
+      // Reads first: nothing has run the check yet, and a failed check runs again on the next statement.
+      await rejectsWith(s.get(User, 1), SchemaError);
+      await rejectsWith(s.select(User).all(), SchemaError);
+      await rejectsWith(s.select(User).where({ telegram_id: 1 }).one(), SchemaError);
+      await rejectsWith(s.select(User).count(), SchemaError);
+      await s.close();
+    });
   });
 
   describe('unit of work: validation before anything is written', () => {
