@@ -39,13 +39,15 @@ export interface ColumnConfig {
 
 /**
  * A column declaration. `T` is the JS value type; `N` whether it is nullable; `D` whether it has a default
- * (nullable columns default to null, so both are optional on insert).
+ * (nullable columns default to null, so both are optional on insert); `F` whether it is a foreign key
+ * (`.references()`), which a many-to-one relationship can be declared over.
  */
-export class Column<T = unknown, N extends boolean = false, D extends boolean = false> {
+export class Column<T = unknown, N extends boolean = false, D extends boolean = false, F extends boolean = false> {
   readonly config: ColumnConfig;
   declare readonly _type: T;
   declare readonly _nullable: N;
   declare readonly _hasDefault: D;
+  declare readonly _foreignKey: F;
 
   constructor(config: ColumnConfig) {
     this.config = Object.freeze({ ...config });
@@ -56,7 +58,7 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
   }
 
   /** Allows NULL. Nullable columns are optional on insert and default to null. */
-  nullable(): Column<T, true, D> {
+  nullable(): Column<T, true, D, F> {
     return new Column(this.#with({ nullable: true }));
   }
 
@@ -64,17 +66,17 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * A value used when an insert omits the column: a constant (also written as the SQL `DEFAULT`, so raw SQL and
    * other tools get it too) or a function called per insert.
    */
-  default(value: T | (() => T)): Column<T, N, true> {
+  default(value: T | (() => T)): Column<T, N, true, F> {
     return new Column(this.#with({ hasDefault: true, default: value }));
   }
 
   /** Adds a UNIQUE constraint (what `upsert` can target). */
-  unique(): Column<T, N, D> {
+  unique(): Column<T, N, D, F> {
     return new Column(this.#with({ unique: true }));
   }
 
   /** Adds an index named `ix_<table>_<column>`, as SQLAlchemy's `index=True` does. */
-  index(): Column<T, N, D> {
+  index(): Column<T, N, D, F> {
     return new Column(this.#with({ index: true }));
   }
 
@@ -83,12 +85,12 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * Foreign keys are enforced on every adapter (litedao turns them on for sqlite-wasm, where they are off).
    */
   // biome-ignore lint/suspicious/noExplicitAny: any model class
-  references(model: () => any, actions?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction }): Column<T, N, D> {
+  references(model: () => any, actions?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction }): Column<T, N, D, true> {
     return new Column(this.#with({ references: { model, onDelete: actions?.onDelete, onUpdate: actions?.onUpdate } }));
   }
 
   /** Refines the value with a zod schema, checked on every write: `t.text().check(z.string().email())`. */
-  check(schema: z.ZodType<T>): Column<T, N, D> {
+  check(schema: z.ZodType<T>): Column<T, N, D, F> {
     return new Column(this.#with({ schema }));
   }
 }
@@ -139,9 +141,9 @@ export const t = {
 
 /** A model's declared columns. */
 // biome-ignore lint/suspicious/noExplicitAny: column value types vary
-export type ColumnsShape = Record<string, Column<any, boolean, boolean>>;
+export type ColumnsShape = Record<string, Column<any, boolean, boolean, boolean>>;
 
-type ValueOf<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T | null : T) : never;
+type ValueOf<C> = C extends Column<infer T, infer N, boolean, boolean> ? (N extends true ? T | null : T) : never;
 
 /** The base columns every model inherits (the seed's `Base`). */
 export interface BaseColumns {
@@ -156,7 +158,7 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 export type RowOf<C extends ColumnsShape> = Simplify<BaseColumns & { -readonly [K in keyof C]: ValueOf<C[K]> }>;
 
 type OptionalKeys<C extends ColumnsShape> = {
-  [K in keyof C]: C[K] extends Column<unknown, infer N, infer D> ? (N extends true ? K : D extends true ? K : never) : never;
+  [K in keyof C]: C[K] extends Column<unknown, infer N, infer D, boolean> ? (N extends true ? K : D extends true ? K : never) : never;
 }[keyof C];
 type RequiredKeys<C extends ColumnsShape> = Exclude<keyof C, OptionalKeys<C>>;
 
