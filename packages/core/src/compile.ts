@@ -1034,3 +1034,53 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
     );
   });
 }
+
+/**
+ * A foreign-key value computed in SQL: the bound id, or — when it is NULL and a distance `d` is bound — the
+ * id of the row inserted `d` rows before the last one of the referenced table in this batch, read from
+ * `sqlite_sequence` (AUTOINCREMENT's record of the last id; SQLite writes it when an INSERT statement ends,
+ * so a multi-row INSERT reads the value from before itself). See unit-of-work.ts for when this is exact.
+ */
+function sequenceRefSql(col: ColumnMeta): string {
+  const ref = col.config.references?.model();
+  const table = metaOf(ref).tableName.replaceAll("'", "''");
+  return `coalesce(${paramSql(col.kind)}, (SELECT "seq" FROM sqlite_sequence WHERE "name" = '${table}') - ?)`;
+}
+
+/**
+ * A multi-row INSERT whose `exprCols` are foreign keys that may point at rows inserted earlier in the same
+ * batch (two parameters each: an id, or NULL and a distance), returning id, timestamps and those keys.
+ */
+export function insertRelatedSql(meta: ModelMeta, rows: number, exprCols: readonly ColumnMeta[]): string {
+  if (exprCols.length === 0) return insertSql(meta, rows);
+  return cached(meta, `insr|${rows}|${exprCols.map((c) => c.name).join(',')}`, () => {
+    const tuple = `(${meta.userColumns.map((c) => (exprCols.includes(c) ? sequenceRefSql(c) : paramSql(c.kind))).join(', ')})`;
+    const returning = exprCols.map((c) => integerSelectSql(c.quoted)).join(', ');
+    return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows)
+      .fill(tuple)
+      .join(', ')}${RETURNING_INSERT}, ${returning}`;
+  });
+}
+
+/**
+ * UPDATE of foreign keys of one stored row to rows inserted earlier in the same batch (see
+ * {@link insertRelatedSql}), by id (and version), returning updated_at (and the version) and the keys.
+ */
+export function fixupUpdateSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
+  return cached(meta, `fix|${cols.map((c) => c.name).join(',')}`, () => {
+    const set = cols.map((c) => `${c.quoted} = ${sequenceRefSql(c)}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
+    const v = meta.version;
+    const returning = ['"updated_at"', ...(v ? [v.quoted] : []), ...cols.map((c) => integerSelectSql(c.quoted))].join(', ');
+    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${versionBump(meta)} WHERE "id" = ?${v ? ` AND ${v.quoted} = ?` : ''} RETURNING ${returning}`;
+  });
+}
+
+/** DELETE of the association rows linking two rows (a many-to-many collection lost a member). */
+export function unlinkSql(through: ModelMeta, a: ColumnMeta, b: ColumnMeta, returning: boolean): string {
+  return cached(
+    through,
+    `unl|${a.name}|${b.name}|${returning ? 'R' : ''}`,
+    () => `DELETE FROM ${through.quotedTable} WHERE ${a.quoted} = ? AND ${b.quoted} = ?${returning ? ' RETURNING "id"' : ''}`,
+  );
+}

@@ -126,6 +126,7 @@ function makeClass(meta: ModelMeta): ModelClass {
     constructor(values: unknown, raw?: SqlValue[], owner?: object) {
       const loading = values === LOAD && raw !== undefined;
       super(loading ? raw : undefined, loading ? owner : undefined);
+      if (new.target !== meta.loadClass && new.target !== Model) meta.loadClass = new.target;
       const self = this as unknown as Record<string, unknown>;
       if (loading) {
         assign(self, raw);
@@ -142,7 +143,8 @@ function makeClass(meta: ModelMeta): ModelClass {
       const fks = meta.relationForeignKeys;
       for (const c of user) {
         // A foreign key a many-to-one relationship fills may be left out now; commit checks it is set by then.
-        if (fks.size && fks.has(c.name) && columnValues[c.name] === undefined) self[c.name] = undefined;
+        if (fks.size && fks.has(c.name) && columnValues[c.name] === undefined && !c.nullable && !c.config.hasDefault)
+          self[c.name] = undefined;
         else self[c.name] = insertValue(c, columnValues, issues, []).value;
       }
       throwIfIssues(issues, `invalid values for ${meta.name}`);
@@ -153,6 +155,7 @@ function makeClass(meta: ModelMeta): ModelClass {
   }
   Object.defineProperty(Model, 'name', { value: meta.name });
   meta.cls = Model;
+  meta.loadClass = Model;
   meta.assign = assign;
   return Model as unknown as ModelClass;
 }

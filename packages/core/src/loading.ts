@@ -355,7 +355,7 @@ export function lazyLoad(
   if (inFlight) return inFlight;
   const candidates: Entity[] = [];
   for (const e of group.members.includes(entity) ? group.members : [entity, ...group.members]) {
-    if (entityState.owner(e) !== owner || e.constructor !== rel.owner.cls) continue;
+    if (entityState.owner(e) !== owner || !(e instanceof rel.owner.cls)) continue;
     const st = entityState.state(e);
     if (st !== 'persistent' && !(st === 'pending' && rel.kind === 'manyToOne')) continue;
     if (slotOf(e, rel.name) !== undefined) continue;

@@ -76,6 +76,12 @@ export interface ModelMeta {
   readonly schemas: ModelSchemas;
   // biome-ignore lint/suspicious/noExplicitAny: set once the class exists
   cls: any;
+  /**
+   * The class objects loaded through relationships are made with: the user's subclass once litedao has seen
+   * it (constructed, queried, named by `.references()` or passed to any API), else {@link cls}.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the user's model class
+  loadClass: any;
   /** Copies a stored row (select order) onto an instance, decoding each value; set once the class exists. */
   assign: (self: Record<string, unknown>, raw: readonly SqlValue[]) => void;
   /** Declared relationships by name, as written (checked at definition time). */
@@ -178,6 +184,9 @@ export const META = Symbol.for('litedao.model');
 export function metaOf(model: unknown): ModelMeta {
   const meta = typeof model === 'function' ? (model as unknown as Record<symbol, ModelMeta | undefined>)[META] : undefined;
   if (!meta) throw new ConfigurationError('expected a model class created with declarativeBase()');
+  // The user's class (`class User extends Base(…) {}`), seen for the first time: objects loaded through a
+  // relationship are made with it.
+  if (model !== meta.cls && model !== meta.loadClass) meta.loadClass = model;
   return meta;
 }
 
@@ -337,6 +346,7 @@ export function buildMeta(
       select: z.object(selectShape),
     },
     cls: undefined,
+    loadClass: undefined,
     assign: () => {
       throw new ConfigurationError(`model ${name} is not ready`);
     },

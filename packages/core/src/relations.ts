@@ -431,7 +431,7 @@ export function slotChanged(slot: RelationSlot): boolean {
 
 /** The object a relation was resolved for must be of the model the relation belongs to. */
 function checkMember(rel: RelationMeta, v: unknown, path: (string | number)[]): void {
-  if (typeof v !== 'object' || v === null || (v as Entity).constructor !== rel.target.cls) {
+  if (typeof v !== 'object' || v === null || !(v instanceof rel.target.cls)) {
     throw new ValidationError(`${rel.owner.name}.${rel.name} holds ${rel.target.name} objects`, [
       { path, message: `expected a ${rel.target.name}` },
     ]);

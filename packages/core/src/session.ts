@@ -127,7 +127,7 @@ export class Session implements QueryRunner {
       return this.#ctx.executor.execute(statement);
     },
     loadRow: (meta: ModelMeta, raw: readonly SqlValue[]): Entity | undefined => {
-      const e = this.#load(meta, meta.cls, raw);
+      const e = this.#load(meta, meta.loadClass, raw);
       return entityState.state(e) === 'deleted' ? undefined : e;
     },
   };
