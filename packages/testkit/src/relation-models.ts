@@ -2,7 +2,7 @@
  * Models for the relationship tests: every relationship kind, a self-reference, an association model, and
  * each `onDelete` action. Their own declarative base (tables `rel_…`), created by the tests that use them.
  */
-import { declarativeBase, t } from '@litedao/core';
+import { type Column, declarativeBase, t } from '@litedao/core';
 
 export const RelBase = declarativeBase();
 
@@ -109,3 +109,28 @@ export class Tag extends RelBase(
   },
   { tableName: 'rel_tags', relations: (r) => ({ post: r.manyToOne<Post>().on('post_id', { backPopulates: 'tags' }) }) },
 ) {}
+
+/** `onDelete: 'restrict'`: deleting a person with a ban fails with ForeignKeyConstraintError. */
+export class Ban extends RelBase(
+  'Ban',
+  { person_id: t.integer().references(() => Person, { onDelete: 'restrict' }), reason: t.text() },
+  { tableName: 'rel_bans' },
+) {}
+
+/** A wide child (60 columns + its foreign key) for D1's limits: 100 parameters, 32 function arguments. */
+const readingColumns = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`v${i}`, t.integer().nullable()])) as Record<
+  `v${number}`,
+  Column<number, true>
+>;
+export class Sensor extends RelBase(
+  'Sensor',
+  { label: t.text() },
+  { tableName: 'rel_sensors', relations: (r) => ({ readings: r.oneToMany<Reading>('Reading', { backPopulates: 'sensor' }) }) },
+) {}
+export class Reading extends RelBase(
+  'Reading',
+  { sensor_id: t.integer().references(() => Sensor, { onDelete: 'cascade' }), ...readingColumns },
+  { tableName: 'rel_readings', relations: (r) => ({ sensor: r.manyToOne<Sensor>().on('sensor_id', { backPopulates: 'readings' }) }) },
+) {}
+
+export const relationModels = [Person, Post, Comment, Profile, Group, Membership, Tag, Ban, Sensor, Reading] as const;
