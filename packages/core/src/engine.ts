@@ -8,7 +8,7 @@ import type { Driver, DriverCapabilities, DriverLimits, Executor, Statement, Sta
 import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
 import { startTimer } from './platform.ts';
-import { RuntimeDriver } from './runtime-driver.ts';
+import { debugLogger, type QueryLogger, RuntimeDriver } from './runtime-driver.ts';
 import { Session, type SessionContext } from './session.ts';
 import { checkRawSql } from './sql.ts';
 import { UnitLog } from './unit-log.ts';
@@ -31,6 +31,16 @@ export interface EngineOptions {
    * wait for the transaction to end.
    */
   readonly transactionWaitMs?: number | undefined;
+  /**
+   * Called once for every statement the engine sends, after it ran: SQL, parameter count (values only with
+   * `logParameters`), duration, rows, batch position, error. Without a logger (the default) nothing is timed
+   * or built per statement.
+   */
+  readonly logger?: QueryLogger | undefined;
+  /** Give the logger the bound values too (default false: they may be personal data). */
+  readonly logParameters?: boolean | undefined;
+  /** Log every statement to `console.debug` (values redacted unless `logParameters`); a given `logger` wins. */
+  readonly debug?: boolean | undefined;
 }
 
 interface AsyncContext {
@@ -153,7 +163,8 @@ export class Engine implements Executor {
   readonly #gated: Executor;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
-    this.#runtime = new RuntimeDriver(driver);
+    const logger = options.logger ?? (options.debug === true ? debugLogger : undefined);
+    this.#runtime = new RuntimeDriver(driver, { logger, logParameters: options.logParameters });
     this.#gate = new TransactionGate(options.transactionWaitMs ?? 5000);
     const unitLog = options.unitLog ?? 'auto';
     this.#units = (unitLog === 'auto' ? this.#runtime.capabilities.remote : unitLog === true) ? new UnitLog() : undefined;

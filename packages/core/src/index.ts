@@ -11,7 +11,7 @@ export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction
 export { Column, t } from './columns.ts';
 export type { ColumnFilters, Condition, EntityFilters, Filters, Operators, OrderBy, OrderByRow, RelationFilter } from './compile.ts';
 export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
-export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
+export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions, WithOption } from './dao.ts';
 export { BaseDAO } from './dao.ts';
 export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
 export type { BaseOptions, DeclarativeBase, Metadata } from './declarative-base.ts';
@@ -111,7 +111,8 @@ export type {
   RelationsShape,
   RelationValues,
 } from './relations.ts';
-export { RuntimeDriver, staleDataError } from './runtime-driver.ts';
+export type { LogOptions, QueryLogEvent, QueryLogger } from './runtime-driver.ts';
+export { debugLogger, RuntimeDriver, staleDataError } from './runtime-driver.ts';
 export type { DeleteOptions, ExecuteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
 export { Session } from './session.ts';
 export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './session-maker.ts';

@@ -4,6 +4,7 @@ import { daoTests } from './dao-tests.ts';
 import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { modelBasedTests } from './model-based-tests.ts';
+import { queryTests } from './query-tests.ts';
 import { relationsTests } from './relations-tests.ts';
 import { sessionTests } from './session-tests.ts';
 import { unitOfWorkTests } from './unit-of-work-tests.ts';
@@ -25,5 +26,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     unitOfWorkTests(target);
     modelBasedTests(target);
     relationsTests(target);
+    queryTests(target);
   });
 }
