@@ -7,6 +7,7 @@ export default defineConfig({
       'packages/core/test/**/*.test.ts',
       'packages/adapter-node/test/**/*.test.ts',
       'packages/adapter-wasm/test/node/**/*.test.ts',
+      'packages/cli/test/**/*.test.ts',
       'examples/node-script/test/**/*.test.ts',
       'examples/worker-bot/test-node/**/*.test.ts',
     ],

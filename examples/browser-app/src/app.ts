@@ -4,8 +4,23 @@
  */
 import type { SahPoolSettings, WorkerDriver } from '@litedao/adapter-wasm';
 import { createWorkerDriver } from '@litedao/adapter-wasm';
-import { createEngine, createSessionMaker, type Engine, isDaoError, type SessionMaker, StorageUnavailableError } from '@litedao/core';
-import { Base, Note } from './models.ts';
+import {
+  createEngine,
+  createSessionMaker,
+  type Engine,
+  isDaoError,
+  type MigrationSource,
+  migrate,
+  type SessionMaker,
+  StorageUnavailableError,
+} from '@litedao/core';
+import { Note } from './models.ts';
+
+/**
+ * The migrations folder (`litedao generate` writes it from the models; wrangler's flat layout), bundled by Vite
+ * as text. Applied at startup: files this database already has are skipped.
+ */
+const MIGRATIONS = import.meta.glob('../migrations/*.sql', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
 /** Options of {@link mountApp}; the defaults are what the real page uses. */
 export interface AppOptions {
@@ -13,6 +28,8 @@ export interface AppOptions {
   readonly filename?: string;
   /** SAH-pool VFS settings (tests give each run its own pool). */
   readonly vfs?: SahPoolSettings;
+  /** The migrations to apply at startup. Default: `migrations/*.sql`. */
+  readonly migrations?: MigrationSource;
 }
 
 /** A mounted app. `close()` closes the database (handing OPFS to the next page) and stops the Worker. */
@@ -47,6 +64,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
     <main class="notes">
       <h1>Notes</h1>
       <p class="status" data-testid="status">Opening the database…</p>
+      <p class="status" data-testid="schema"></p>
       <form data-testid="add-form">
         <input type="text" name="text" data-testid="new-note" placeholder="What needs doing?" autocomplete="off" disabled />
         <button type="submit" data-testid="add" disabled>Add</button>
@@ -57,6 +75,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
     </main>`;
   const $ = <E extends Element>(testId: string): E => root.querySelector<E>(`[data-testid="${testId}"]`) as E;
   const status = $<HTMLParagraphElement>('status');
+  const schema = $<HTMLParagraphElement>('schema');
   const errorBox = $<HTMLParagraphElement>('error');
   const list = $<HTMLUListElement>('notes');
   const count = $<HTMLParagraphElement>('count');
@@ -105,7 +124,10 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   const render = async (): Promise<void> => {
     const session = Session();
     try {
-      const notes = await session.select(Note).orderBy({ id: 'asc' }).all();
+      const notes = await session
+        .select(Note)
+        .orderBy([{ pinned: 'desc' }, { id: 'asc' }])
+        .all();
       list.replaceChildren(...notes.map(renderNote));
       const open = notes.filter((n) => !n.done).length;
       count.textContent = `${notes.length} note${notes.length === 1 ? '' : 's'}, ${open} open`;
@@ -145,12 +167,19 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
       li.replaceChildren(toggle, field, save);
       field.focus();
     });
+    li.classList.toggle('pinned', note.pinned);
+    const pin = button(note.pinned ? 'Unpin' : 'Pin', 'pin', () =>
+      unitOfWork(async (s) => {
+        const n = await s.getOrThrow(Note, note.id);
+        n.pinned = !n.pinned;
+      }),
+    );
     const remove = button('Delete', 'delete', () =>
       unitOfWork(async (s) => {
         s.delete(await s.getOrThrow(Note, note.id));
       }),
     );
-    li.append(toggle, text, edit, remove);
+    li.append(toggle, text, edit, pin, remove);
     return li;
   };
 
@@ -165,7 +194,10 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   });
 
   try {
-    await Base.metadata.createAll(engine);
+    const migrated = await migrate(engine, options.migrations ?? MIGRATIONS);
+    schema.textContent = migrated.applied.length
+      ? `Migrated: ${migrated.applied.join(', ')}`
+      : `Schema up to date (${migrated.alreadyApplied.at(-1) ?? 'no migrations'})`;
     await render();
     status.textContent = `Saved in OPFS (${driver.storage}, ${driver.filename}) · SQLite ${driver.sqliteVersion}`;
     input.disabled = false;

@@ -1,5 +1,8 @@
+import { createWorkerDriver } from '@litedao/adapter-wasm';
+import { createEngine, createSessionMaker, migrate, sql } from '@litedao/core';
 import { expect, it } from 'vitest';
 import { page } from 'vitest/browser';
+import first from '../migrations/0001_init.sql?raw';
 
 /** Loads the real app page in an iframe and resolves once it has (re)loaded. */
 function loaded(frame: HTMLIFrameElement): Promise<void> {
@@ -64,4 +67,44 @@ it('adds, edits, ticks off and deletes notes, and they survive a reload (OPFS in
 
   const path = await page.elementLocator(iframe).screenshot({ path: '__screenshots__/notes-after-reload.png' });
   expect(path).toMatch(/notes-after-reload\.png$/);
+});
+
+it('migrates at startup: a database at 0001 with notes gets 0002 when the new app opens it, and keeps its data across a reload', async () => {
+  // The previous test's page still holds the OPFS pool: unload it (its pagehide closes the database).
+  for (const f of document.querySelectorAll('iframe')) f.remove();
+
+  // An older version of the app: only 0001 applied, two notes written.
+  const worker = new Worker(new URL('../src/db.worker.ts', import.meta.url), { type: 'module' });
+  const engine = createEngine(await createWorkerDriver(worker, { filename: '/migrate-story.db' }));
+  expect((await migrate(engine, { '../migrations/0001_init.sql': first })).applied).toEqual(['0001_init.sql']);
+  await createSessionMaker(engine).begin(async (s) => {
+    await s.execute(sql`INSERT INTO notes (text, done) VALUES (${'Old note'}, 1), (${'Another old note'}, 0)`);
+  });
+  await engine.close();
+  worker.terminate();
+
+  // The current app opens the same file: it applies 0002 at startup; the notes are all there.
+  const iframe = document.createElement('iframe');
+  iframe.style.cssText = 'width: 860px; height: 640px; border: 0;';
+  const firstLoad = loaded(iframe);
+  iframe.src = '/index.html?db=/migrate-story.db';
+  document.body.append(iframe);
+  await firstLoad;
+  const app = page.frameLocator(page.elementLocator(iframe));
+  await expect.element(app.getByTestId('schema'), { timeout: 20_000 }).toHaveTextContent('Migrated: 0002_add_pinned.sql');
+  await expect.poll(() => noteTexts(iframe)).toEqual(['Old note', 'Another old note']);
+  expect(doneFlags(iframe)).toEqual([true, false]);
+
+  // The new column works: pin the second note, it moves to the top.
+  await app.getByTestId('pin').nth(1).click();
+  await expect.poll(() => noteTexts(iframe)).toEqual(['Another old note', 'Old note']);
+
+  // Reload: nothing left to apply, everything kept.
+  const reloaded = loaded(iframe);
+  iframe.contentWindow?.location.reload();
+  await reloaded;
+  await expect.element(app.getByTestId('schema'), { timeout: 20_000 }).toHaveTextContent('Schema up to date (0002_add_pinned.sql)');
+  await expect.poll(() => noteTexts(iframe)).toEqual(['Another old note', 'Old note']);
+  expect(doneFlags(iframe)).toEqual([false, true]);
+  expect(iframe.contentDocument?.querySelector('[data-testid="error"]')?.hasAttribute('hidden')).toBe(true);
 });

@@ -14,11 +14,16 @@ export class UserDAO extends BaseDAO(User) {
   }
 
   /**
-   * Registers the sender, or refreshes their names if they are known: one `INSERT … ON CONFLICT
+   * Registers the sender, or refreshes their names and language if they are known: one `INSERT … ON CONFLICT
    * (telegram_id) DO UPDATE` at commit, so two racing /start updates cannot collide on the unique key.
    */
   register(from: TelegramUser): Promise<User> {
-    return this.upsert(['telegram_id'], { telegram_id: from.id, username: from.username ?? null, first_name: from.first_name });
+    return this.upsert(['telegram_id'], {
+      telegram_id: from.id,
+      username: from.username ?? null,
+      first_name: from.first_name,
+      language_code: from.language_code ?? null,
+    });
   }
 }
 

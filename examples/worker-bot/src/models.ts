@@ -1,7 +1,7 @@
 /**
  * The bot's tables. `id`, `created_at` and `updated_at` come from litedao's base; table names are the
- * pluralized snake_case of the model names (`users`, `messages`). `migrations/0001_init.sql` is generated
- * from these models (a test keeps the two in step).
+ * pluralized snake_case of the model names (`users`, `messages`). `migrations/` is generated from these models
+ * with `litedao generate` (litedao.config.ts); `litedao check` fails when the two drift apart.
  */
 import { declarativeBase, t } from '@litedao/core';
 
@@ -12,6 +12,8 @@ export class User extends Base('User', {
   telegram_id: t.integer().unique(),
   username: t.text().nullable(),
   first_name: t.text(),
+  /** The IETF language tag Telegram reports for the user's client (`en`, `de`), when it does. */
+  language_code: t.text().nullable(),
 }) {}
 
 /**

@@ -1,6 +1,7 @@
-// The generated migration goes through the REAL wrangler CLI: `wrangler d1 migrations apply --local` on a copy
+// The generated migrations go through the REAL wrangler CLI: `wrangler d1 migrations apply --local` on a copy
 // of this example's wrangler.jsonc and migrations/, then `wrangler d1 execute --local --json` checks that every
-// table, index and trigger createAllSql(models) declares exists and that the constraints hold. Local D1 runs
+// table, index and trigger createAllSql(models) declares exists and that the constraints hold. `litedao check`
+// (the real CLI) confirms the folder matches the models. Local D1 runs
 // in workerd on 127.0.0.1: no login and no outbound network, but the loopback interface must be up (without
 // it wrangler fails with "fetch failed").
 
@@ -82,10 +83,24 @@ afterAll(() => {
 });
 
 describe('wrangler d1 migrations apply --local', () => {
-  it('applies migrations/0001_init.sql', () => {
+  it('applies migrations/0001_init.sql and 0002_add_language.sql', () => {
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/0001_init\.sql\s*│\s*✅/);
+    expect(applied.stdout).toMatch(/0002_add_language\.sql\s*│\s*✅/);
   });
+
+  it('litedao check: the migrations folder matches the models', async () => {
+    const res = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(example, 'node_modules', 'litedao', 'src', 'bin.ts'), 'check'],
+        { cwd: example, env: { ...process.env, NO_COLOR: '1' } },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: stdout + stderr }),
+      );
+    });
+    expect(res.code, res.out).toBe(0);
+    expect(res.out).toContain('the models match the migrations (2 files)');
+  }, 60_000);
 
   it('creates every table, index and trigger createAllSql(models) declares', async () => {
     const declared = declaredObjects();
@@ -100,7 +115,9 @@ describe('wrangler d1 migrations apply --local', () => {
     expect(objects).toEqual(expect.arrayContaining(declared));
     // Besides the declared objects, only wrangler's own bookkeeping table.
     expect(objects.filter((o) => !declared.some((d) => d.name === o.name)).map((o) => o.name)).toEqual(['d1_migrations']);
-    expect(await execute('SELECT name FROM d1_migrations')).toEqual({ rows: [{ name: '0001_init.sql' }] });
+    expect(await execute('SELECT name FROM d1_migrations ORDER BY id')).toEqual({
+      rows: [{ name: '0001_init.sql' }, { name: '0002_add_language.sql' }],
+    });
   }, 30_000);
 
   it('the schema holds its constraints: one failing statement rolls the whole command back', async () => {

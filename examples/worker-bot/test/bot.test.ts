@@ -77,10 +77,10 @@ describe('/start', () => {
     const res = await post(textUpdate(ada, '/start', 1));
     expect(res.status).toBe(200);
     expect(sent()).toEqual([{ chat_id: ada.id, text: replies.welcome('Ada') }]);
-    const users = await rows<{ telegram_id: number; username: string | null; first_name: string }>(
-      'SELECT telegram_id, username, first_name FROM users',
+    const users = await rows<{ telegram_id: number; username: string | null; first_name: string; language_code: string | null }>(
+      'SELECT telegram_id, username, first_name, language_code FROM users',
     );
-    expect(users).toEqual([{ telegram_id: ada.id, username: 'ada', first_name: 'Ada' }]);
+    expect(users).toEqual([{ telegram_id: ada.id, username: 'ada', first_name: 'Ada', language_code: 'en' }]); // 0002's column
   });
 
   it('a second /start welcomes back, keeps one row and refreshes the names', async () => {

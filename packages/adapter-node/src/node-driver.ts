@@ -131,14 +131,17 @@ class NodeDriver implements Driver {
   }
 
   #run(statement: Statement): StatementResult {
-    const { stmt, columns } = this.#prepare(statement);
+    const { stmt, columns: cached } = this.#prepare(statement);
     if (stmt.reader) {
       if (statement.single) {
         // One row at most (a primary-key lookup): get() skips building the outer array natively.
         const row = stmt.get(statement.params) as SqlValue[] | undefined;
-        return { rows: row === undefined ? NO_ROWS : [row], columns, changes: 0 };
+        return { rows: row === undefined ? NO_ROWS : [row], columns: cached, changes: 0 };
       }
       const rows = stmt.all(statement.params) as SqlValue[][];
+      // Raw SQL (`SELECT *`) can name other columns after a schema change (a migration at runtime): SQLite
+      // re-prepared the statement while running it, so read the names again. Core's statements list theirs.
+      const columns = statement.returnsRows === undefined ? stmt.columns().map((c) => c.name) : cached;
       // A RETURNING write reports one row per changed row; SQLite itself says whether the statement writes.
       return { rows, columns, changes: stmt.readonly ? 0 : rows.length };
     }

@@ -71,9 +71,14 @@ describe('better-sqlite3 driver', () => {
     holder.exec('BEGIN IMMEDIATE');
     const s = createSessionMaker(a)();
     s.add(new Note({ text: 'blocked' }));
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 1);
     const err = await s.commit().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BusyError);
     expect((err as BusyError).retryable).toBe(true);
+    expect(fired).toBe(true); // the wait for the lock never blocked the event loop
     holder.exec('ROLLBACK');
     holder.close();
     await s.commit(); // the pending work was kept; it goes through once the lock is gone

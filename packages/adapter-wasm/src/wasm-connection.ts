@@ -1,5 +1,5 @@
 import type { DaoError, SqlValue, Statement, StatementResult } from '@litedao/core';
-import { ConnectionError, isDaoError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
+import { ConnectionError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
 import type { NativeDatabase, NativeSqlite3, NativeStatement, NativeValue } from './native.ts';
 import { type CachedStatement, StatementCache } from './statement-cache.ts';
 
@@ -23,7 +23,8 @@ const RC_PREFIX = /^SQLITE_[A-Z0-9_]+: sqlite3 result code \d+: /;
  * One synchronous sqlite-wasm connection: the shared engine of the in-process driver and of the Worker
  * server. Every method runs to completion synchronously, so nothing else can interleave inside a batch.
  *
- * Errors leave here already mapped to litedao errors ({@link WasmConnection.mapError}).
+ * Errors leave here as sqlite-wasm threw them (or as core's own errors, e.g. a failed post-condition);
+ * the caller maps them at its one seam: core's runtime driver in-process, the Worker server before replying.
  */
 export class WasmConnection {
   readonly #sqlite3: NativeSqlite3;
@@ -143,11 +144,7 @@ export class WasmConnection {
 
   #guard<T>(fn: () => T): T {
     if (this.#closed) throw new ConnectionError('The sqlite-wasm connection is closed.');
-    try {
-      return fn();
-    } catch (error) {
-      throw this.mapError(error);
-    }
+    return fn();
   }
 
   #pointer(): number {
@@ -303,7 +300,6 @@ export class WasmConnection {
  * result code (oo1 enables extended codes at open), turned into its name with `sqlite3_js_rc_str`.
  */
 export function mapWasmError(sqlite3: NativeSqlite3, error: unknown): DaoError {
-  if (isDaoError(error)) return error;
   if (error instanceof Error) {
     const rc = (error as { resultCode?: unknown }).resultCode;
     if (typeof rc === 'number') {

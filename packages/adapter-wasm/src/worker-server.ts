@@ -205,7 +205,7 @@ async function openSahPoolDatabase(
   } catch (error) {
     connection?.close();
     releasePool(pool);
-    throw mapWasmError(sqlite3, error);
+    throw toDaoError(sqlite3, error);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { type ColumnKind, isPlainJson } from './codec.ts';
+import { ConfigurationError } from './errors.ts';
 import type { ColumnExpression } from './expressions.ts';
 
 /** JSON values a `t.json()` column holds by default. */
@@ -21,6 +22,15 @@ export interface ReferenceConfig {
 /** SQLite's referential actions (https://sqlite.org/foreignkeys.html#fk_actions). */
 export type ReferentialAction = 'cascade' | 'restrict' | 'set null' | 'set default' | 'no action';
 
+const ACTIONS: readonly string[] = ['cascade', 'restrict', 'set null', 'set default', 'no action'];
+
+/** Checks a referential action against SQLite's closed set; anything else is a ConfigurationError at definition. */
+function referentialAction(value: unknown, which: string): ReferentialAction | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && ACTIONS.includes(value)) return value as ReferentialAction;
+  throw new ConfigurationError(`references(): ${which} must be one of ${ACTIONS.map((a) => `'${a}'`).join(', ')}`);
+}
+
 /** Everything a column declares, at runtime. */
 export interface ColumnConfig {
   readonly kind: ColumnKind;
@@ -33,6 +43,8 @@ export interface ColumnConfig {
   readonly references?: ReferenceConfig | undefined;
   /** Extra zod refinement of the value (e.g. `z.string().email()`); runs on every write. */
   readonly schema?: z.ZodType | undefined;
+  /** The column's previous name, for `litedao generate` (a rename, not a drop and an add). */
+  readonly renamedFrom?: string | undefined;
   /** The model's optimistic-concurrency counter (`t.version()`): set and bumped by litedao only. */
   readonly version?: boolean | undefined;
 }
@@ -86,7 +98,20 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    */
   // biome-ignore lint/suspicious/noExplicitAny: any model class
   references(model: () => any, actions?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction }): Column<T, N, D, true> {
-    return new Column(this.#with({ references: { model, onDelete: actions?.onDelete, onUpdate: actions?.onUpdate } }));
+    if (typeof model !== 'function') throw new ConfigurationError('references(model) takes the model lazily: references(() => User)');
+    // These words reach DDL: only SQLite's own five pass (anything else would be spliced into CREATE TABLE).
+    const onDelete = referentialAction(actions?.onDelete, 'onDelete');
+    const onUpdate = referentialAction(actions?.onUpdate, 'onUpdate');
+    return new Column(this.#with({ references: { model, onDelete, onUpdate } }));
+  }
+
+  /**
+   * Declares that this column was called `oldName` before, so `litedao generate` writes a RENAME COLUMN that
+   * keeps its values instead of a drop and an add. Harmless once every database has migrated past the rename.
+   */
+  renamedFrom(oldName: string): Column<T, N, D, F> {
+    if (typeof oldName !== 'string' || oldName.length === 0) throw new ConfigurationError('renamedFrom(oldName) takes the old column name');
+    return new Column(this.#with({ renamedFrom: oldName }));
   }
 
   /** Refines the value with a zod schema, checked on every write: `t.text().check(z.string().email())`. */

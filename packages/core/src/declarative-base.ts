@@ -28,6 +28,13 @@ import { checkKeys, insertValue, throwIfIssues } from './validate.ts';
 export interface BaseOptions {
   /** How table names are derived; `'plural'` by default, `'legacy'` for the Python template's `lower + "s"`. */
   readonly naming?: NamingMode;
+  /**
+   * Create tables `STRICT` (default `true`): SQLite itself then refuses a value of the wrong storage class
+   * (text in an INTEGER column), whoever writes it. Declared types become INTEGER/REAL/TEXT/BLOB (a boolean is
+   * INTEGER with a CHECK, a timestamp TEXT). `false` keeps SQLAlchemy's declared types (BOOLEAN, TIMESTAMP)
+   * for databases that other tools also create. Requires SQLite ≥ 3.37 (every adapter's SQLite has it).
+   */
+  readonly strict?: boolean;
 }
 
 /** Options of one model. */
@@ -36,6 +43,8 @@ export interface BaseOptions {
 export interface Metadata {
   /** Models in definition order. */
   readonly models: readonly AnyModel[];
+  /** Whether this base's tables are created STRICT. */
+  readonly strict: boolean;
   /** Creates every table, index and trigger that does not exist yet, in one atomic batch. */
   createAll(engine: { createAll(models: readonly AnyModel[]): Promise<void> }): Promise<void>;
   /** Drops every table of this base that exists, in one atomic batch. */
@@ -56,6 +65,8 @@ export interface DeclarativeBase {
 export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
   const naming = options.naming ?? 'plural';
   if (naming !== 'plural' && naming !== 'legacy') throw new ConfigurationError(`unknown naming mode ${String(naming)}`);
+  const strict = options.strict ?? true;
+  if (typeof strict !== 'boolean') throw new ConfigurationError('declarativeBase({ strict }) takes true or false');
   const models: AnyModel[] = [];
   const tables = new Map<string, string>();
 
@@ -63,6 +74,7 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
     get models() {
       return models.slice();
     },
+    strict,
     createAll: (engine) => engine.createAll(models),
     dropAll: (engine) => engine.dropAll(models),
   };

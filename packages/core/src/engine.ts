@@ -9,6 +9,7 @@ import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } f
 import { type AnyModel, metaOf } from './model-meta.ts';
 import { startTimer } from './platform.ts';
 import { debugLogger, type QueryLogger, RuntimeDriver } from './runtime-driver.ts';
+import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
 import { Session, type SessionContext } from './session.ts';
 import { checkRawSql } from './sql.ts';
 import { UnitLog } from './unit-log.ts';
@@ -41,6 +42,14 @@ export interface EngineOptions {
   readonly logParameters?: boolean | undefined;
   /** Log every statement to `console.debug` (values redacted unless `logParameters`); a given `logger` wins. */
   readonly debug?: boolean | undefined;
+  /**
+   * Models to check against the live database before the first statement any session of this engine sends
+   * (`verifySchema`, once per engine): a missing or mismatched table or column is a `SchemaError` listing every
+   * difference before anything is written, instead of a failure at the first INSERT. Pass
+   * `Base.metadata.models`. Off by default (one round trip of PRAGMAs per engine; call `verifySchema` at
+   * startup yourself where engines are long-lived).
+   */
+  readonly verifyModels?: readonly AnyModel[] | undefined;
 }
 
 interface AsyncContext {
@@ -161,6 +170,8 @@ export class Engine implements Executor {
   readonly #units: UnitLog | undefined;
   /** Statements from sessions: gated, not re-checked (core built them, or `rawStatement` checked them). */
   readonly #gated: Executor;
+  /** What sessions send through: `#gated`, after the opt-in schema check has passed once. */
+  readonly #sessions: Executor;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
     const logger = options.logger ?? (options.debug === true ? debugLogger : undefined);
@@ -173,6 +184,30 @@ export class Engine implements Executor {
     this.#gated = {
       execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement))),
       batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements))),
+    };
+    this.#sessions = options.verifyModels ? this.#verifiedFirst(options.verifyModels) : this.#gated;
+  }
+
+  /** `#gated`, behind a schema check run once before the first statement (retried if it failed to run). */
+  #verifiedFirst(models: readonly AnyModel[]): Executor {
+    let check: Promise<void> | undefined;
+    let passed = false;
+    const ready = (): Promise<void> => {
+      if (passed) return Promise.resolve();
+      check ??= verifySchema(this, models).then(
+        () => {
+          passed = true;
+        },
+        (error: unknown) => {
+          check = undefined;
+          throw error;
+        },
+      );
+      return check;
+    };
+    return {
+      execute: (statement) => (passed ? this.#gated.execute(statement) : ready().then(() => this.#gated.execute(statement))),
+      batch: (statements) => (passed ? this.#gated.batch(statements) : ready().then(() => this.#gated.batch(statements))),
     };
   }
 
@@ -230,7 +265,7 @@ export class Engine implements Executor {
   sessionContext(): SessionContext {
     const runtime = this.#runtime;
     return {
-      executor: this.#gated,
+      executor: this.#sessions,
       lookup: this.#gated,
       limits: runtime.limits,
       capabilities: runtime.capabilities,
@@ -309,7 +344,17 @@ export class Engine implements Executor {
     const statements = createAllStatements(models);
     // The unit log's table comes with the schema, so the first commit needs no extra round trip to make it.
     if (this.#units) statements.push(this.#units.createStatement());
+    await verifyExistingTables(this, models); // an existing table with other columns is never skipped silently
     await this.#gated.batch(statements);
+  }
+
+  /**
+   * Compares the models with the live database (`PRAGMA table_xinfo`, `index_list`, `foreign_key_list`) and
+   * throws one `SchemaError` listing every missing, extra or mismatched table, column and UNIQUE constraint.
+   * Call it at startup to fail before the first write instead of at it.
+   */
+  verifySchema(models: readonly AnyModel[]): Promise<void> {
+    return verifySchema(this, models);
   }
 
   /** Drops the models' tables that exist (children first), as one atomic batch. */

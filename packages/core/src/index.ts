@@ -13,7 +13,8 @@ export type { ColumnFilters, Condition, EntityFilters, Filters, Operators, Order
 export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions, WithOption } from './dao.ts';
 export { BaseDAO } from './dao.ts';
-export { createAllSql, createAllStatements, dropAllStatements } from './ddl.ts';
+export type { ColumnDef, CreateTableOptions, ForeignKeyDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
+export { createAllSql, createAllStatements, createTableSql, dropAllStatements, tableDefOf, tableDefsOf } from './ddl.ts';
 export type { BaseOptions, DeclarativeBase, Metadata } from './declarative-base.ts';
 export { declarativeBase } from './declarative-base.ts';
 export type {
@@ -70,6 +71,8 @@ export { col, increment, isColumnExpression, isColumnRef } from './expressions.t
 export type { WithOptions, WithSpec } from './loading.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
+export type { MigrateOptions, MigrateResult, Migration, MigrationSource, MigrationState } from './migrate.ts';
+export { migrate, migrationStatements, migrationStatus, migrationsTableSql, normalizeMigrations } from './migrate.ts';
 export type {
   AnyModel,
   ColumnsOf,
@@ -113,6 +116,18 @@ export type {
 } from './relations.ts';
 export type { LogOptions, QueryLogEvent, QueryLogger } from './runtime-driver.ts';
 export { debugLogger, RuntimeDriver, staleDataError } from './runtime-driver.ts';
+export type { DiffOptions, RenameCandidate, RenameHints, SchemaChange, SchemaDiff, SchemaSnapshot } from './schema-diff.ts';
+export {
+  diffSchemas,
+  EMPTY_SNAPSHOT,
+  mergeHints,
+  migrationFileSql,
+  renameCandidates,
+  renameHintsOf,
+  snapshotOf,
+} from './schema-diff.ts';
+export type { StatementRunner } from './schema-introspect.ts';
+export { introspectSchema, introspectTable, schemaProblems, verifySchema } from './schema-introspect.ts';
 export type { DeleteOptions, ExecuteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
 export { Session } from './session.ts';
 export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './session-maker.ts';

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { type ColumnKind, type Decoder, decodeJsonNotNull, decoders, integerSelectSql } from './codec.ts';
+import { checkColumnDefault } from './column-default.ts';
 import { type Column, type ColumnConfig, type ColumnsShape, type InsertOf, kindSchema, type RowOf, type UpdateOf } from './columns.ts';
 import type { Metadata } from './declarative-base.ts';
 import type { SqlValue } from './driver.ts';
@@ -52,6 +53,8 @@ export interface ModelMeta {
   readonly name: string;
   readonly tableName: string;
   readonly quotedTable: string;
+  /** The table's previous name (`renamedFrom` option), for migrations. */
+  readonly renamedFrom: string | undefined;
   /** Select order: `id`, declared columns, `created_at`, `updated_at`. */
   readonly columns: readonly ColumnMeta[];
   /** Declared columns only, in declaration order. */
@@ -202,6 +205,8 @@ export interface ModelOptions<C extends ColumnsShape, R extends RelationsShape =
   readonly unique?: readonly (readonly (keyof C & string)[])[];
   /** Composite indexes. */
   readonly indexes?: readonly (readonly (keyof C & string)[])[];
+  /** The table's previous name, for `litedao generate` (a rename that keeps the rows, not a drop and a create). */
+  readonly renamedFrom?: string;
 }
 
 const OWNED = ['id', 'created_at', 'updated_at'] as const;
@@ -256,6 +261,7 @@ export function buildMeta(
     seen.add(f);
     if (!col || typeof col !== 'object' || !('config' in col))
       throw new ConfigurationError(`model ${name}: ${colName} is not a column (use t.text(), …)`);
+    checkColumnDefault(name, colName, col.config.kind, col.config);
     declared.push([colName, col.config]);
   }
   const all: [string, ColumnConfig, boolean][] = [
@@ -327,6 +333,7 @@ export function buildMeta(
     name,
     tableName,
     quotedTable: quoteIdent(tableName),
+    renamedFrom: options.renamedFrom,
     columns: metas,
     userColumns,
     byName,

@@ -12,6 +12,7 @@ import {
   type Entity,
   increment,
   inspect,
+  SchemaError,
   StaleDataError,
   StateError,
   type StatementResult,
@@ -582,6 +583,23 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       const err = await rejectsWith(s.commit(), CommitOutcomeUnknownError);
       const unsupported = await rejectsWith(err.wasApplied(), UnsupportedError);
       expect(unsupported.message).toContain('unitLog');
+      await s.close();
+    });
+  });
+
+  describe('engine: the schema check at first use (verifyModels)', () => {
+    it('a table missing a column fails the first statement of any session with SchemaError naming it; nothing is written', async () => {
+      const { Session, engine, driver } = await setup(target, { create: false, engine: { verifyModels: [User] } });
+      await engine.execute({
+        sql: 'CREATE TABLE users (id INTEGER PRIMARY KEY, telegram_id INTEGER, created_at TEXT, updated_at TEXT)',
+        params: [],
+      });
+      const s = Session();
+      s.add(new User({ telegram_id: 1 }));
+      const err = await rejectsWith(s.commit(), SchemaError);
+      expect(err.message).toContain('username');
+      await rejectsWith(s.select(User).count(), SchemaError);
+      expect((await dump(driver, 'users')).length).toBe(0);
       await s.close();
     });
   });

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The `litedao` command: generate, check and apply migrations for litedao models.
+ * Run `litedao --help` (or `litedao <command> --help`) for every option.
+ */
+import { isDaoError } from '@litedao/core';
+import { Command, Option } from 'commander';
+import { baselineCommand, checkCommand, generateCommand, migrateCommand, processOutput, statusCommand } from './commands.ts';
+import { loadConfig } from './config.ts';
+
+const out = processOutput();
+let exitCode = 0;
+/** A command action whose result is the exit code. */
+const act =
+  <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+  async (...args: A): Promise<void> => {
+    exitCode = await fn(...args);
+  };
+
+interface Common {
+  config?: string;
+  models?: string;
+  dir?: string;
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .option('-c, --config <file>', 'config file (default: ./litedao.config.ts, .mts, .js or .mjs)')
+    .option('--models <module>', 'module exporting the models (overrides the config)')
+    .option('--dir <folder>', 'migrations folder, wrangler\'s migrations_dir (overrides the config; default "migrations")');
+
+const configOf = (o: Common & { url?: string }) =>
+  loadConfig(process.cwd(), o.config, { models: o.models, migrationsDir: o.dir, databaseUrl: o.url });
+
+const program = new Command('litedao')
+  .description(
+    'Migrations for litedao models: flat NNNN_name.sql files that `litedao migrate`, `wrangler d1 migrations apply` and migrate(engine, files) in the browser all apply, recorded in the same d1_migrations table.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Config (litedao.config.ts, next to package.json):
+  import { defineConfig } from 'litedao';
+  export default defineConfig({
+    models: './src/models.ts',      // exports the model classes (or a Base, or a models array)
+    migrationsDir: './migrations',  // wrangler's migrations_dir
+    databaseUrl: process.env.DATABASE_URL, // for migrate/status on Node, e.g. sqlite:///bot.db
+  });
+
+Examples:
+  litedao generate --name add_language     write migrations/0002_add_language.sql from the model changes
+  litedao generate --allow-drop            also drop tables/columns the models no longer have
+  litedao generate --rename users.name=full_name   a rename without a renamedFrom hint in the model
+  litedao generate --from-db sqlite:///bot.db      adopt an existing database (e.g. the Python template's)
+  litedao check                             exit 1 when the models changed without a migration (CI)
+  litedao migrate --url sqlite:///bot.db    apply pending files on Node
+  litedao status                            list applied and pending files
+  wrangler d1 migrations apply DB --remote  the same files on D1`,
+  );
+
+common(program.command('generate'))
+  .description('diff the models against the last snapshot and write the next NNNN_name.sql (and meta/NNNN_snapshot.json)')
+  .option('-n, --name <name>', 'name part of the file, e.g. add_language')
+  .option('--allow-drop', 'allow dropping tables and columns (their data is lost); refused otherwise', false)
+  .option(
+    '--rename <old=new>',
+    'declare a rename: old_table=new_table, or table.old_column=new_column (repeatable; or use renamedFrom in the model)',
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  )
+  .addOption(
+    new Option('--from-db <url>', 'write a baseline (0000_baseline.sql + snapshot) from an existing database and mark it applied there'),
+  )
+  .option('--no-interactive', 'never ask about renames (the default when not on a terminal)')
+  .action(
+    act(async (o: Common & { name?: string; allowDrop: boolean; rename: string[]; fromDb?: string; interactive: boolean }) => {
+      const config = await configOf(o);
+      if (o.fromDb) return baselineCommand(config, o.fromDb, out);
+      const interactive = o.interactive && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      return generateCommand(config, { name: o.name, allowDrop: o.allowDrop, renames: o.rename, interactive }, out);
+    }),
+  );
+
+common(program.command('check'))
+  .description('exit 1 when the models and the migrations disagree, naming each difference (for CI)')
+  .action(act(async (o: Common) => checkCommand(await configOf(o), out)));
+
+common(program.command('migrate'))
+  .description('apply pending migrations to a Node database (better-sqlite3), each file in one transaction')
+  .option('--url <url>', 'database URL, e.g. sqlite:///bot.db (default: the config, then $DATABASE_URL)')
+  .action(act(async (o: Common & { url?: string }) => migrateCommand(await configOf(o), o.url, out)));
+
+common(program.command('status'))
+  .description('list applied and pending migrations of a Node database')
+  .option('--url <url>', 'database URL, e.g. sqlite:///bot.db (default: the config, then $DATABASE_URL)')
+  .action(act(async (o: Common & { url?: string }) => statusCommand(await configOf(o), o.url, out)));
+
+try {
+  program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  await program.parseAsync(process.argv);
+  process.exitCode = exitCode;
+} catch (e) {
+  const err = e as { code?: string; exitCode?: number; message?: string };
+  if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+    process.exitCode = err.exitCode ?? 2;
+  } else {
+    out.error(`litedao: ${isDaoError(e) ? `${(e as Error).name}: ${(e as Error).message}` : String((e as Error)?.stack ?? e)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * Schema evolution as data: a snapshot of table definitions, a diff between two snapshots, and the SQL that
+ * turns one into the other on SQLite, D1 and sqlite-wasm alike.
+ *
+ * What SQLite can change in place is changed in place (`ADD COLUMN`, `DROP COLUMN`, `RENAME`, indexes,
+ * triggers). Everything else is SQLite's 12-step table rebuild (https://sqlite.org/lang_altertable.html#otheralter),
+ * adapted to D1, where foreign keys cannot be turned off inside a migration: a `DROP TABLE` then performs an
+ * implicit DELETE that fires `ON DELETE CASCADE`/`SET NULL` on child rows even with `defer_foreign_keys`. So the
+ * tables that reference a rebuilt table (transitively) are rebuilt with it: every new table references the
+ * other new tables by their temporary names, old tables are dropped children first (their cascades reach only
+ * other old tables), and the renames back, parents first, rewrite the references to the final names. AUTOINCREMENT
+ * counters are carried over, so ids are never reused; indexes and the updated_at trigger are recreated. The
+ * whole plan is one file, applied as one transaction (one `batch()` on D1).
+ *
+ * Renames are never guessed: a table or column that disappears while another appears is a drop and an add,
+ * refused without `allowDrop`, unless a `renamedFrom` hint (or the CLI's question) says it is a rename.
+ */
+
+import { sqlLiteral } from './column-default.ts';
+import {
+  type ColumnDef,
+  columnSql,
+  createIndexSql,
+  createTableSql,
+  createTableStatements,
+  createTriggerSql,
+  type IndexDef,
+  parentsFirst,
+  type TableDef,
+  tableDefsOf,
+} from './ddl.ts';
+import { ConfigurationError } from './errors.ts';
+import { type AnyModel, metaOf } from './model-meta.ts';
+import { foldIdentifier, quoteIdent } from './naming.ts';
+
+/** The schema the models described when a migration was generated (stored beside the migrations). */
+export interface SchemaSnapshot {
+  readonly version: 1;
+  readonly tables: readonly TableDef[];
+}
+
+/** The snapshot of the models' current schema. */
+export function snapshotOf(models: readonly AnyModel[]): SchemaSnapshot {
+  return { version: 1, tables: tableDefsOf(models) };
+}
+
+/** An empty schema (before the first migration). */
+export const EMPTY_SNAPSHOT: SchemaSnapshot = Object.freeze({ version: 1, tables: [] });
+
+/** Declared renames: new table name → old name; per (new) table, new column name → old name. */
+export interface RenameHints {
+  readonly tables: ReadonlyMap<string, string>;
+  readonly columns: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+/** The `renamedFrom` hints the models declare. */
+export function renameHintsOf(models: readonly AnyModel[]): RenameHints {
+  const tables = new Map<string, string>();
+  const columns = new Map<string, Map<string, string>>();
+  for (const m of models) {
+    const meta = metaOf(m);
+    if (meta.renamedFrom) tables.set(meta.tableName, meta.renamedFrom);
+    for (const c of meta.userColumns) {
+      if (!c.config.renamedFrom) continue;
+      const map = columns.get(meta.tableName) ?? new Map<string, string>();
+      columns.set(meta.tableName, map);
+      map.set(c.name, c.config.renamedFrom);
+    }
+  }
+  return { tables, columns };
+}
+
+/** Merges hint sets (later ones win). */
+export function mergeHints(...hints: readonly (RenameHints | undefined)[]): RenameHints {
+  const tables = new Map<string, string>();
+  const columns = new Map<string, Map<string, string>>();
+  for (const h of hints) {
+    if (!h) continue;
+    for (const [k, v] of h.tables) tables.set(k, v);
+    for (const [t, m] of h.columns) {
+      const into = columns.get(t) ?? new Map<string, string>();
+      for (const [k, v] of m) into.set(k, v);
+      columns.set(t, into);
+    }
+  }
+  return { tables, columns };
+}
+
+/** One change between two schemas, for messages, `litedao check` and the comments of a generated file. */
+export interface SchemaChange {
+  readonly kind:
+    | 'create table'
+    | 'drop table'
+    | 'rename table'
+    | 'add column'
+    | 'drop column'
+    | 'rename column'
+    | 'alter column'
+    | 'alter table'
+    | 'create index'
+    | 'drop index'
+    | 'replace trigger'
+    | 'drop trigger';
+  readonly table: string;
+  readonly detail: string;
+}
+
+/** A possible rename the diff will not assume: something disappeared while something else appeared. */
+export interface RenameCandidate {
+  readonly kind: 'table' | 'column';
+  /** For columns: the (new) table. */
+  readonly table: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Options of {@link diffSchemas}. */
+export interface DiffOptions {
+  readonly renames?: RenameHints;
+  /** Allow dropping tables and columns (their data is lost). Without it a drop is a ConfigurationError. */
+  readonly allowDrop?: boolean;
+}
+
+/** What {@link diffSchemas} returns. */
+export interface SchemaDiff {
+  readonly changes: readonly SchemaChange[];
+  /** The statements of the migration, in order, without trailing semicolons. */
+  readonly statements: readonly string[];
+  /** Tables rebuilt with the 12-step procedure (changed ones and the tables that reference them). */
+  readonly rebuilt: readonly string[];
+}
+
+const f = foldIdentifier;
+const q = quoteIdent;
+
+function normalizeTriggerSql(sql: string): string {
+  return sql.replace(/^CREATE\s+TRIGGER\s+IF\s+NOT\s+EXISTS\s+/i, 'CREATE TRIGGER ').trim();
+}
+
+function describeColumn(c: ColumnDef): string {
+  const parts = [c.type, c.notNull ? 'NOT NULL' : 'NULL'];
+  if (c.default !== null) parts.push(`DEFAULT ${c.default}`);
+  if (c.check) parts.push('CHECK');
+  if (c.references) parts.push(`REFERENCES ${c.references.table} ON DELETE ${c.references.onDelete} ON UPDATE ${c.references.onUpdate}`);
+  return parts.join(' ');
+}
+
+/** Whether two column definitions differ in anything but the name (`tableRenames`: old → new folded names). */
+function columnChanged(a: ColumnDef, b: ColumnDef, tableRenames: ReadonlyMap<string, string>): string | undefined {
+  const diffs: string[] = [];
+  if (a.type.toUpperCase() !== b.type.toUpperCase()) diffs.push(`type ${a.type} → ${b.type}`);
+  if (a.notNull !== b.notNull) diffs.push(b.notNull ? 'NOT NULL' : 'nullable');
+  if ((a.default ?? null) !== (b.default ?? null)) diffs.push(`default ${a.default ?? 'none'} → ${b.default ?? 'none'}`);
+  if ((a.check !== null) !== (b.check !== null)) diffs.push(b.check ? 'CHECK added' : 'CHECK removed');
+  if (a.primaryKey !== b.primaryKey) diffs.push(b.primaryKey ? 'PRIMARY KEY AUTOINCREMENT' : 'not a primary key');
+  const ra = a.references;
+  const rb = b.references;
+  if ((ra === null) !== (rb === null)) diffs.push(rb ? `REFERENCES ${rb.table}` : 'foreign key removed');
+  else if (ra && rb) {
+    const target = tableRenames.get(f(ra.table)) ?? f(ra.table);
+    if (target !== f(rb.table) || ra.onDelete !== rb.onDelete || ra.onUpdate !== rb.onUpdate || f(ra.column) !== f(rb.column)) {
+      diffs.push(`foreign key → ${rb.table} ON DELETE ${rb.onDelete} ON UPDATE ${rb.onUpdate}`);
+    }
+  }
+  return diffs.length ? diffs.join(', ') : undefined;
+}
+
+interface TablePlan {
+  readonly from: TableDef;
+  readonly to: TableDef;
+  /** New column name (folded) → old column def. */
+  readonly sources: Map<string, ColumnDef>;
+  readonly added: ColumnDef[];
+  readonly dropped: ColumnDef[];
+  readonly renamed: [ColumnDef, ColumnDef][];
+  readonly changed: [ColumnDef, ColumnDef, string][];
+  readonly tableLevel: string[];
+}
+
+function sameSets(a: readonly (readonly string[])[], b: readonly (readonly string[])[]): boolean {
+  const key = (s: readonly (readonly string[])[]) =>
+    s
+      .map((x) => x.map(f).join(','))
+      .sort()
+      .join(';');
+  return key(a) === key(b);
+}
+
+/**
+ * Candidate renames the hints do not settle: per table, columns that disappeared and columns that appeared;
+ * tables likewise. The CLI asks about them on a terminal; elsewhere they are an error unless drops are allowed.
+ */
+export function renameCandidates(from: SchemaSnapshot, to: SchemaSnapshot, renames?: RenameHints): RenameCandidate[] {
+  const out: RenameCandidate[] = [];
+  const plan = matchTables(from, to, renames ?? { tables: new Map(), columns: new Map() });
+  const goneTables = plan.dropped;
+  for (const n of plan.created) for (const o of goneTables) out.push({ kind: 'table', table: n.name, from: o.name, to: n.name });
+  for (const p of plan.pairs) {
+    const tp = planTable(p.from, p.to, renames?.columns.get(p.to.name));
+    for (const a of tp.added) for (const d of tp.dropped) out.push({ kind: 'column', table: p.to.name, from: d.name, to: a.name });
+  }
+  return out;
+}
+
+function matchTables(from: SchemaSnapshot, to: SchemaSnapshot, renames: RenameHints) {
+  const oldByName = new Map(from.tables.map((t) => [f(t.name), t]));
+  const newByName = new Map(to.tables.map((t) => [f(t.name), t]));
+  const pairs: { from: TableDef; to: TableDef; renamed: boolean }[] = [];
+  const used = new Set<string>();
+  const created: TableDef[] = [];
+  for (const t of to.tables) {
+    const same = oldByName.get(f(t.name));
+    if (same) {
+      pairs.push({ from: same, to: t, renamed: false });
+      used.add(f(same.name));
+      continue;
+    }
+    const hint = renames.tables.get(t.name);
+    const old = hint !== undefined ? oldByName.get(f(hint)) : undefined;
+    if (old && !newByName.has(f(old.name)) && !used.has(f(old.name))) {
+      pairs.push({ from: old, to: t, renamed: true });
+      used.add(f(old.name));
+    } else created.push(t);
+  }
+  const dropped = from.tables.filter((t) => !used.has(f(t.name)));
+  return { pairs, created, dropped };
+}
+
+function planTable(
+  from: TableDef,
+  to: TableDef,
+  hints: ReadonlyMap<string, string> | undefined,
+  tableRenames: ReadonlyMap<string, string> = new Map(),
+): TablePlan {
+  const oldCols = new Map(from.columns.map((c) => [f(c.name), c]));
+  const newNames = new Set(to.columns.map((c) => f(c.name)));
+  const sources = new Map<string, ColumnDef>();
+  const used = new Set<string>();
+  const added: ColumnDef[] = [];
+  const renamed: [ColumnDef, ColumnDef][] = [];
+  const changed: [ColumnDef, ColumnDef, string][] = [];
+  for (const c of to.columns) {
+    let old = oldCols.get(f(c.name));
+    const hint = hints?.get(c.name);
+    if (!old && hint !== undefined) {
+      const cand = oldCols.get(f(hint));
+      if (cand && !newNames.has(f(cand.name)) && !used.has(f(cand.name))) {
+        old = cand;
+        renamed.push([cand, c]);
+      }
+    }
+    if (!old) {
+      added.push(c);
+      continue;
+    }
+    used.add(f(old.name));
+    sources.set(f(c.name), old);
+    const what = columnChanged(old, c, tableRenames);
+    if (what) changed.push([old, c, what]);
+  }
+  const dropped = from.columns.filter((c) => !used.has(f(c.name)));
+  const tableLevel: string[] = [];
+  if (from.strict !== to.strict) tableLevel.push(to.strict ? 'STRICT' : 'not STRICT');
+  const renameCol = (name: string) => {
+    const r = renamed.find(([o]) => f(o.name) === f(name));
+    return r ? r[1].name : name;
+  };
+  if (
+    !sameSets(
+      from.uniques.map((s) => s.map(renameCol)),
+      to.uniques,
+    )
+  ) {
+    tableLevel.push(`UNIQUE constraints ${JSON.stringify(from.uniques)} → ${JSON.stringify(to.uniques)}`);
+  }
+  return { from, to, sources, added, dropped, renamed, changed, tableLevel };
+}
+
+/** Can SQLite's ADD COLUMN add this column (https://sqlite.org/lang_altertable.html#altertabaddcol)? */
+function addableInPlace(c: ColumnDef): boolean {
+  if (c.primaryKey) return false;
+  if (c.default?.startsWith('(')) return false;
+  if (c.notNull && (c.default === null || c.default.toUpperCase() === 'NULL')) return false;
+  if (c.references && c.default !== null && c.default.toUpperCase() !== 'NULL') return false;
+  return true;
+}
+
+/** Can SQLite's DROP COLUMN drop this column: nothing else in the schema refers to it? */
+function droppableInPlace(c: ColumnDef, t: TableDef): boolean {
+  if (c.primaryKey || c.references || c.check) return false;
+  const name = f(c.name);
+  if (t.uniques.some((u) => u.some((x) => f(x) === name))) return false;
+  if (t.indexes.some((ix) => ix.columns.some((x) => f(x) === name))) return false;
+  return true;
+}
+
+const tmpName = (table: string) => `__new_${table}`;
+
+/**
+ * The changes and the SQL that turn schema `from` into schema `to`. Throws ConfigurationError for what no SQL
+ * can do without losing data or guessing: a drop without `allowDrop`, a NOT NULL column added without a
+ * default the database can fill existing rows with, conflicting rename hints.
+ */
+export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: DiffOptions = {}): SchemaDiff {
+  const renames = options.renames ?? { tables: new Map(), columns: new Map() };
+  const { pairs, created, dropped } = matchTables(from, to, renames);
+  const changes: SchemaChange[] = [];
+  const refusals: string[] = [];
+  const tableRenames = new Map<string, string>(); // old folded → new folded
+  for (const p of pairs) if (p.renamed) tableRenames.set(f(p.from.name), f(p.to.name));
+
+  const plans = pairs.map((p) => ({ ...p, plan: planTable(p.from, p.to, renames.columns.get(p.to.name), tableRenames) }));
+  for (const d of dropped) {
+    changes.push({ kind: 'drop table', table: d.name, detail: `drop table ${d.name}` });
+    if (!options.allowDrop)
+      refusals.push(
+        `table ${d.name} would be dropped with its rows (pass --allow-drop, or declare renamedFrom: '${d.name}' on the model that replaces it)`,
+      );
+  }
+
+  // Which tables need the rebuild, before the closure over referrers.
+  const rebuild = new Set<string>(); // new folded names
+  for (const { to: t, plan } of plans) {
+    const needs =
+      plan.changed.length > 0 ||
+      plan.tableLevel.length > 0 ||
+      plan.added.some((c) => !addableInPlace(c)) ||
+      plan.dropped.some((c) => !droppableInPlace(c, plan.from));
+    if (needs) rebuild.add(f(t.name));
+    for (const c of plan.added) {
+      if (c.notNull && (c.default === null || c.default.toUpperCase() === 'NULL')) {
+        refusals.push(
+          `column ${t.name}.${c.name} is NOT NULL without a default, so existing rows would have no value: give it a constant .default(…), make it nullable, or declare renamedFrom if it replaces a column`,
+        );
+      }
+    }
+    for (const c of plan.dropped) {
+      if (!options.allowDrop) {
+        refusals.push(
+          `column ${t.name}.${c.name} would be dropped with its values (pass --allow-drop, or declare .renamedFrom('${c.name}') on the column that replaces it)`,
+        );
+      }
+    }
+  }
+  // Referrers of a rebuilt table are rebuilt too (see the module comment: DROP TABLE's implicit DELETE), by the
+  // references of either version of the referrer.
+  const oldNameOf = new Map(plans.map((p) => [f(p.to.name), f(p.from.name)]));
+  const refersTo = (t: TableDef, names: ReadonlySet<string>) => t.columns.some((c) => c.references && names.has(f(c.references.table)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    const newNames = new Set(rebuild);
+    const oldNames = new Set([...rebuild].map((n) => oldNameOf.get(n) ?? n));
+    for (const { from: o, to: t } of plans) {
+      if (rebuild.has(f(t.name)) || !(refersTo(t, newNames) || refersTo(o, oldNames))) continue;
+      rebuild.add(f(t.name));
+      grew = true;
+    }
+  }
+  if (refusals.length > 0) throw new ConfigurationError(`cannot generate this migration:\n- ${refusals.join('\n- ')}`);
+
+  const out: string[] = [];
+  const needsDeferred = rebuild.size > 0 || dropped.length > 0;
+  if (needsDeferred) out.push('PRAGMA defer_foreign_keys = ON');
+
+  // 1. Table renames (SQLite rewrites foreign keys, indexes and trigger bodies that name the table).
+  for (const { from: o, to: t, renamed } of plans) {
+    if (!renamed) continue;
+    changes.push({ kind: 'rename table', table: t.name, detail: `rename table ${o.name} to ${t.name}` });
+    out.push(`ALTER TABLE ${q(o.name)} RENAME TO ${q(t.name)}`);
+  }
+  // 2. New tables, parents first.
+  for (const t of parentsFirst(created)) {
+    changes.push({ kind: 'create table', table: t.name, detail: `create table ${t.name}` });
+    out.push(...createTableStatements(t, false));
+  }
+  // 3. Rebuilds: new tables under temporary names, rows copied; old tables (rebuilt and dropped ones) dropped
+  //    children first; new ones renamed back parents first, then their indexes and triggers.
+  const rebuilt = parentsFirst(plans.filter((p) => rebuild.has(f(p.to.name))).map((p) => p.to));
+  const planOf = new Map(plans.map((p) => [f(p.to.name), p]));
+  const tempNames = new Map(rebuilt.map((t) => [t.name, tmpName(t.name)]));
+  for (const t of rebuilt) {
+    const { plan } = planOf.get(f(t.name)) as (typeof plans)[number];
+    for (const [o, n, what] of plan.changed)
+      changes.push({
+        kind: 'alter column',
+        table: t.name,
+        detail: `${t.name}.${n.name}${o.name !== n.name ? ` (was ${o.name})` : ''}: ${what}`,
+      });
+    for (const what of plan.tableLevel) changes.push({ kind: 'alter table', table: t.name, detail: `${t.name}: ${what}` });
+    for (const [o, n] of plan.renamed)
+      changes.push({ kind: 'rename column', table: t.name, detail: `rename column ${t.name}.${o.name} to ${n.name}` });
+    for (const c of plan.added)
+      changes.push({ kind: 'add column', table: t.name, detail: `add column ${t.name}.${c.name} ${describeColumn(c)}` });
+    for (const c of plan.dropped) changes.push({ kind: 'drop column', table: t.name, detail: `drop column ${t.name}.${c.name}` });
+    // Indexes and triggers are all recreated with the table; report the ones that differ.
+    const renameCol = (name: string) => plan.renamed.find(([a]) => f(a.name) === f(name))?.[1].name ?? name;
+    const ixKey = (ix: IndexDef, rename: (n: string) => string) =>
+      `${f(ix.name)}|${ix.unique}|${ix.columns.map((c) => f(rename(c))).join(',')}`;
+    const oldIx = new Set(plan.from.indexes.map((ix) => ixKey(ix, renameCol)));
+    const newIx = new Set(t.indexes.map((ix) => ixKey(ix, (n) => n)));
+    for (const ix of plan.from.indexes)
+      if (!newIx.has(ixKey(ix, renameCol))) changes.push({ kind: 'drop index', table: t.name, detail: `drop index ${ix.name}` });
+    for (const ix of t.indexes) {
+      if (!oldIx.has(ixKey(ix, (n) => n)))
+        changes.push({ kind: 'create index', table: t.name, detail: `create index ${ix.name} on ${t.name} (${ix.columns.join(', ')})` });
+    }
+    const oldTr = new Map(plan.from.triggers.map((tr) => [f(tr.name), normalizeTriggerSql(tr.sql)]));
+    for (const tr of t.triggers) {
+      if (oldTr.get(f(tr.name)) !== normalizeTriggerSql(tr.sql))
+        changes.push({
+          kind: 'replace trigger',
+          table: t.name,
+          detail: `${oldTr.has(f(tr.name)) ? 'replace' : 'create'} trigger ${tr.name}`,
+        });
+    }
+    const tmp = tmpName(t.name);
+    out.push(createTableSql(t, { as: tmp, referenceNames: tempNames }));
+    const targets: string[] = [];
+    const exprs: string[] = [];
+    for (const c of t.columns) {
+      const src = plan.sources.get(f(c.name));
+      if (!src) continue; // a new column: its DEFAULT (or NULL) fills the copied rows
+      targets.push(q(c.name));
+      const becomesNotNull = c.notNull && !src.notNull && c.default !== null && c.default.toUpperCase() !== 'NULL';
+      exprs.push(becomesNotNull ? `coalesce(${q(src.name)}, ${c.default})` : q(src.name));
+    }
+    out.push(`INSERT INTO ${q(tmp)} (${targets.join(', ')}) SELECT ${exprs.join(', ')} FROM ${q(t.name)}`);
+    // AUTOINCREMENT: the new table continues the old counter, so ids of deleted rows are never handed out again.
+    if (t.columns.some((c) => c.primaryKey)) {
+      const [tn, on] = [sqlLiteral(tmp), sqlLiteral(t.name)];
+      out.push(
+        `UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = ${on}), 0)) WHERE name = ${tn}`,
+        `INSERT INTO sqlite_sequence (name, seq) SELECT ${tn}, seq FROM sqlite_sequence WHERE name = ${on} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${tn})`,
+      );
+    }
+  }
+  // Every old table that goes (rebuilt or dropped) is dropped here, after all copies, children first by the old
+  // foreign keys: a parent's implicit DELETE then finds no old child rows to cascade into, restrict or null.
+  const currentName = new Map<TableDef, string>();
+  for (const t of rebuilt) currentName.set((planOf.get(f(t.name)) as (typeof plans)[number]).from, t.name);
+  for (const d of dropped) currentName.set(d, d.name);
+  for (const old of parentsFirst([...currentName.keys()]).reverse()) out.push(`DROP TABLE ${q(currentName.get(old) as string)}`);
+  for (const t of rebuilt) out.push(`ALTER TABLE ${q(tmpName(t.name))} RENAME TO ${q(t.name)}`);
+  for (const t of rebuilt) {
+    for (const ix of t.indexes) out.push(createIndexSql(t.name, ix));
+    for (const tr of t.triggers) out.push(createTriggerSql(tr));
+  }
+
+  // 4. In place: indexes and triggers that go, column renames, adds and drops, then new indexes and triggers.
+  const later: string[] = [];
+  for (const { from: o, to: t, plan, renamed } of plans) {
+    if (rebuild.has(f(t.name))) continue;
+    const renameCol = (name: string) => plan.renamed.find(([a]) => f(a.name) === f(name))?.[1].name ?? name;
+    const key = (ix: IndexDef, rename: (n: string) => string) =>
+      `${f(ix.name)}|${ix.unique}|${ix.columns.map((c) => f(rename(c))).join(',')}`;
+    const newKeys = new Set(t.indexes.map((ix) => key(ix, (n) => n)));
+    const oldKeys = new Set(o.indexes.map((ix) => key(ix, renameCol)));
+    for (const ix of o.indexes) {
+      if (newKeys.has(key(ix, renameCol))) continue;
+      changes.push({ kind: 'drop index', table: t.name, detail: `drop index ${ix.name}` });
+      out.push(`DROP INDEX ${q(ix.name)}`);
+    }
+    const oldTriggers = new Map(o.triggers.map((tr) => [f(tr.name), normalizeTriggerSql(tr.sql)]));
+    const newTriggers = new Set(t.triggers.map((tr) => f(tr.name)));
+    for (const tr of o.triggers) {
+      if (newTriggers.has(f(tr.name))) continue;
+      changes.push({ kind: 'drop trigger', table: t.name, detail: `drop trigger ${tr.name}` });
+      out.push(`DROP TRIGGER IF EXISTS ${q(tr.name)}`);
+    }
+    for (const [a, b] of plan.renamed) {
+      changes.push({ kind: 'rename column', table: t.name, detail: `rename column ${t.name}.${a.name} to ${b.name}` });
+      out.push(`ALTER TABLE ${q(t.name)} RENAME COLUMN ${q(a.name)} TO ${q(b.name)}`);
+    }
+    for (const c of plan.added) {
+      changes.push({ kind: 'add column', table: t.name, detail: `add column ${t.name}.${c.name} ${describeColumn(c)}` });
+      out.push(`ALTER TABLE ${q(t.name)} ADD COLUMN ${columnSql(c)}`);
+    }
+    for (const c of plan.dropped) {
+      changes.push({ kind: 'drop column', table: t.name, detail: `drop column ${t.name}.${c.name}` });
+      out.push(`ALTER TABLE ${q(t.name)} DROP COLUMN ${q(c.name)}`);
+    }
+    for (const ix of t.indexes) {
+      if (oldKeys.has(key(ix, (n) => n))) continue;
+      changes.push({ kind: 'create index', table: t.name, detail: `create index ${ix.name} on ${t.name} (${ix.columns.join(', ')})` });
+      later.push(createIndexSql(t.name, ix));
+    }
+    for (const tr of t.triggers) {
+      const before = oldTriggers.get(f(tr.name));
+      // A renamed table's trigger body was rewritten by SQLite; its name was not: recreate it under the new name.
+      if (before !== undefined && before === normalizeTriggerSql(tr.sql) && !renamed) continue;
+      if (before !== undefined) out.push(`DROP TRIGGER IF EXISTS ${q(tr.name)}`);
+      changes.push({ kind: 'replace trigger', table: t.name, detail: `${before === undefined ? 'create' : 'replace'} trigger ${tr.name}` });
+      later.push(createTriggerSql(tr));
+    }
+  }
+  out.push(...later);
+  return { changes, statements: out, rebuilt: rebuilt.map((t) => t.name) };
+}
+
+/** A migration file's text: a header, the changes as comments, the statements. */
+export function migrationFileSql(name: string, diff: SchemaDiff): string {
+  const head = [
+    `-- ${name}: generated by \`litedao generate\` from the models (one transaction; one batch() on D1).`,
+    '-- Apply with `litedao migrate`, `wrangler d1 migrations apply`, or migrate(engine, migrations) in the browser.',
+    ...diff.changes.map((c) => `-- ${c.kind}: ${c.detail}`),
+  ];
+  return `${head.join('\n')}\n\n${diff.statements.map((s) => `${s};`).join('\n\n')}\n`;
+}

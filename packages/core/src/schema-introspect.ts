@@ -1,0 +1,230 @@
+/**
+ * Reads a live database's schema into the same {@link TableDef} data the models produce (ddl.ts), and checks
+ * models against it. Uses only what every adapter can run, D1 included: `sqlite_schema` and the PRAGMA
+ * table-valued functions (`pragma_table_xinfo`, `pragma_table_list`, `pragma_index_list`, `pragma_index_info`,
+ * `pragma_foreign_key_list`).
+ */
+import type { ColumnDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
+import type { SqlValue, Statement, StatementResult } from './driver.ts';
+import { SchemaError } from './errors.ts';
+import { type AnyModel, type ColumnMeta, metaOf } from './model-meta.ts';
+import { foldIdentifier, quoteIdent } from './naming.ts';
+import { UNIT_TABLE } from './unit-log.ts';
+
+/** Anything that runs one statement: an Engine, a Driver, a transaction. */
+export interface StatementRunner {
+  execute(statement: Statement): Promise<StatementResult>;
+}
+
+async function query(db: StatementRunner, sql: string, params: SqlValue[] = []): Promise<Record<string, SqlValue>[]> {
+  const res = await db.execute({ sql, params, returnsRows: true });
+  const cols = res.columns ?? [];
+  return res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null])));
+}
+
+/** Tables that belong to SQLite, to the platform (D1's `_cf_…`), to migrations or to the engine's unit log. */
+export function isInternalTable(name: string): boolean {
+  return /^sqlite_/i.test(name) || name.startsWith('_cf_') || name === 'd1_migrations' || name === UNIT_TABLE || name.startsWith('__new_');
+}
+
+const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+const LITERAL =
+  /^(?:NULL|TRUE|FALSE|CURRENT_(?:TIME|DATE|TIMESTAMP)|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|'(?:[^']|'')*'|[xX]'[0-9a-fA-F]*')$/i;
+
+/** A DEFAULT as CREATE TABLE spells it: `table_xinfo` drops the parentheses around an expression default. */
+function defaultText(v: string): string {
+  return LITERAL.test(v.trim()) ? v : `(${v})`;
+}
+
+/**
+ * Everything introspection needs about some tables, in ONE statement (a D1 round trip costs milliseconds):
+ * per table its SQL, STRICT flag, columns, foreign keys, indexes with their columns, and triggers, each as JSON.
+ * `json(…)` around nested arrays keeps them arrays where a subquery would pass them on as text. SQLite's and
+ * D1's own tables are left out: D1 refuses PRAGMAs on its `_cf_…` tables (SQLITE_AUTH).
+ */
+const TABLES_SQL = `SELECT m.name AS name, m.sql AS sql,
+  (SELECT l.strict FROM pragma_table_list(m.name) AS l) AS strict,
+  (SELECT json_group_array(json_array(c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) FROM pragma_table_xinfo(m.name) AS c) AS cols,
+  (SELECT json_group_array(json_array(f."table", f."from", f."to", f.on_update, f.on_delete)) FROM pragma_foreign_key_list(m.name) AS f) AS fks,
+  (SELECT json_group_array(json_array(i.name, i."unique", i.origin,
+     json((SELECT json_group_array(ii.name) FROM pragma_index_info(i.name) AS ii)))) FROM pragma_index_list(m.name) AS i) AS ixs,
+  (SELECT json_group_array(json_array(t.name, t.sql)) FROM sqlite_schema AS t WHERE t.type = 'trigger' AND t.tbl_name = m.name) AS trs
+FROM sqlite_schema AS m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'
+  AND (? IS NULL OR lower(m.name) IN (SELECT lower(value) FROM json_each(?)))
+ORDER BY m.rowid`;
+
+type Json = string | number | null | Json[];
+
+function tableFromRow(r: Record<string, SqlValue>): TableDef {
+  const name = str(r.name);
+  const tableSql = str(r.sql);
+  const arr = (v: SqlValue | undefined) => JSON.parse(str(v) || '[]') as Json[][];
+  const xinfo = arr(r.cols);
+  const fks = arr(r.fks);
+  const autoincrement = /\bAUTOINCREMENT\b/i.test(tableSql);
+  const columns: ColumnDef[] = xinfo
+    .filter((c) => Number(c[5]) === 0)
+    .map(([cName, cType, notnull, dflt, pk]) => {
+      const colName = String(cName);
+      const fk = fks.find((f) => String(f[1]) === colName);
+      // Only the CHECK litedao writes (booleans) is recognised; other CHECKs stay in the table's own SQL.
+      const check = `${quoteIdent(colName)} IN (0, 1)`;
+      return {
+        name: colName,
+        type: String(cType ?? ''),
+        notNull: Number(notnull) === 1 || (Number(pk) > 0 && autoincrement),
+        default: dflt === null || dflt === undefined ? null : defaultText(String(dflt)),
+        primaryKey: Number(pk) === 1 && autoincrement,
+        check: tableSql.includes(`CHECK (${check})`) ? check : null,
+        references: fk
+          ? { table: String(fk[0]), column: String(fk[2] ?? '') || 'id', onDelete: String(fk[4]), onUpdate: String(fk[3]) }
+          : null,
+      };
+    });
+  const uniques: string[][] = [];
+  const indexes: IndexDef[] = [];
+  for (const [ixName, unique, origin, cols] of arr(r.ixs)) {
+    const names = (Array.isArray(cols) ? cols : (JSON.parse(String(cols ?? '[]')) as Json[])).map(String);
+    if (origin === 'u') uniques.push(names);
+    else if (origin === 'c') indexes.push({ name: String(ixName), columns: names, unique: Number(unique) === 1 });
+  }
+  const triggers: TriggerDef[] = arr(r.trs)
+    .map(([tName, tSql]) => ({ name: String(tName), sql: String(tSql) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // index_list lists the newest first; declaration order reads better and diffs stably.
+  uniques.reverse();
+  indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { name, strict: Number(r.strict ?? 0) === 1, columns, uniques, indexes, triggers };
+}
+
+/**
+ * The named tables of the live database as {@link TableDef}s, in one statement, keyed by the name folded as
+ * SQLite compares names (ASCII case); missing tables are absent.
+ */
+export async function introspectTables(db: StatementRunner, names: readonly string[]): Promise<Map<string, TableDef>> {
+  const list = JSON.stringify(names);
+  const rows = await query(db, TABLES_SQL, [list, list]);
+  return new Map(rows.map((r) => [foldIdentifier(str(r.name)), tableFromRow(r)]));
+}
+
+/** One table of the live database as a {@link TableDef}, or undefined when it does not exist. */
+export async function introspectTable(db: StatementRunner, name: string): Promise<TableDef | undefined> {
+  return (await introspectTables(db, [name])).get(foldIdentifier(name));
+}
+
+/** Every user table of the live database (SQLite's, D1's, the migration and unit-log tables excluded), in creation order. */
+export async function introspectSchema(db: StatementRunner): Promise<TableDef[]> {
+  const rows = await query(db, TABLES_SQL, [null, null]);
+  return rows.map(tableFromRow).filter((t) => !isInternalTable(t.name));
+}
+
+/** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
+export function affinityOf(declared: string): 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC' {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'TEXT';
+  if (t.includes('BLOB') || t === '' || t === 'ANY') return 'BLOB';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'REAL';
+  return 'NUMERIC';
+}
+
+/** Affinities under which a column kind reads back exactly (what the Python template declares included). */
+const COMPATIBLE: Record<ColumnMeta['kind'], readonly string[]> = {
+  integer: ['INTEGER', 'NUMERIC'],
+  bigint: ['INTEGER', 'NUMERIC'],
+  boolean: ['INTEGER', 'NUMERIC'],
+  real: ['REAL', 'NUMERIC'],
+  text: ['TEXT'],
+  timestamp: ['TEXT', 'NUMERIC'],
+  json: ['TEXT', 'NUMERIC', 'BLOB'],
+  blob: ['BLOB'],
+};
+
+/**
+ * Everything that keeps litedao from working correctly on `live` for one model: the table or a column missing,
+ * a column the model does not know (an INSERT would fail on its NOT NULL, a read would never see it), a
+ * declared type whose affinity would change values, a NULL the model cannot hold or cannot write, a missing
+ * `id` primary key or UNIQUE constraint (`upsert` targets it). The template's nullable `created_at` and
+ * `updated_at` are accepted. Each entry names the table and column.
+ */
+export function schemaProblems(model: AnyModel, live: TableDef | undefined): string[] {
+  const meta = metaOf(model);
+  const t = meta.tableName;
+  if (!live) return [`table ${t} is missing`];
+  const out: string[] = [];
+  const liveCols = new Map(live.columns.map((c) => [foldIdentifier(c.name), c]));
+  for (const col of meta.columns) {
+    const c = liveCols.get(foldIdentifier(col.name));
+    if (!c) {
+      out.push(`${t}.${col.name} is missing (the model declares ${col.kind}${col.nullable ? ', nullable' : ''})`);
+      continue;
+    }
+    if (col.name === 'id') {
+      if (affinityOf(c.type) !== 'INTEGER') out.push(`${t}.id is declared ${c.type}, not INTEGER`);
+      continue;
+    }
+    const aff = affinityOf(c.type);
+    if (!COMPATIBLE[col.kind].includes(aff))
+      out.push(`${t}.${col.name} is declared ${c.type || '(no type)'} (${aff} affinity), the model declares ${col.kind}`);
+    if (col.nullable && c.notNull) out.push(`${t}.${col.name} is NOT NULL in the database, nullable in the model`);
+    if (!col.nullable && !c.notNull && !col.owned) out.push(`${t}.${col.name} allows NULL in the database, the model declares it NOT NULL`);
+  }
+  const known = new Set(meta.columns.map((c) => foldIdentifier(c.name)));
+  for (const c of live.columns) {
+    if (!known.has(foldIdentifier(c.name))) {
+      out.push(
+        `${t}.${c.name} is in the database but not in the model${c.notNull && c.default === null ? ' (NOT NULL without a default: inserts fail)' : ''}`,
+      );
+    }
+  }
+  const uniqueKeys = new Set(
+    [...live.uniques, ...live.indexes.filter((ix) => ix.unique).map((ix) => ix.columns)].map((s) =>
+      s.map(foldIdentifier).sort().join('\0'),
+    ),
+  );
+  for (const set of meta.uniqueSets) {
+    if (!uniqueKeys.has(set.map(foldIdentifier).sort().join('\0'))) out.push(`${t}: UNIQUE (${set.join(', ')}) is missing`);
+  }
+  return out;
+}
+
+/**
+ * Compares the models with the live database and throws one `SchemaError` listing every problem
+ * ({@link schemaProblems}), before anything is written. Resolves when the database fits.
+ */
+export async function verifySchema(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
+  const problems: string[] = [];
+  const live = await introspectTables(
+    db,
+    models.map((m) => metaOf(m).tableName),
+  );
+  for (const m of models) problems.push(...schemaProblems(m, live.get(foldIdentifier(metaOf(m).tableName))));
+  if (problems.length > 0) {
+    throw new SchemaError(
+      `the database does not match the models (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}
+
+/**
+ * The check `createAll` runs first: tables that already exist must fit their models, because CREATE TABLE IF
+ * NOT EXISTS would skip them silently and the first write would fail instead. Missing tables are fine (they
+ * are about to be created).
+ */
+export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
+  const problems: string[] = [];
+  const tables = await introspectTables(
+    db,
+    models.map((m) => metaOf(m).tableName),
+  );
+  for (const m of models) {
+    const live = tables.get(foldIdentifier(metaOf(m).tableName));
+    if (live) problems.push(...schemaProblems(m, live));
+  }
+  if (problems.length > 0) {
+    throw new SchemaError(
+      `createAll: existing tables do not match the models, so they cannot be skipped (migrate them: see "Migrations" in the README):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}
