@@ -92,8 +92,12 @@ type AggregateValue<Row, A> =
             : never
           : never;
 
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
 /** The row an aggregate query returns: its group keys and one value per aggregate. */
-export type AggregateRow<Row, G extends keyof Row, S> = { [K in G]: Row[K] } & { [A in keyof S]: AggregateValue<Row, S[A]> };
+export type AggregateRow<Row, G extends keyof Row, S> = Simplify<
+  { -readonly [K in G]: Row[K] } & { -readonly [A in keyof S]: AggregateValue<Row, S[A]> }
+>;
 
 /** One output column of a projection or aggregate query. */
 interface Output {
