@@ -20,7 +20,7 @@ import { Entity, LOAD } from './entity.ts';
 import { ConfigurationError, IdentifierError, ValidationError } from './errors.ts';
 import { type AnyModel, buildMeta, META, type ModelClass, type ModelMeta, type ModelOptions, metaOf } from './model-meta.ts';
 import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
-import { installRelationAccessors, type RelationsShape } from './relations.ts';
+import { assignInitial, installRelationAccessors, type RelationsShape } from './relations.ts';
 import { compileRowAssigner } from './row-assigner.ts';
 import { checkKeys, insertValue, throwIfIssues } from './validate.ts';
 
@@ -162,7 +162,7 @@ function makeClass(meta: ModelMeta): ModelClass {
       throwIfIssues(issues, `invalid values for ${meta.name}`);
       self.created_at = undefined;
       self.updated_at = undefined;
-      if (relationValues) for (const [k, v] of relationValues.relations) self[k] = v;
+      if (relationValues) assignInitial(this, meta, relationValues.relations, metaOf);
     }
   }
   Object.defineProperty(Model, 'name', { value: meta.name });

@@ -40,6 +40,10 @@ export interface RelationSlot {
   value: Entity | Entity[] | null;
   /** What the database holds as far as the session knows (a copy for collections): changes are diffed at commit. */
   snapshot: Entity | readonly Entity[] | null | undefined;
+  /** Set when the caller assigned a reference: it then decides over collection membership at commit. */
+  assigned?: boolean;
+  /** Set when an assignment could not find the collections holding the object (no session): they may be stale. */
+  blind?: boolean;
 }
 
 /** Objects loaded by one statement (see {@link RelationState.group}). */

@@ -50,6 +50,8 @@ export interface RelationEffects {
   readonly orphans: Entity[];
   /** Objects whose loaded relationships were compared: their snapshots follow their values after commit. */
   readonly slotted: Entity[];
+  /** Collections that hold an object assigned to another parent: it leaves them after commit. */
+  readonly corrections: readonly { readonly parent: Entity; readonly rel: RelationMeta; readonly child: Entity }[];
 }
 
 const idOf = (e: Entity): unknown => (e as unknown as { id: unknown }).id;
@@ -78,6 +80,15 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   const slotted: Entity[] = [];
   const issues: ValidationIssue[] = [];
   const removals: { child: Entity; rel: RelationMeta; from: Entity }[] = [];
+  const corrections: { parent: Entity; rel: RelationMeta; child: Entity }[] = [];
+  const setFk = (child: Entity, col: ColumnMeta, parent: Entity | null) => {
+    let m = fks.get(child);
+    if (m === undefined) {
+      m = new Map();
+      fks.set(child, m);
+    }
+    m.set(col, parent);
+  };
   const linked = new Map<ModelMeta, Map<Entity, Set<Entity>>>();
   const unlinked = new Set<string>();
   const seen = new Set<Entity>();
@@ -89,20 +100,39 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     if (from !== undefined && entityState.state(e) === 'transient' && !isNew(e)) cascaded.set(e, from);
     queue.push(e);
   };
-  const intend = (child: Entity, col: ColumnMeta, parent: Entity | null, rel: RelationMeta) => {
-    let m = fks.get(child);
+  // A many-to-one assignment (`post.author = b`) decides over collection membership: arrays report no pushes,
+  // so an object pushed into one collection and then assigned elsewhere is in both when the commit looks.
+  const assigned = new Map<Entity, Map<ColumnMeta, Entity | null>>();
+  const intend = (child: Entity, col: ColumnMeta, parent: Entity | null) => {
+    let m = assigned.get(child);
     if (m === undefined) {
       m = new Map();
-      fks.set(child, m);
-    }
-    if (m.has(col) && m.get(col) !== parent) {
-      issues.push({
-        path: [metaOf(child.constructor).name, String(idOf(child) ?? 'new'), col.name],
-        message: `related to two different ${rel.kind === 'manyToOne' ? rel.target.name : rel.owner.name} objects in this unit of work`,
-      });
-      return;
+      assigned.set(child, m);
     }
     m.set(col, parent);
+  };
+  // Every loaded one-to-many (or one-to-one) collection that holds each object now, per foreign key: an object
+  // must end up in the collection of the parent its key points at, and in no other.
+  const holders = new Map<Entity, Map<ColumnMeta, { parent: Entity; rel: RelationMeta }[]>>();
+  const hold = (child: Entity, col: ColumnMeta, parent: Entity, rel: RelationMeta) => {
+    let m = holders.get(child);
+    if (m === undefined) {
+      m = new Map();
+      holders.set(child, m);
+    }
+    const list = m.get(col);
+    if (list === undefined) m.set(col, [{ parent, rel }]);
+    else if (!list.some((x) => x.parent === parent)) list.push({ parent, rel });
+  };
+  const heldBy = (child: Entity, col: ColumnMeta) => holders.get(child)?.get(col) ?? [];
+  /** Objects added to a collection since its snapshot, per foreign key. */
+  const collected = new Map<Entity, Set<ColumnMeta>>();
+  const twoParents = (child: Entity, col: ColumnMeta, list: readonly { parent: Entity; rel: RelationMeta }[]) => {
+    const first = list[0] as { rel: RelationMeta };
+    issues.push({
+      path: [metaOf(child.constructor).name, String(idOf(child) ?? 'new'), col.name],
+      message: `held by the ${first.rel.name} of ${list.length} different ${first.rel.owner.name} objects in this unit of work: remove it from all but one`,
+    });
   };
   const link = (rel: RelationMeta, owner: Entity, target: Entity) => {
     // Both sides of a back-populated pair list the same link: normalise to (owner side of rel.fk, target).
@@ -126,6 +156,41 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     links.push({ through, a: aCol, aParent, b: bCol, bParent });
   };
 
+  // An assignment puts the object in the new parent's loaded collection at once; if it is no longer there, the
+  // caller moved it since (splice, push): the assignment is superseded and the collections decide.
+  const superseded = (child: Entity, col: ColumnMeta, parent: Entity | null): boolean => {
+    if (parent === null) return false;
+    const slots = entityState.rel(parent)?.slots;
+    if (slots === undefined) return false;
+    for (const r of relationsOf(metaOf(parent.constructor), metaOf).values()) {
+      if ((r.kind !== 'oneToMany' && r.kind !== 'oneToOne') || r.fk !== col) continue;
+      const slot = slots.get(r.name);
+      if (slot !== undefined && !members(slot.value).includes(child)) return true;
+    }
+    return false;
+  };
+  // A member whose many-to-one was assigned to another parent (or to null) since it was put in this collection
+  // left it, though the array still lists it when the owning session was unknown at the assignment (a new
+  // object): it is not reached through this collection, and the collection is corrected after commit.
+  /** The object's loaded many-to-one slot over foreign key `col`. */
+  const backSlot = (child: Entity, col: ColumnMeta) => {
+    const slots = entityState.rel(child)?.slots;
+    if (slots === undefined) return undefined;
+    for (const [name, slot] of slots) {
+      const r = relationsOf(metaOf(child.constructor), metaOf).get(name);
+      if (r?.kind === 'manyToOne' && r.fk === col) return slot;
+    }
+    return undefined;
+  };
+  const left = (child: Entity, rel: RelationMeta, parent: Entity): boolean => {
+    const back = rel.back;
+    if (back === undefined || back.kind !== 'manyToOne') return false;
+    const slot = entityState.rel(child)?.slots?.get(back.name);
+    if (slot === undefined || slot.assigned !== true || slot.value === parent) return false;
+    // Assigned null: a collection holding it now got it afterwards, unless the assignment could not look.
+    if (slot.value === null) return slot.blind === true;
+    return !superseded(child, rel.fk, slot.value as Entity | null);
+  };
   for (const e of objects) visit(e, undefined);
   while (queue.length) {
     const e = queue.shift() as Entity;
@@ -141,18 +206,20 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
       if (rel.kind === 'manyToOne') {
         const v = slot.value as Entity | null;
         if (v !== null) visit(v, e);
-        if (v === slot.snapshot) continue;
-        // Assigned without a loaded value: compare with the foreign key itself.
-        if (slot.snapshot === undefined) {
-          const fk = (e as unknown as Record<string, unknown>)[rel.fk.name];
-          if (v === null ? fk === null : isStored(v) && idOf(v) === fk) continue;
-        }
-        intend(e, rel.fk, v, rel);
+        if (v === slot.snapshot && slot.assigned !== true) continue;
+        // Assigned without a loaded value: compare with the stored foreign key (a new object has none).
+        // Assigned (even to the parent it had): the assignment decides over collections, see `assigned` below.
+        intend(e, rel.fk, v);
         continue;
       }
       const now = members(slot.value);
       const before = members(slot.snapshot as readonly Entity[] | Entity | null);
-      for (const c of now) visit(c, e);
+      if (rel.kind === 'manyToMany') for (const c of now) visit(c, e);
+      else
+        for (const c of now) {
+          if (left(c, rel, e)) corrections.push({ parent: e, rel, child: c });
+          else visit(c, e);
+        }
       const added = now.filter((c) => !before.includes(c));
       const removed = before.filter((c) => !now.includes(c));
       if (rel.kind === 'manyToMany') {
@@ -172,10 +239,69 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
         }
         continue;
       }
-      for (const c of added) intend(c, rel.fk, e, rel);
+      for (const c of now) hold(c, rel.fk, e, rel);
+      for (const c of added) {
+        const cols = collected.get(c);
+        if (cols === undefined) collected.set(c, new Set([rel.fk]));
+        else cols.add(rel.fk);
+      }
       for (const c of removed) removals.push({ child: c, rel, from: e });
     }
     if (compared) slotted.push(e);
+  }
+  const orphaned = new Set<Entity>();
+  const orphan = (child: Entity, rel: RelationMeta, from: Entity) => {
+    if (orphaned.has(child)) return;
+    orphaned.add(child);
+    if (rel.orphans === 'delete') orphans.push(child);
+    else if (rel.fk.nullable) setFk(child, rel.fk, null);
+    else {
+      issues.push({
+        path: [rel.owner.name, String(idOf(from)), rel.name],
+        message: `a ${rel.target.name} was removed, but ${rel.target.tableName}.${rel.fk.name} is NOT NULL: delete it with session.delete(), move it to another ${rel.owner.name}, or declare orphans: 'delete'`,
+      });
+    }
+  };
+  /** The parent's loaded one-to-many (or one-to-one) relationship over foreign key `col`, if any. */
+  const backOver = (parent: Entity, col: ColumnMeta): RelationMeta | undefined => {
+    const slots = entityState.rel(parent)?.slots;
+    if (slots === undefined) return undefined;
+    for (const r of relationsOf(metaOf(parent.constructor), metaOf).values()) {
+      if ((r.kind === 'oneToMany' || r.kind === 'oneToOne') && r.fk === col && slots.has(r.name)) return r;
+    }
+    return undefined;
+  };
+  /** Assigned to a parent, then taken out of its collection and put in none: an orphan of that parent. */
+  const dropped: { child: Entity; rel: RelationMeta; from: Entity }[] = [];
+  for (const [child, cols] of assigned) {
+    for (const [col, parent] of cols) {
+      const list = heldBy(child, col);
+      const blind = backSlot(child, col)?.blind === true;
+      if (parent === null ? !blind && list.length > 0 : superseded(child, col, parent)) {
+        if (list.length > 1) twoParents(child, col, list);
+        else if (list.length === 1) setFk(child, col, (list[0] as { parent: Entity }).parent);
+        else {
+          const back = parent === null ? undefined : backOver(parent, col);
+          if (back !== undefined) dropped.push({ child, rel: back, from: parent as Entity });
+        }
+        continue;
+      }
+      setFk(child, col, parent);
+      for (const x of list) if (x.parent !== parent) corrections.push({ parent: x.parent, rel: x.rel, child });
+    }
+  }
+  for (const [child, cols] of collected) {
+    for (const col of cols) {
+      if (assigned.get(child)?.has(col) === true) continue; // decided above
+      const list = heldBy(child, col);
+      if (list.length > 1) twoParents(child, col, list);
+      else if (list.length === 1) setFk(child, col, (list[0] as { parent: Entity }).parent);
+    }
+  }
+  for (const { child, rel, from } of dropped) {
+    if (fks.get(child)?.has(rel.fk)) continue;
+    if (!isStored(child) || entityState.state(child) === 'deleted') continue;
+    orphan(child, rel, from);
   }
   for (const { child, rel, from } of removals) {
     if (fks.get(child)?.has(rel.fk)) continue; // moved to another parent
@@ -183,14 +309,7 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     if (st === 'deleted' || st === 'transient' || !isStored(child)) continue;
     // Only an orphan if it still points at the parent it was removed from.
     if ((child as unknown as Record<string, unknown>)[rel.fk.name] !== idOf(from)) continue;
-    if (rel.orphans === 'delete') orphans.push(child);
-    else if (rel.fk.nullable) intend(child, rel.fk, null, rel);
-    else {
-      issues.push({
-        path: [rel.owner.name, String(idOf(from)), rel.name],
-        message: `a ${rel.target.name} was removed, but ${rel.target.tableName}.${rel.fk.name} is NOT NULL: delete it with session.delete(), move it to another ${rel.owner.name}, or declare orphans: 'delete'`,
-      });
-    }
+    orphan(child, rel, from);
   }
   for (const [child, cols] of fks) {
     for (const [col, parent] of cols) {
@@ -205,5 +324,5 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     }
   }
   if (issues.length) throw new ValidationError('invalid relationships in the unit of work; nothing was written', issues);
-  return { fks, cascaded, links, unlinks, orphans, slotted };
+  return { fks, cascaded, links, unlinks, orphans, slotted, corrections };
 }

@@ -366,6 +366,8 @@ export interface RelationHost {
   findMapped(meta: ModelMeta, id: number): Entity | undefined;
   /** Loads a relationship for the object and every object loaded with it that lacks it. */
   lazyLoad(entity: Entity, rel: RelationMeta): Promise<void>;
+  /** The session's objects (loaded and new) that have relationship `rel` loaded and holding `child`. */
+  holders(child: Entity, rel: RelationMeta): Entity[];
 }
 
 /** The key under which a session exposes its {@link RelationHost}. */
@@ -476,6 +478,13 @@ function detachFromBack(parent: Entity, back: RelationMeta, child: Entity): void
   } else if (slot.value === child) slot.value = null;
 }
 
+/** True when `parent`'s collection `back` is not loaded, or lists `child`. */
+function holdsOrUnknown(parent: Entity, back: RelationMeta, child: Entity): boolean {
+  const slot = slotOf(parent, back.name);
+  if (slot === undefined) return true;
+  return Array.isArray(slot.value) ? slot.value.includes(child) : slot.value === child;
+}
+
 /** Adds `child` to a loaded collection (or sets a loaded one-to-one) of `parent`, if not there. */
 function attachToBack(parent: Entity, back: RelationMeta, child: Entity): void {
   const slot = slotOf(parent, back.name);
@@ -491,8 +500,11 @@ function attachToBack(parent: Entity, back: RelationMeta, child: Entity): void {
   } else slot.value = child;
 }
 
-/** Assigns a relation (the property setter): validates, keeps the foreign key and the mirrored side in step. */
-function writeRelation(e: Entity, rel: RelationMeta, v: unknown): void {
+/**
+ * Assigns a relation (the property setter): validates, keeps the foreign key and the mirrored side in step.
+ * `fresh` is set for values given to a constructor: the object is brand new, in no collection yet.
+ */
+function writeRelation(e: Entity, rel: RelationMeta, v: unknown, fresh = false): void {
   const rec = e as unknown as Record<string, unknown>;
   if (rel.toMany) {
     if (!Array.isArray(v))
@@ -528,14 +540,26 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown): void {
     return;
   }
   // many-to-one: the mirrored collections of the old and new parents follow at once, where loaded.
+  const known = slot !== undefined;
   const old = slot?.value as Entity | null | undefined;
   if (slot === undefined) {
     slot = setLoaded(e, rel, null);
     slot.snapshot = undefined; // unknown: compared by the foreign key at commit
   }
   slot.value = target;
+  slot.assigned = true;
   if (rel.back) {
-    if (old && old !== target) detachFromBack(old, rel.back, e);
+    // The reference is known and its parent's collection (where loaded) still lists the object: nothing else can.
+    const current = known && (old === null || old === undefined || holdsOrUnknown(old, rel.back, e));
+    if (current) {
+      if (old && old !== target) detachFromBack(old, rel.back, e);
+    } else if (!fresh) {
+      // The previous parent is not loaded here: the session knows which of its objects hold this one (a new
+      // object may have been pushed into a collection before this assignment).
+      const host = hostOf(e) ?? (target ? hostOf(target) : undefined);
+      if (host === undefined) slot.blind = true;
+      for (const holder of host?.holders(e, rel.back) ?? []) if (holder !== target) detachFromBack(holder, rel.back, e);
+    }
     if (target) attachToBack(target, rel.back, e);
   }
   if (target === null) {
@@ -545,6 +569,12 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown): void {
     if (typeof id === 'number' && entityState.state(target) !== 'transient' && entityState.state(target) !== 'pending')
       rec[rel.fk.name] = id;
   }
+}
+
+/** Sets relationship values given to a model's constructor (`new Message({ text, user })`). */
+export function assignInitial(e: Entity, meta: ModelMeta, values: readonly [string, unknown][], metaOf: (m: unknown) => ModelMeta): void {
+  const rels = relationsOf(meta, metaOf);
+  for (const [name, v] of values) writeRelation(e, rels.get(name) as RelationMeta, v, true);
 }
 
 /** The promise `obj.related.name` returns: the loaded value, loading it first when needed. */

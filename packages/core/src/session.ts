@@ -120,6 +120,17 @@ export class Session implements QueryRunner {
       }
       return lazyLoad(this.#loaderHost, this, entity, rel, (meta, id) => this[RELATION_HOST].findMapped(meta, id));
     },
+    holders: (child, rel) => {
+      const out: Entity[] = [];
+      const holds = (e: Entity) => {
+        const v = slotOf(e, rel.name)?.value;
+        if (v === child || (Array.isArray(v) && v.includes(child))) out.push(e);
+      };
+      const map = this.#uow.identity.of(rel.owner);
+      for (const e of map.values()) holds(e);
+      for (const e of this.#uow.pendingNew) if (e instanceof rel.owner.cls && !out.includes(e)) holds(e);
+      return out;
+    },
   };
   readonly #loaderHost = {
     execute: (statement: Statement) => {
@@ -649,7 +660,13 @@ export class Session implements QueryRunner {
     this.#checkOpen();
     const uow = this.#uow;
     const plan = uow.plan();
-    if (plan.statements.length === 0) return;
+    if (plan.statements.length === 0) {
+      // Nothing to send, but the objects may still need to follow (a relationship change the database already
+      // holds, e.g. a reference assigned and then undone through the collection): the steps run without results.
+      uow.take(plan);
+      uow.apply(plan, [], 0);
+      return;
+    }
     const units = this.#ctx.units;
     if (units && this.#unitId === undefined) this.#unitId = units.newId();
     const unitId = units ? this.#unitId : undefined;

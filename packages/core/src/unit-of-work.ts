@@ -34,7 +34,7 @@ import { IdentityMap } from './identity-map.ts';
 import { type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
 import { type RelationEffects, relationEffects, type Unlink } from './relation-plan.ts';
-import { type RelationMeta, relationsOf, slotOf, unload } from './relations.ts';
+import { type RelationMeta, relationsOf, setLoaded, slotOf, unload } from './relations.ts';
 import { type EncodedUpdate, encodeColumn, insertValue, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
@@ -398,6 +398,7 @@ export class UnitOfWork {
       rows[k] = row;
     }
     const chunks = insertChunks(n, width, this.#limits, `insert into ${meta.tableName}`);
+    const collections = emptyOnInsert(meta);
     let at = 0;
     for (const size of chunks) {
       const first = at;
@@ -418,7 +419,7 @@ export class UnitOfWork {
             expect: { changes: size, table: meta.tableName, verb: 'insert' },
           },
         ],
-        (r, stmt) => this.#applyInserts(meta, entities, rows, first, size, (r[stmt] as StatementResult).rows),
+        (r, stmt) => this.#applyInserts(meta, entities, rows, first, size, (r[stmt] as StatementResult).rows, collections),
         { meta, cols },
       );
       at += size;
@@ -432,6 +433,7 @@ export class UnitOfWork {
     first: number,
     size: number,
     returned: readonly (readonly SqlValue[])[],
+    collections: readonly RelationMeta[],
   ): void {
     // RETURNING order is unspecified (https://sqlite.org/lang_returning.html); AUTOINCREMENT ids of one INSERT
     // increase in VALUES order, so ordering by id restores the row order (on a copy: driver results are
@@ -467,6 +469,7 @@ export class UnitOfWork {
       this.pendingNew.delete(e);
       this.inFlight.delete(e);
       this.identity.set(meta, id, e);
+      for (const rel of collections) if (slotOf(e, rel.name) === undefined) setLoaded(e, rel, rel.toMany ? [] : null);
     }
   }
 
@@ -601,14 +604,22 @@ export class UnitOfWork {
 
   /** What changed relationships mean for this commit, or undefined when no loaded relationship changed. */
   #relationEffects(ops: readonly Op[]): RelationEffects | undefined {
+    // The common case costs a look at each model, not at each object: only models that declare relationships
+    // can hold loaded relationships (and reach new objects through them).
+    const related = new Set<ModelMeta>();
+    for (const m of this.identity.models()) if (m.relationDecls.size > 0) related.add(m);
+    for (const op of ops) if (op.kind === 'insert' && op.meta.relationDecls.size > 0) related.add(op.meta);
+    if (related.size === 0) return undefined;
     const objects: Entity[] = [];
     let any = false;
     const consider = (e: Entity) => {
       objects.push(e);
       if (!any && (entityState.rel(e)?.slots?.size ?? 0) > 0) any = true;
     };
-    this.identity.forEach((e) => consider(e));
-    for (const op of ops) if (op.kind === 'insert') consider(op.entity);
+    this.identity.forEach((e, meta) => {
+      if (related.has(meta)) consider(e);
+    });
+    for (const op of ops) if (op.kind === 'insert' && related.has(op.meta)) consider(op.entity);
     if (!any) return undefined;
     const queued = new Set<Entity>();
     for (const op of ops) if (op.kind === 'insert') queued.add(op.entity);
@@ -798,6 +809,7 @@ export class UnitOfWork {
     const meta = (group[0] as NewRow).meta;
     const exprCols = meta.userColumns.filter((c) => (group[0] as NewRow).deps.has(c));
     const width = meta.userColumns.length;
+    const collections = emptyOnInsert(meta);
     let at = 0;
     for (const size of insertChunks(group.length, width + exprCols.length, this.#limits, `insert into ${meta.tableName}`)) {
       const chunk = group.slice(at, at + size);
@@ -832,7 +844,7 @@ export class UnitOfWork {
             expect: { changes: size, table: meta.tableName, verb: 'insert' },
           },
         ],
-        (r, i) => this.#applyRelatedInserts(meta, chunk, exprCols, (r[i] as StatementResult).rows),
+        (r, i) => this.#applyRelatedInserts(meta, chunk, exprCols, (r[i] as StatementResult).rows, collections),
         { meta, cols: meta.userColumns },
       );
     }
@@ -843,6 +855,7 @@ export class UnitOfWork {
     chunk: readonly NewRow[],
     exprCols: readonly ColumnMeta[],
     returned: readonly (readonly SqlValue[])[],
+    collections: readonly RelationMeta[],
   ): void {
     const byId = returned.slice().sort((a, b) => toId(a[0] ?? null) - toId(b[0] ?? null));
     const width = meta.userColumns.length;
@@ -874,6 +887,7 @@ export class UnitOfWork {
       this.pendingNew.delete(e);
       this.inFlight.delete(e);
       this.identity.set(meta, row[0] as number, e);
+      for (const rel of collections) if (slotOf(e, rel.name) === undefined) setLoaded(e, rel, rel.toMany ? [] : null);
     });
   }
 
@@ -967,14 +981,38 @@ export class UnitOfWork {
           if (slot !== undefined) {
             slot.value = parent;
             slot.snapshot = parent;
+            slot.assigned = false;
+            slot.blind = false;
           }
         }
+        if (parent === null) continue;
+        // The parent's loaded collections over this key hold the child now (a new parent's are loaded: empty).
+        for (const r of relationsOf(metaOf(parent.constructor), metaOf).values()) {
+          if ((r.kind !== 'oneToMany' && r.kind !== 'oneToOne') || r.fk !== col || r.target !== meta) continue;
+          const slot = slotOf(parent, r.name);
+          if (slot === undefined) continue;
+          if (Array.isArray(slot.value)) {
+            if (!slot.value.includes(child)) slot.value.push(child);
+          } else slot.value = child;
+        }
       }
+    }
+    for (const { parent, rel, child } of effects.corrections) {
+      const slot = slotOf(parent, rel.name);
+      if (slot === undefined) continue;
+      if (Array.isArray(slot.value)) {
+        const i = slot.value.indexOf(child);
+        if (i >= 0) slot.value.splice(i, 1);
+      } else if (slot.value === child) slot.value = null;
     }
     for (const e of effects.slotted) {
       const slots = entityState.rel(e)?.slots;
       if (slots === undefined) continue;
-      for (const slot of slots.values()) slot.snapshot = Array.isArray(slot.value) ? slot.value.slice() : slot.value;
+      for (const slot of slots.values()) {
+        slot.snapshot = Array.isArray(slot.value) ? slot.value.slice() : slot.value;
+        slot.assigned = false;
+        slot.blind = false;
+      }
     }
   }
 
@@ -1236,4 +1274,14 @@ function withForeignKeys(e: Entity, fks: Map<ColumnMeta, Entity | null>): Record
   const rec = { ...asRecord(e) };
   for (const [col, parent] of fks) if (isStoredParent(parent)) rec[col.name] = parent === null ? null : asRecord(parent).id;
   return rec;
+}
+
+/**
+ * The collections (and one-to-one references) a new object of `meta` is known to have after its INSERT: empty,
+ * since no row could reference an id that did not exist (children inserted with it are added afterwards).
+ * Resolved while planning, so a declaration error is raised before anything is sent.
+ */
+function emptyOnInsert(meta: ModelMeta): RelationMeta[] {
+  if (meta.relationDecls.size === 0) return [];
+  return [...relationsOf(meta, metaOf).values()].filter((r) => r.kind !== 'manyToOne');
 }

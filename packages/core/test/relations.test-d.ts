@@ -1,5 +1,5 @@
 /**
- * Type tests (compiled by the types lane; vitest runs them as no-ops): relationships, eager-loading specs,
+ * Type tests (compiled by the types lane; named *.test-d.ts so no runtime lane runs them): relationships, eager-loading specs,
  * filters, projections, aggregates and typed raw rows infer exact types, and wrong keys fail to compile.
  */
 import { describe, expectTypeOf, it } from 'vitest';
