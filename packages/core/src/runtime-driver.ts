@@ -264,13 +264,17 @@ export class RuntimeDriver {
       const mapped = this.#batchError(error, statements, topLevel);
       if (this.#log !== undefined) {
         const ms = now() - start;
-        sent.forEach((s, index) => this.#emit(s, ms, undefined, { index, size: sent.length }, mapped));
+        sent.forEach((s, index) => {
+          this.#emit(s, ms, undefined, { index, size: sent.length }, mapped);
+        });
       }
       throw mapped;
     }
     if (this.#log !== undefined) {
       const ms = now() - start;
-      sent.forEach((s, index) => this.#emit(s, ms, results[index], { index, size: sent.length }, undefined));
+      sent.forEach((s, index) => {
+        this.#emit(s, ms, results[index], { index, size: sent.length }, undefined);
+      });
     }
     if (!Array.isArray(results) || results.length !== sent.length) {
       throw new DatabaseError(

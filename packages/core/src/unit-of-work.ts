@@ -881,7 +881,9 @@ export class UnitOfWork {
       asRecord(e).id = row[0];
       this.#decodeInto(e, meta, created, ret[1] ?? null);
       this.#decodeInto(e, meta, updated, ret[2] ?? null);
-      exprCols.forEach((c, i) => this.#decodeInto(e, meta, c, ret[3 + i] ?? null));
+      exprCols.forEach((c, i) => {
+        this.#decodeInto(e, meta, c, ret[3 + i] ?? null);
+      });
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
