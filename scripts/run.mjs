@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The entry point behind `npm run demo`, `npm test` and `npm run bench`.
+// The entry point behind `npm run demo`, `npm test`, `npm run bench` and `npm run build`.
 //
 // It must run on a fresh machine that has only Node 20 and npm (see README "Requirements"), so it uses
 // nothing but Node 20 built-ins. It installs what litedao needs — Node 22 from the npm registry's `node`
-// package, pnpm through npx, the workspace dependencies and (for the browser lane) Debian's Chromium —
-// then runs every step with the workspace's Node 22 first on PATH. Re-running is fast: the install is
-// skipped while the stamp of the manifests it was made from is unchanged.
+// package, pnpm through npx, the workspace dependencies and (for the browser lanes, as root) Debian's
+// Chromium — then runs every step with the workspace's Node 22 first on PATH. Re-running is fast: the install
+// is skipped while the stamp of the manifests it was made from is unchanged. Nothing needs root except that
+// one apt-get: without Chromium (and without root) `npm test` runs every other lane, names the lanes that did
+// not run and the command that installs Chromium, and exits non-zero.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,30 +92,41 @@ function pythonTemplateOk() {
   return res.status === 0;
 }
 
+/** The lanes that drive Chromium (the consumers lane runs without it, minus its one Chromium test). */
+const CHROMIUM_LANES = ['chromium', 'browser-app'];
+/** Lanes that run without Chromium, minus their Chromium part: lane → vitest arguments that leave it out. */
+const PARTLY_CHROMIUM = { docs: ['--project', 'docs'], consumers: [] };
+
 /**
  * Debian packages some lanes need: Chromium for the browser lanes (Debian's; never a downloaded browser) and
  * the Python template's stack (python3-sqlalchemy, python3-aiosqlite) for the Node lane's interop test.
- * Installed with one `apt-get update` when missing and running as root; otherwise a clear message.
+ * Installed with one `apt-get update` when missing and running as root. Otherwise nothing is installed: the
+ * lanes that need Chromium are left out (the summary names them and the command that installs it) and every
+ * other lane still runs. A LITEDAO_CHROMIUM path that does not exist is never "fixed" by installing Debian's.
+ * Returns the missing packages.
  */
 function ensureSystemPackages(lanesWanted) {
   const missing = [];
-  if (lanesWanted.some((l) => l === 'chromium' || l === 'browser-app' || l === 'docs') && !existsSync(CHROMIUM)) missing.push('chromium');
+  const wantsChromium = lanesWanted.some((l) => CHROMIUM_LANES.includes(l) || l in PARTLY_CHROMIUM);
+  if (wantsChromium && !existsSync(CHROMIUM)) missing.push('chromium');
   if (lanesWanted.includes('node') && !pythonTemplateOk()) missing.push('python3-sqlalchemy', 'python3-aiosqlite');
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    log(`missing Debian packages: ${missing.join(' ')}. Install them (apt-get install ${missing.join(' ')}), or run as root.`);
-    process.exit(1);
+  if (missing.length === 0) return [];
+  const installable = missing.filter((p) => p !== 'chromium' || !process.env.LITEDAO_CHROMIUM);
+  if (process.getuid?.() === 0 && installable.length > 0) {
+    log(`installing Debian packages: ${installable.join(' ')} (once per machine)`);
+    const apt = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
+    must('apt-get', ['update'], apt);
+    must('apt-get', ['install', '-y', '--no-install-recommends', ...installable], apt);
   }
-  log(`installing Debian packages: ${missing.join(' ')} (once per machine)`);
-  const apt = { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } };
-  must('apt-get', ['update'], apt);
-  must('apt-get', ['install', '-y', '--no-install-recommends', ...missing], apt);
+  const still = missing.filter((p) => (p === 'chromium' ? !existsSync(CHROMIUM) : !pythonTemplateOk()));
+  if (still.length) log(`missing Debian packages: ${still.join(' ')}; the lanes that need them cannot pass (see the summary).`);
+  return still;
 }
 
 const node = () => join(bin, 'node');
 
 /** Runs one vitest lane and records its JSON report, so the summary can count every lane's tests. */
-function vitestLane(name, config, reports) {
+function vitestLane(name, config, reports, extraArgs = []) {
   log(`test lane: ${name}`);
   const out = join(root, 'node_modules', '.litedao-reports', `${name}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -126,6 +139,7 @@ function vitestLane(name, config, reports) {
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${out}`,
+    ...extraArgs,
   ]);
   reports.push({ name, out, code });
 }
@@ -134,7 +148,7 @@ function vitestLane(name, config, reports) {
  * Prints one line per step and the closing line `Tests: N passed, N failed`. Lint and type-check count as one
  * test each; a lane that crashed, wrote no report or ran no test counts as a failure, never as a pass.
  */
-function summarize(reports) {
+function summarize(reports, notRun) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -158,8 +172,13 @@ function summarize(reports) {
     }
     process.stdout.write(`  ${line}\n`);
   }
-  process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-  return failed === 0 ? 0 : 1;
+  for (const n of notRun) process.stdout.write(`  ${n.name}: DID NOT RUN (${n.why})\n`);
+  if (notRun.length) {
+    process.stdout.write(`\nNot every lane ran: ${notRun.map((n) => n.name).join(', ')}.\n`);
+    for (const fix of new Set(notRun.map((n) => n.fix))) process.stdout.write(`To run them: ${fix}\n`);
+  }
+  process.stdout.write(`\nTests: ${passed} passed, ${failed + notRun.length} failed, ${skipped} skipped\n`);
+  return failed === 0 && notRun.length === 0 ? 0 : 1;
 }
 
 const lanes = {
@@ -170,6 +189,8 @@ const lanes = {
   'browser-app': 'examples/browser-app/vitest.config.ts',
   // Links, EN/RU parity, code blocks type-checked and run, the API reference, mermaid rendered in Chromium.
   docs: 'scripts/docs/vitest.config.ts',
+  // Last: it builds dist/ and packs; every lane before it runs on the sources.
+  consumers: 'consumers/vitest.config.ts',
 };
 
 const cmd = process.argv[2] ?? 'test';
@@ -180,6 +201,10 @@ switch (cmd) {
   case 'demo':
     ensureInstalled();
     must(node(), ['examples/node-script/src/main.ts', ...process.argv.slice(3)]);
+    break;
+  case 'build':
+    ensureInstalled();
+    must(node(), ['scripts/build.mjs', ...process.argv.slice(3)]);
     break;
   case 'docs-api':
     ensureInstalled();
@@ -202,15 +227,34 @@ switch (cmd) {
       log('type-check (tsc, every package)');
       reports.push({ name: 'types', code: run(node(), ['scripts/typecheck.mjs']) });
     }
-    ensureSystemPackages(wanted);
+    const missing = ensureSystemPackages(wanted);
+    const notRun = [];
+    const chromiumFix = `sudo apt-get update && sudo apt-get install -y chromium${
+      process.env.LITEDAO_CHROMIUM
+        ? `   (then unset LITEDAO_CHROMIUM, now ${CHROMIUM}, or point it at a Chromium binary)`
+        : '   (or run npm test as root once)'
+    }`;
     for (const [name, config] of Object.entries(lanes)) {
       if (!wanted.includes(name) || !existsSync(join(root, config))) continue;
-      vitestLane(name, config, reports);
+      if (missing.includes('chromium') && CHROMIUM_LANES.includes(name)) {
+        notRun.push({ name, why: `no Chromium at ${CHROMIUM}`, fix: chromiumFix });
+        continue;
+      }
+      const partly = missing.includes('chromium') && name in PARTLY_CHROMIUM;
+      vitestLane(name, config, reports, partly ? PARTLY_CHROMIUM[name] : []);
+      if (partly) notRun.push({ name: `${name} (its Chromium part)`, why: `no Chromium at ${CHROMIUM}`, fix: chromiumFix });
     }
-    process.exit(summarize(reports));
+    if (missing.includes('python3-sqlalchemy')) {
+      notRun.push({
+        name: 'node (its Python interop test)',
+        why: 'no python3-sqlalchemy/python3-aiosqlite',
+        fix: 'sudo apt-get install -y python3-sqlalchemy python3-aiosqlite',
+      });
+    }
+    process.exit(summarize(reports, notRun));
     break;
   }
   default:
-    log(`unknown command ${cmd}; use demo, test, bench, docs-api or setup`);
+    log(`unknown command ${cmd}; use demo, test, bench, build, docs-api or setup`);
     process.exit(2);
 }

@@ -12,10 +12,12 @@ for (const dir of ['packages', 'examples']) {
     // Every tsconfig*.json: a package may check Node-side scripts separately from its Worker or browser code.
     const base = join(root, dir, name);
     if (!statSync(base).isDirectory()) continue;
-    for (const f of readdirSync(base).sort()) if (/^tsconfig(\.[\w-]+)?\.json$/.test(f)) projects.push(join(dir, name, f));
+    // tsconfig.build.json is the published build (scripts/build.mjs), which emits; it is not a check.
+    for (const f of readdirSync(base).sort())
+      if (/^tsconfig(\.[\w-]+)?\.json$/.test(f) && f !== 'tsconfig.build.json') projects.push(join(dir, name, f));
   }
 }
-if (existsSync(join(root, 'bench', 'tsconfig.json'))) projects.push('bench');
+for (const dir of ['bench', 'consumers']) if (existsSync(join(root, dir, 'tsconfig.json'))) projects.push(dir);
 if (existsSync(join(root, 'scripts', 'docs', 'tsconfig.json'))) projects.push('scripts/docs');
 let failed = 0;
 for (const p of projects) {

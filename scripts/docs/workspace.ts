@@ -1,8 +1,8 @@
 /**
  * A scratch project in a temporary directory where code blocks are compiled and run as a user's code would
- * be: its `node_modules` links the workspace packages (`@litedao/core`, the adapters) and the few libraries
- * a block may import (zod, better-sqlite3, the Node/Workers type packages), exactly as pnpm links them for
- * the examples. Nothing is mocked: a `run` block opens a real SQLite file through better-sqlite3.
+ * be: its `node_modules` links the workspace packages (`@litedao/core`, the adapters, the `litedao` CLI) and
+ * the few libraries a block may import (zod, better-sqlite3, the Node/Workers type packages), exactly as pnpm
+ * links them for the examples. Nothing is mocked: a `run` block opens a real SQLite file through better-sqlite3.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ const LINKS: readonly (readonly [string, readonly string[]])[] = [
   ['@litedao/adapter-node', ['packages/adapter-node']],
   ['@litedao/adapter-d1', ['packages/adapter-d1']],
   ['@litedao/adapter-wasm', ['packages/adapter-wasm']],
+  ['litedao', ['packages/cli']], // the CLI package: defineConfig for litedao.config.ts
   ['zod', ['packages/core/node_modules/zod']],
   ['better-sqlite3', ['packages/adapter-node/node_modules/better-sqlite3']],
   ['@types/better-sqlite3', ['packages/adapter-node/node_modules/@types/better-sqlite3']],

@@ -30,7 +30,12 @@ it('adds, edits, ticks off and deletes notes, and they survive a reload (OPFS in
   await firstLoad;
 
   const app = page.frameLocator(page.elementLocator(iframe));
-  await expect.element(app.getByTestId('status'), { timeout: 20_000 }).toHaveTextContent(/Saved in OPFS \(opfs-sahpool/);
+  await expect
+    .element(
+      app.getByTestId('status'),
+      { timeout: 120_000 }, // a hang guard for a loaded CI machine, never a speed verdict
+    )
+    .toHaveTextContent(/Saved in OPFS \(opfs-sahpool/);
   expect(noteTexts(iframe)).toEqual([]);
 
   // Add three notes (the last one to delete later).
@@ -60,7 +65,12 @@ it('adds, edits, ticks off and deletes notes, and they survive a reload (OPFS in
   const reloaded = loaded(iframe);
   iframe.contentWindow?.location.reload();
   await reloaded;
-  await expect.element(app.getByTestId('status'), { timeout: 20_000 }).toHaveTextContent(/Saved in OPFS/);
+  await expect
+    .element(
+      app.getByTestId('status'),
+      { timeout: 120_000 }, // a hang guard for a loaded CI machine, never a speed verdict
+    )
+    .toHaveTextContent(/Saved in OPFS/);
   await expect.poll(() => noteTexts(iframe)).toEqual(['Buy oat milk', 'Write the report']);
   expect(doneFlags(iframe)).toEqual([false, true]);
   expect(iframe.contentDocument?.querySelector('[data-testid="error"]')?.hasAttribute('hidden')).toBe(true);

@@ -13,11 +13,14 @@
  * the commit moved before the reply.
  */
 import type { SessionMaker } from '@litedao/core';
-import { BusyError, ConnectionError, UniqueConstraintError } from '@litedao/core';
-import { Bot } from 'grammy';
+import { BusyError, ConnectionError, createStorageAdapter, UniqueConstraintError } from '@litedao/core';
+import { Bot, type Context, type SessionFlavor, session } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { MessageDAO, UserDAO, withLatestMessages } from './dao.ts';
-import { Message } from './models.ts';
+import { ChatState, type ChatStateData, Message } from './models.ts';
+
+/** The handlers' context: grammY's, plus `ctx.session`, the chat's conversation state kept in D1. */
+export type BotContext = Context & SessionFlavor<ChatStateData>;
 
 /** What {@link createBot} needs. */
 export interface BotDeps {
@@ -43,11 +46,14 @@ export const replies = {
   last: (texts: readonly string[]) =>
     texts.length ? `Your last messages:\n${texts.map((x) => `- ${x}`).join('\n')}` : 'No saved messages yet.',
   failed: 'Sorry, something went wrong. Please try again.',
+  askName: 'What should I call you?',
+  named: (nickname: string) => `Nice to meet you, ${nickname}!`,
+  forgotten: 'Done: I forgot what you told me to call you.',
 } as const;
 
 /** Builds the bot with its handlers. Call it once per request (Workers keep no state between requests). */
-export function createBot({ token, Session, botInfo }: BotDeps): Bot {
-  const bot = new Bot(token, botInfo ? { botInfo } : {});
+export function createBot({ token, Session, botInfo }: BotDeps): Bot<BotContext> {
+  const bot = new Bot<BotContext>(token, botInfo ? { botInfo } : {});
 
   // Error boundary. A transient D1 fault (connection lost, overloaded) is re-thrown: the webhook then answers
   // 500 and Telegram redelivers the update, which is safe because every write here is idempotent (unique
@@ -62,6 +68,10 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
     }
   });
 
+  // Conversation state per chat, in the same D1 database: grammY reads it before the handlers and writes it
+  // back after them, each through the ChatState model (JSON validated by its schema both ways).
+  bot.use(session({ initial: (): ChatStateData => ({ step: 'idle' }), storage: createStorageAdapter(Session, ChatState) }));
+
   // /start: register the user, or refresh their names. One unit of work: a read, then one upsert at commit.
   // Two /start updates racing for a new user both insert-or-update the same row and both say "Welcome".
   bot.command('start', async (ctx) => {
@@ -73,7 +83,21 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
       await users.register(from);
       return known === null;
     });
-    await ctx.reply(isNew ? replies.welcome(from.first_name) : replies.welcomeBack(from.first_name));
+    const name = ctx.session.nickname ?? from.first_name;
+    await ctx.reply(isNew ? replies.welcome(name) : replies.welcomeBack(name));
+  });
+
+  // /name: a two-step conversation; the next text message is the nickname (see message:text).
+  bot.command('name', async (ctx) => {
+    ctx.session = { ...ctx.session, step: 'asking_name' };
+    await ctx.reply(replies.askName);
+  });
+
+  // /forget: deletes the chat's stored state (grammY calls the storage's delete()).
+  bot.command('forget', async (ctx) => {
+    const chat: BotContext = ctx; // the command's narrowed context type drops SessionFlavor's setter (which takes null)
+    chat.session = null;
+    await ctx.reply(replies.forgotten);
   });
 
   // /stats: counts only, so the unit of work commits nothing.
@@ -107,6 +131,12 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot {
 
   // Any other text: save it for a registered user. One unit of work.
   bot.on('message:text', async (ctx) => {
+    if (ctx.session.step === 'asking_name') {
+      const nickname = ctx.msg.text.trim().slice(0, 64) || ctx.from.first_name;
+      ctx.session = { step: 'idle', nickname };
+      await ctx.reply(replies.named(nickname));
+      return;
+    }
     const from = ctx.from;
     const { message_id, text } = ctx.msg;
     let outcome: { kind: 'saved'; count: number } | { kind: 'unregistered' } | { kind: 'duplicate' };

@@ -4,6 +4,7 @@
  * with `litedao generate` (litedao.config.ts); `litedao check` fails when the two drift apart.
  */
 import { declarativeBase, t } from '@litedao/core';
+import * as z from 'zod';
 
 export const Base = declarativeBase();
 
@@ -41,5 +42,23 @@ export class Message extends Base(
   },
 ) {}
 
+/** A chat's conversation state, as grammY's session plugin keeps it (see `createStorageAdapter` in bot.ts). */
+export const chatStateSchema = z.object({
+  /** What the bot is waiting for in this chat. */
+  step: z.enum(['idle', 'asking_name']),
+  /** What the user asked to be called (`/name`). */
+  nickname: z.string().min(1).max(64).optional(),
+});
+export type ChatStateData = z.infer<typeof chatStateSchema>;
+
+/**
+ * grammY session storage: one row per chat (`key` is grammY's session key, the chat id), the state as JSON
+ * validated by {@link chatStateSchema} on every write and every read.
+ */
+export class ChatState extends Base('ChatState', {
+  key: t.text().unique(),
+  value: t.json(chatStateSchema),
+}) {}
+
 /** Every model, parents first, for migrations and tests. */
-export const models = [User, Message] as const;
+export const models = [User, Message, ChatState] as const;

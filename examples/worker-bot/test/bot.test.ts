@@ -15,7 +15,11 @@ let updateId = 500_000_000;
 
 beforeEach(async () => {
   calls = [];
-  await env.DB.batch([env.DB.prepare('DELETE FROM messages'), env.DB.prepare('DELETE FROM users')]);
+  await env.DB.batch([
+    env.DB.prepare('DELETE FROM messages'),
+    env.DB.prepare('DELETE FROM users'),
+    env.DB.prepare('DELETE FROM chat_states'),
+  ]);
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.hostname !== 'api.telegram.org') throw new Error(`unexpected outbound fetch to ${url.hostname}`);
@@ -188,5 +192,56 @@ describe('webhook route', () => {
     expect((await exports.default.fetch(new Request('https://bot.example.workers.dev/'))).status).toBe(404);
     expect((await exports.default.fetch(new Request('https://bot.example.workers.dev/webhook'))).status).toBe(405);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('conversation state (grammY session in D1 through createStorageAdapter)', () => {
+  it('/name asks, the next message answers, and the state is stored per chat as validated JSON', async () => {
+    await post(textUpdate(ada, '/start', 1));
+    await post(textUpdate(ada, '/name', 2));
+    expect(await rows('SELECT key, value FROM chat_states')).toEqual([
+      { key: String(ada.id), value: JSON.stringify({ step: 'asking_name' }) },
+    ]);
+    await post(textUpdate(ada, 'Countess', 3));
+    await post(textUpdate(ada, '/start', 4));
+    expect(sent().map((m) => m.text)).toEqual([
+      replies.welcome('Ada'),
+      replies.askName,
+      replies.named('Countess'),
+      replies.welcomeBack('Countess'),
+    ]);
+    // The answer to /name is conversation state, not a saved message.
+    expect(await rows('SELECT text FROM messages')).toEqual([]);
+    const [state] = await rows<{ key: string; value: string }>('SELECT key, value FROM chat_states');
+    expect(JSON.parse(state?.value ?? '')).toEqual({ step: 'idle', nickname: 'Countess' });
+  });
+
+  it('keeps each chat on its own row', async () => {
+    await post(textUpdate(ada, '/name', 1));
+    await post(textUpdate(bob, '/start', 1));
+    await post(textUpdate(bob, 'just a note', 2));
+    expect(sent().map((m) => m.text)).toEqual([replies.askName, replies.welcome('Bob'), replies.saved(1)]);
+    const states = await rows<{ key: string; value: string }>('SELECT key, value FROM chat_states ORDER BY key');
+    expect(states.map((r) => [r.key, JSON.parse(r.value).step])).toEqual([
+      [String(ada.id), 'asking_name'],
+      [String(bob.id), 'idle'],
+    ]);
+  });
+
+  it('/forget deletes the row', async () => {
+    await post(textUpdate(ada, '/name', 1));
+    await post(textUpdate(ada, 'Countess', 2));
+    expect(await rows('SELECT key FROM chat_states')).toHaveLength(1);
+    await post(textUpdate(ada, '/forget', 3));
+    expect(sent().at(-1)?.text).toBe(replies.forgotten);
+    expect(await rows('SELECT key FROM chat_states')).toEqual([]);
+  });
+
+  it('a stored state the schema refuses fails the update (answered with the error reply), never reaches a handler', async () => {
+    await env.DB.prepare('INSERT INTO chat_states (key, value) VALUES (?, \'{"step":"dancing"}\')').bind(String(ada.id)).run();
+    const res = await post(textUpdate(ada, 'hello', 1));
+    expect(res.status).toBe(200);
+    expect(sent()).toEqual([{ chat_id: ada.id, text: replies.failed }]);
+    expect(await rows('SELECT * FROM messages')).toEqual([]);
   });
 });

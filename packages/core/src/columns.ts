@@ -114,10 +114,24 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
     return new Column(this.#with({ renamedFrom: oldName }));
   }
 
-  /** Refines the value with a zod schema, checked on every write: `t.text().check(z.string().email())`. */
+  /**
+   * Refines the value with a zod schema, checked on every write: `t.text().check(z.string().email())`.
+   * The schema must come from zod 4 (`zod` ^4, or `zod/v4` of zod 3.25+): a zod 3 schema is a
+   * `ConfigurationError` here, not a failure at the first write.
+   */
   check(schema: z.ZodType<T>): Column<T, N, D, F> {
+    if (!isZod4(schema)) {
+      throw new ConfigurationError(
+        'check() and t.json() take a zod 4 schema (import * as z from "zod" with zod ^4); this one is not (zod 3?)',
+      );
+    }
     return new Column(this.#with({ schema }));
   }
+}
+
+/** zod 4 schemas (classic and mini) carry their internals under `_zod`; zod 3's have `_def` only. */
+function isZod4(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
 }
 
 function make<T>(kind: ColumnKind): Column<T, false, false> {

@@ -68,6 +68,8 @@ export type { SerializedError } from './errors-wire.ts';
 export { deserializeError, serializeError } from './errors-wire.ts';
 export type { ColumnExpression, ColumnRef } from './expressions.ts';
 export { col, increment, isColumnExpression, isColumnRef } from './expressions.ts';
+export type { StorageAdapter, StorageModel } from './grammy-storage.ts';
+export { createStorageAdapter } from './grammy-storage.ts';
 export type { WithOptions, WithSpec } from './loading.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
@@ -138,3 +140,13 @@ export type { SqlTextScan, StatementSpan } from './sql-text.ts';
 export { checkSingleStatement, countStatements, isTransactionControl, leadingKeyword, scanSql, splitStatements } from './sql-text.ts';
 export { UNIT_TABLE } from './unit-log.ts';
 export { WriteResult } from './write-result.ts';
+
+declare global {
+  // `Engine` and `Session` are async-disposable (`await using`), so their declarations name
+  // `Symbol.asyncDispose`. Declared here the way @types/node does, so an app whose `lib` predates
+  // `esnext.disposable` (e.g. Vite's ES2022 + DOM template) still type-checks litedao's declarations; the
+  // runtime symbol is the platform's (Node 20+, workerd, current browsers).
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}

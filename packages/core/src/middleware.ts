@@ -34,8 +34,9 @@ export function withSession<A extends unknown[], R>(
 }
 
 /**
- * A `(ctx, next)` middleware (grammY, Hono, Koa) that puts a session on `ctx[key]` (default `db`) for the rest
- * of the chain and commits after it, or rolls back if it throws.
+ * A `(ctx, next)` middleware (grammY, Koa) that puts a session on `ctx[key]` (default `db`) for the rest
+ * of the chain and commits after it, or rolls back if it throws. For Hono, use `honoSession` from
+ * `@litedao/core/hono`: Hono's `c.var` only sees what `c.set()` stores.
  *
  * ```ts
  * bot.use(sessionMiddleware<MyContext>(() => Session));

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Builds the published packages (`npm run build`): each package's src/ → dist/ with tsc (ESM JavaScript,
+// `.d.ts`, declaration maps, source maps), core first because the adapters compile against its declarations.
+//
+// Why tsc and not a bundler: the packages are ESM-only, so one JavaScript file per source file is the best
+// shape for consumers' tree-shaking and for readable stack traces, and tsc is already the type-checker here
+// (one less tool to keep current). Sources import each other with `.ts` extensions; tsc's
+// `rewriteRelativeImportExtensions` rewrites them in the JavaScript, but TypeScript (5.9) leaves them in the
+// declarations, where a consumer's tsc would reject them (TS5097), so this script rewrites those too and then
+// checks that no `.ts` specifier is left anywhere in dist/.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+/** The published packages, in build order (dependencies first). */
+export const PUBLISHED = ['core', 'adapter-node', 'adapter-d1', 'adapter-wasm'];
+
+const RELATIVE_TS = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g;
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+export function buildPackage(name) {
+  const pkg = join(root, 'packages', name);
+  rmSync(join(pkg, 'dist'), { recursive: true, force: true });
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const res = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { cwd: pkg, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error(`tsc failed for packages/${name}`);
+  const leftovers = [];
+  for (const file of walk(join(pkg, 'dist'))) {
+    if (!/\.(d\.ts|js)$/.test(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    // `.ts` → `.js` keeps every column, so the declaration maps stay exact.
+    const fixed = file.endsWith('.d.ts') ? text.replace(RELATIVE_TS, (_m, kw, q, path) => `${kw}${q}${path}.js${q}`) : text;
+    if (fixed !== text) writeFileSync(file, fixed);
+    if (RELATIVE_TS.test(fixed)) leftovers.push(file);
+    RELATIVE_TS.lastIndex = 0;
+  }
+  if (leftovers.length) throw new Error(`relative .ts specifiers left in: ${leftovers.join(', ')}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const only = process.argv.slice(2);
+  for (const name of only.length ? only : PUBLISHED) {
+    process.stdout.write(`build packages/${name}\n`);
+    buildPackage(name);
+  }
+}
