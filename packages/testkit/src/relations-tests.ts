@@ -617,6 +617,142 @@ export function relationsTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('relationships: moving a child between parents (the collections and the many-to-one agree)', () => {
+    /** Two people with posts, committed: ada has two, bob three. */
+    async function twoParents(target: ConformanceTarget) {
+      const rel = await relSetup(target);
+      const s = rel.Session();
+      const ada = new Person({ name: 'ada' });
+      ada.posts.push(new Post({ title: 'a0' }), new Post({ title: 'a1' }));
+      const bob = new Person({ name: 'bob' });
+      bob.posts.push(new Post({ title: 'b0' }), new Post({ title: 'b1' }), new Post({ title: 'b2' }));
+      s.addAll([ada, bob]);
+      await s.commit();
+      const stored = async () =>
+        (await rel.driver.execute({ sql: 'SELECT title, author_id FROM rel_posts ORDER BY id', params: [], returnsRows: true })).rows.map(
+          (r) => [r[0], Number(r[1])],
+        );
+      return { ...rel, s, ada, bob, stored };
+    }
+
+    it('whichever side is edited last decides: collections after the assignment, or the assignment after them', async () => {
+      const { s, ada, bob, stored } = await twoParents(target);
+      const b2 = bob.posts[2] as Post;
+      // The assignment first, then the collections move it back: the collections decide.
+      b2.author = ada;
+      expect(ada.posts).toContain(b2);
+      expect(bob.posts).not.toContain(b2);
+      ada.posts.splice(ada.posts.indexOf(b2), 1);
+      bob.posts.push(b2);
+      await s.commit();
+      expect(b2.author_id).toBe(bob.id);
+      expect(b2.author).toBe(bob);
+      // The collections first, then the assignment: the assignment decides, the collections follow at once.
+      bob.posts.splice(bob.posts.indexOf(b2), 1);
+      ada.posts.push(b2);
+      b2.author = bob;
+      expect(ada.posts).not.toContain(b2);
+      expect(bob.posts).toContain(b2);
+      await s.commit();
+      expect(b2.author_id).toBe(bob.id);
+      // A real move through the collections only.
+      const a0 = ada.posts[0] as Post;
+      ada.posts.splice(0, 1);
+      bob.posts.push(a0);
+      await s.commit();
+      expect(a0.author_id).toBe(bob.id);
+      expect(a0.author).toBe(bob);
+      expect(await stored()).toEqual([
+        ['a0', bob.id],
+        ['a1', ada.id],
+        ['b0', bob.id],
+        ['b1', bob.id],
+        ['b2', bob.id],
+      ]);
+      expect(ada.posts.map((p) => p.title)).toEqual(['a1']);
+      expect(new Set(bob.posts.map((p) => p.title))).toEqual(new Set(['a0', 'b0', 'b1', 'b2']));
+      await s.close();
+    });
+
+    it('a change undone before commit sends nothing and leaves both sides as stored', async () => {
+      const { s, ada, bob, calls, reset, stored } = await twoParents(target);
+      const before = await stored();
+      const b0 = bob.posts[0] as Post;
+      b0.author = ada;
+      ada.posts.splice(ada.posts.indexOf(b0), 1);
+      bob.posts.unshift(b0);
+      reset();
+      await s.commit();
+      expect(calls.batch + calls.execute).toBe(0);
+      expect(b0.author_id).toBe(bob.id);
+      expect(b0.author).toBe(bob);
+      expect(await stored()).toEqual(before);
+      await s.close();
+    });
+
+    it('an object listed by two parents at commit is a ValidationError, and nothing is written', async () => {
+      const { s, ada, bob, stored } = await twoParents(target);
+      const before = await stored();
+      const a1 = ada.posts[1] as Post;
+      bob.posts.push(a1); // and not taken out of ada's
+      const err = await rejectsWith(s.commit(), ValidationError);
+      expect(err.issues.map((i) => i.path.at(-1))).toEqual(['author_id']);
+      expect(await stored()).toEqual(before);
+      // Taking it out of one makes the unit valid.
+      ada.posts.splice(1, 1);
+      await s.commit();
+      expect(a1.author_id).toBe(bob.id);
+      await s.close();
+    });
+
+    it('assigned to a parent, then taken out of its collection: an orphan of that parent', async () => {
+      const { Session, s, ada, bob, stored } = await twoParents(target);
+      const before = await stored();
+      // posts.author_id is NOT NULL: refused, nothing written.
+      const b1 = bob.posts[1] as Post;
+      b1.author = ada;
+      ada.posts.splice(ada.posts.indexOf(b1), 1);
+      await rejectsWith(s.commit(), ValidationError);
+      expect(await stored()).toEqual(before);
+      s.rollback();
+      await s.close();
+      // tags.post_id is nullable: set to NULL.
+      const r = Session();
+      const [p0, p1] = await r.select(Post).with({ tags: true }).orderBy({ id: 'asc' }).limit(2).all();
+      const tag = new Tag({ label: 't' });
+      (p0 as Post).tags.push(tag);
+      await r.commit();
+      tag.post = p1 as Post;
+      expect((p0 as Post).tags).toEqual([]);
+      (p1 as Post).tags.pop();
+      await r.commit();
+      expect(tag.post_id).toBeNull();
+      expect(tag.post).toBeNull();
+      expect((await r.select(Tag).one()).post_id).toBeNull();
+      await r.close();
+    });
+
+    it('a new object assigned away from a new parent is not inserted through that parent', async () => {
+      const { Session, driver } = await relSetup(target);
+      const s = Session();
+      const ada = new Person({ name: 'ada' });
+      const post = new Post({ title: 'p' });
+      ada.posts.push(post);
+      s.add(ada);
+      const tag = new Tag({ label: 'kept' });
+      const gone = new Tag({ label: 'gone' });
+      post.tags.push(tag, gone);
+      // Neither tag nor post is in the session: the assignment cannot find post.tags; the commit corrects it.
+      gone.post = null;
+      await s.commit();
+      expect(post.tags).toEqual([tag]);
+      expect(inspect(gone).state).toBe('transient');
+      const rows = (await driver.execute({ sql: 'SELECT label, post_id FROM rel_tags', params: [], returnsRows: true })).rows;
+      expect(rows.map((r) => [r[0], Number(r[1])])).toEqual([['kept', post.id]]);
+      await s.close();
+    });
+  });
+
   describe('relationships: model-based (random edits of collections and references, then commit)', () => {
     it('after every commit the database and the session agree with a plain model of who owns what', async () => {
       const { Session, driver } = await relSetup(target);
