@@ -125,6 +125,8 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     else if (!list.some((x) => x.parent === parent)) list.push({ parent, rel });
   };
   const heldBy = (child: Entity, col: ColumnMeta) => holders.get(child)?.get(col) ?? [];
+  /** The loaded one-to-many (and one-to-one) collections walked, indexed into `holders` for the objects that matter. */
+  const walked: { parent: Entity; rel: RelationMeta; members: readonly Entity[] }[] = [];
   /** Objects added to a collection since its snapshot, per foreign key. */
   const collected = new Map<Entity, Set<ColumnMeta>>();
   const twoParents = (child: Entity, col: ColumnMeta, list: readonly { parent: Entity; rel: RelationMeta }[]) => {
@@ -239,7 +241,7 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
         }
         continue;
       }
-      for (const c of now) hold(c, rel.fk, e, rel);
+      if (now.length > 0) walked.push({ parent: e, rel, members: now });
       for (const c of added) {
         const cols = collected.get(c);
         if (cols === undefined) collected.set(c, new Set([rel.fk]));
@@ -271,6 +273,13 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     }
     return undefined;
   };
+  // Only objects assigned or added since the snapshot need their holders (a commit touching few of many loaded
+  // children allocates for the few).
+  if (assigned.size > 0 || collected.size > 0) {
+    for (const { parent, rel, members: ms } of walked) {
+      for (const c of ms) if (assigned.has(c) || collected.has(c)) hold(c, rel.fk, parent, rel);
+    }
+  }
   /** Assigned to a parent, then taken out of its collection and put in none: an orphan of that parent. */
   const dropped: { child: Entity; rel: RelationMeta; from: Entity }[] = [];
   for (const [child, cols] of assigned) {
