@@ -40,6 +40,23 @@ export function node(args: readonly string[], cwd: string, env?: NodeJS.ProcessE
   return sh(process.execPath, args, { cwd, ...(env ? { env } : {}) });
 }
 
+/**
+ * The workspace's wrangler, run in a consumer project, local only (no account, no network, no telemetry),
+ * with its config and logs kept inside the project.
+ */
+export function wrangler(dir: string, ...args: string[]): Promise<Run> {
+  return node([WRANGLER, ...args], dir, {
+    CI: 'true',
+    WRANGLER_SEND_METRICS: 'false',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    XDG_CONFIG_HOME: join(dir, '.config'),
+    WRANGLER_LOG_PATH: join(dir, '.logs'),
+    CLOUDFLARE_API_TOKEN: '',
+    CLOUDFLARE_ACCOUNT_ID: '',
+  });
+}
+
 /** `Run` as text for an assertion message. */
 export function show(run: Run): string {
   return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;

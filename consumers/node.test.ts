@@ -18,6 +18,7 @@ beforeAll(async () => {
   dir = await makeProject(inject('work'), 'node', 'node', [
     tarballs['@litedao/core'] ?? '',
     tarballs['@litedao/adapter-node'] ?? '',
+    tarballs.litedao ?? '', // the CLI, for README's litedao.config.ts (defineConfig)
     `better-sqlite3@${pinned('packages/adapter-node/package.json', 'better-sqlite3')}`,
     `@types/node@${pinned('package.json', '@types/node')}`,
     `zod@${pinned('packages/core/package.json', 'zod')}`,

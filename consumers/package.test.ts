@@ -41,6 +41,7 @@ describe('(e) the published tarballs', () => {
       '@litedao/adapter-node',
       '@litedao/adapter-wasm',
       '@litedao/core',
+      'litedao',
     ]);
     for (const [name, file] of Object.entries(tarballs)) {
       const { files } = contents(file);
@@ -60,6 +61,10 @@ describe('(e) the published tarballs', () => {
         for (const t of exported.filter((x) => x !== './package.json')) {
           expect(t, 'exports point into dist only').toMatch(/^\.\/dist\/.+\.(js|d\.ts)$/);
           expect(files, `${t} is in the tarball`).toContain(t.slice(2));
+        }
+        for (const [cmd, t] of Object.entries((manifest.bin ?? {}) as Record<string, string>)) {
+          expect(t, `bin ${cmd} points into dist`).toMatch(/^\.\/dist\/.+\.js$/);
+          expect(files, `bin ${cmd}: ${t} is in the tarball`).toContain(t.slice(2));
         }
         for (const key of ['description', 'license', 'repository', 'homepage', 'bugs', 'keywords']) expect(manifest[key], key).toBeTruthy();
         expect(manifest.type).toBe('module');

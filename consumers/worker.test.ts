@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeProject, node, pinned, type Run, show, tsc, WRANGLER } from './harness.ts';
+import { makeProject, node, pinned, type Run, wrangler as runWrangler, show, tsc, WRANGLER } from './harness.ts';
 import { snippetsFor, whereInDocs, writeSnippetProject } from './snippets.ts';
 
 let dir = '';
@@ -23,20 +23,8 @@ beforeAll(async () => {
   ]);
 });
 
-/** The workspace's wrangler, run in the consumer project, local only (no account, no network). */
-function wrangler(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    CI: 'true',
-    WRANGLER_SEND_METRICS: 'false',
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
-    XDG_CONFIG_HOME: join(dir, '.config'),
-    WRANGLER_LOG_PATH: join(dir, '.logs'),
-    CLOUDFLARE_API_TOKEN: '',
-    CLOUDFLARE_ACCOUNT_ID: '',
-  };
-  return node([WRANGLER, ...args], dir, env);
-}
+/** The workspace's wrangler in the consumer project. */
+const wrangler = (...args: string[]): Promise<Run> => runWrangler(dir, ...args);
 
 describe('(c) a Worker on D1', () => {
   it('type-checks strictly with workers-types (no DOM, skipLibCheck off)', async () => {

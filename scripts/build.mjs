@@ -9,13 +9,13 @@
 // declarations, where a consumer's tsc would reject them (TS5097), so this script rewrites those too and then
 // checks that no `.ts` specifier is left anywhere in dist/.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
-/** The published packages, in build order (dependencies first). */
-export const PUBLISHED = ['core', 'adapter-node', 'adapter-d1', 'adapter-wasm'];
+/** The published packages, in build order (dependencies first): the CLI builds against core and adapter-node. */
+export const PUBLISHED = ['core', 'adapter-node', 'adapter-d1', 'adapter-wasm', 'cli'];
 
 const RELATIVE_TS = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g;
 
@@ -40,6 +40,14 @@ export function buildPackage(name) {
     RELATIVE_TS.lastIndex = 0;
   }
   if (leftovers.length) throw new Error(`relative .ts specifiers left in: ${leftovers.join(', ')}`);
+  // A bin (the CLI's dist/bin.js) must keep its `#!/usr/bin/env node` line (tsc keeps a leading shebang) and
+  // be executable, so `npx litedao` runs it directly as npm links it.
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  for (const target of Object.values(manifest.publishConfig?.bin ?? {})) {
+    const file = join(pkg, target);
+    if (!readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${file} lost its shebang`);
+    chmodSync(file, 0o755);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

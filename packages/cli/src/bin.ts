@@ -3,11 +3,14 @@
  * The `litedao` command: generate, check and apply migrations for litedao models.
  * Run `litedao --help` (or `litedao <command> --help`) for every option.
  */
+import { readFileSync } from 'node:fs';
 import { isDaoError } from '@litedao/core';
 import { Command, Option } from 'commander';
 import { baselineCommand, checkCommand, generateCommand, migrateCommand, processOutput, statusCommand } from './commands.ts';
 import { loadConfig } from './config.ts';
 
+/** The package's own version: `../package.json` from src/bin.ts in the repository and from dist/bin.js when installed. */
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const out = processOutput();
 let exitCode = 0;
 /** A command action whose result is the exit code. */
@@ -36,7 +39,7 @@ const program = new Command('litedao')
   .description(
     'Migrations for litedao models: flat NNNN_name.sql files that `litedao migrate`, `wrangler d1 migrations apply` and migrate(engine, files) in the browser all apply, recorded in the same d1_migrations table.',
   )
-  .version('0.1.0')
+  .version(version)
   .showHelpAfterError()
   .addHelpText(
     'after',
