@@ -38,6 +38,7 @@ describe('(e) the published tarballs', () => {
   it('are all there, with their sizes', () => {
     expect(Object.keys(tarballs).sort()).toEqual([
       '@litedao/adapter-d1',
+      '@litedao/adapter-do',
       '@litedao/adapter-node',
       '@litedao/adapter-wasm',
       '@litedao/core',

@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The consumers lane (`npm test -- consumers`): litedao as a user gets it from npm. globalSetup builds and
- * packs the five published packages; each test file installs the tarballs with plain npm into a temporary
- * project outside the workspace and uses them the way an app would (Node, the `litedao` CLI through npx, a Cloudflare Worker, a Vite app in
+ * packs the six published packages; each test file installs the tarballs with plain npm into a temporary
+ * project outside the workspace and uses them the way an app would (Node, the `litedao` CLI through npx, a Cloudflare Worker on D1, a Worker with a Durable Object, a Vite app in
  * Chromium), and package.test.ts lints the tarballs (publint, attw).
  */
 export default defineConfig({

@@ -19,6 +19,8 @@ beforeAll(async () => {
   dir = await makeProject(inject('work'), 'worker', 'worker', [
     tarballs['@litedao/core'] ?? '',
     tarballs['@litedao/adapter-d1'] ?? '',
+    // The README snippets of @litedao/adapter-do are Worker code too: they type-check in this project.
+    tarballs['@litedao/adapter-do'] ?? '',
     `@cloudflare/workers-types@${pinned('packages/adapter-d1/package.json', '@cloudflare/workers-types')}`,
   ]);
 });
@@ -72,7 +74,14 @@ describe('(c) a Worker on D1', () => {
     ];
     const env = { VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, NODE_OPTIONS: undefined };
     const serve = await node(
-      [join(import.meta.dirname, 'serve-worker.mjs'), WRANGLER, bundle, join(dir, 'state', 'v3'), DATABASE_ID, JSON.stringify(requests)],
+      [
+        join(import.meta.dirname, 'serve-worker.mjs'),
+        WRANGLER,
+        bundle,
+        join(dir, 'state', 'v3'),
+        JSON.stringify({ d1Databases: { DB: DATABASE_ID } }),
+        JSON.stringify(requests),
+      ],
       dir,
       env,
     );

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 
 /** The published packages, in build order (dependencies first): the CLI builds against core and adapter-node. */
-export const PUBLISHED = ['core', 'adapter-node', 'adapter-d1', 'adapter-wasm', 'cli'];
+export const PUBLISHED = ['core', 'adapter-node', 'adapter-d1', 'adapter-do', 'adapter-wasm', 'cli'];
 
 const RELATIVE_TS = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g;
 

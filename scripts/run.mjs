@@ -184,7 +184,10 @@ function summarize(reports, notRun) {
 const lanes = {
   node: 'vitest.config.ts',
   workerd: 'packages/adapter-d1/vitest.config.ts',
+  // The Durable Objects adapter inside workerd, against SQLite-backed Durable Objects.
+  do: 'packages/adapter-do/vitest.config.ts',
   'worker-bot': 'examples/worker-bot/vitest.config.ts',
+  'worker-bot-do': 'examples/worker-bot-do/vitest.config.ts',
   chromium: 'packages/adapter-wasm/vitest.browser.config.ts',
   'browser-app': 'examples/browser-app/vitest.config.ts',
   // Links, EN/RU parity, code blocks type-checked and run, the API reference, mermaid rendered in Chromium.

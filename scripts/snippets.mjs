@@ -29,6 +29,7 @@ export const SNIPPET_FILES = [
   'packages/core/README.md',
   'packages/adapter-node/README.md',
   'packages/adapter-d1/README.md',
+  'packages/adapter-do/README.md',
   'packages/adapter-wasm/README.md',
 ];
 

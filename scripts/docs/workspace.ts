@@ -18,6 +18,7 @@ const LINKS: readonly (readonly [string, readonly string[]])[] = [
   ['@litedao/core', ['packages/core']],
   ['@litedao/adapter-node', ['packages/adapter-node']],
   ['@litedao/adapter-d1', ['packages/adapter-d1']],
+  ['@litedao/adapter-do', ['packages/adapter-do']],
   ['@litedao/adapter-wasm', ['packages/adapter-wasm']],
   ['litedao', ['packages/cli']], // the CLI package: defineConfig for litedao.config.ts
   ['zod', ['packages/core/node_modules/zod']],

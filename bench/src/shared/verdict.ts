@@ -5,7 +5,7 @@ import { WORKLOAD_LABELS, type WorkloadId } from './workloads.ts';
 
 export interface TargetCheck {
   readonly result: SectionResult;
-  readonly env: 'node' | 'd1' | 'wasm';
+  readonly env: 'node' | 'd1' | 'do' | 'wasm';
 }
 
 /** Time-ratio limits per environment and workload (issue "Benchmarks: litedao against the raw drivers…"). */
@@ -13,6 +13,8 @@ const LIMITS: Record<TargetCheck['env'], Record<WorkloadId, number>> = {
   node: { point: 1.2, list: 1.1, update: 1.2, insert: 1.2, bulk: 1.1 },
   // D1: ≤ 1.1× for the sequential (one call per operation) workloads, ≤ 1.2× against raw batch().
   d1: { point: 1.1, list: 1.1, update: 1.2, insert: 1.2, bulk: 1.2 },
+  // Durable Objects: the D1 section's targets (issue 15: "with the ratio targets of the D1 section").
+  do: { point: 1.1, list: 1.1, update: 1.2, insert: 1.2, bulk: 1.2 },
   wasm: { point: 1.2, list: 1.2, update: 1.2, insert: 1.2, bulk: 1.2 },
 };
 

@@ -14,6 +14,8 @@
  *
  * Only types come from `hono` (an optional peer dependency): this module adds nothing to a bundle that does
  * not use it.
+ *
+ * @module
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { Session } from './session.ts';

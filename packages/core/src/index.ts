@@ -1,6 +1,9 @@
 /**
  * @litedao/core: models, validation, SQL compilation, the engine and the unit-of-work session. Adapters
- * (`@litedao/adapter-node`, `@litedao/adapter-d1`, `@litedao/adapter-wasm`) provide the driver.
+ * (`@litedao/adapter-node`, `@litedao/adapter-d1`, `@litedao/adapter-wasm`) provide the driver. The Hono
+ * middleware is the separate entry point `@litedao/core/hono`.
+ *
+ * @module
  */
 
 export type { Aggregate, AggregateFn, AggregateRow, AggregateSpec } from './aggregate.ts';

@@ -1,0 +1,207 @@
+/**
+ * The Durable Object targets. This module runs INSIDE a SQLite-backed Durable Object (bundled into the bench
+ * Worker by esbuild): every loop below is timed next to `ctx.storage.sql`, where each call is an in-process,
+ * synchronous SQLite call.
+ */
+import { createDurableObjectDriver } from '@litedao/adapter-do';
+import { createEngine, createSessionMaker } from '@litedao/core';
+import { asc, sql as dsql, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
+import { users } from '../shared/models.ts';
+import { chunks, type Inputs, NOW_SQL, SQL, type WorkloadId } from '../shared/workloads.ts';
+
+export type DoWorkloadFn = (inputs: Inputs) => number | Promise<number>;
+export interface DoTarget {
+  readonly name: string;
+  readonly open: (storage: BenchStorage) => Partial<Record<WorkloadId, DoWorkloadFn>>;
+  readonly missing?: Partial<Record<WorkloadId, string>>;
+}
+
+/** A Durable Object binds at most 100 parameters per statement (https://developers.cloudflare.com/durable-objects/platform/limits/). */
+export const DO_ROWS_PER_INSERT = 50;
+
+type Row = { id: number; name: string };
+
+/**
+ * Raw `ctx.storage.sql`: the baseline (and, as a second copy, the control). There is no prepare step in this API
+ * (workerd caches the statement of each SQL text); reads take the documented `toArray()` of row objects, the
+ * one-commit workloads run in one `transactionSync()`, as litedao's commit does.
+ */
+function raw(name: string): DoTarget {
+  return {
+    name,
+    open(storage) {
+      const sql = storage.sql;
+      const insertChunk = SQL.insertMany(DO_ROWS_PER_INSERT);
+      return {
+        point: ({ pointIds }) => {
+          let sum = 0;
+          for (const id of pointIds) {
+            const u = sql.exec(SQL.selectById, id).one() as unknown as Row;
+            sum += u.id + u.name.length;
+          }
+          return sum;
+        },
+        list: ({ sizes }) => {
+          let sum = 0;
+          for (let i = 0; i < sizes.list; i++) {
+            const rows = sql.exec(SQL.selectAll).toArray() as unknown as Row[];
+            for (const r of rows) sum += r.id;
+            sum += rows.length + (rows[rows.length - 1] as Row).name.length;
+          }
+          return sum;
+        },
+        update: ({ updates }) => {
+          storage.transactionSync(() => {
+            for (const r of updates) sql.exec(SQL.updateName, r.name, r.id);
+          });
+          return 0;
+        },
+        insert: ({ inserts }) => {
+          storage.transactionSync(() => {
+            for (const r of inserts) sql.exec(SQL.insert, r.name, r.email);
+          });
+          return 0;
+        },
+        bulk: ({ bulk }) => {
+          storage.transactionSync(() => {
+            for (const c of chunks(bulk, DO_ROWS_PER_INSERT)) {
+              const params = c.flatMap((r) => [r.name, r.email]);
+              sql.exec(c.length === DO_ROWS_PER_INSERT ? insertChunk : SQL.insertMany(c.length), ...params);
+            }
+          });
+          return 0;
+        },
+      };
+    },
+  };
+}
+
+/** litedao through the session API or the DAO (shared/litedao-workloads.ts), on its Durable Object adapter. */
+function litedao(name: string, viaDao: boolean): DoTarget {
+  return {
+    name,
+    open: (storage) => litedaoWorkloads(createSessionMaker(createEngine(createDurableObjectDriver(storage))), viaDao),
+  };
+}
+
+const now = dsql.raw(NOW_SQL);
+
+/** drizzle-orm/durable-sqlite, a query built per call (synchronous, like its better-sqlite3 driver). */
+const drizzleBuilder: DoTarget = {
+  name: 'drizzle-orm/durable-sqlite (builder)',
+  open(storage) {
+    const db = drizzle(storage as never);
+    return {
+      point: ({ pointIds }) => {
+        let sum = 0;
+        for (const id of pointIds) {
+          const u = db.select().from(users).where(eq(users.id, id)).get();
+          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
+        }
+        return sum;
+      },
+      list: ({ sizes }) => {
+        let sum = 0;
+        for (let i = 0; i < sizes.list; i++) {
+          const rows = db.select().from(users).orderBy(asc(users.id)).all();
+          for (const r of rows) sum += r.id;
+          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
+        }
+        return sum;
+      },
+      // Drizzle's transaction() on a Durable Object is transactionSync.
+      update: ({ updates }) => {
+        db.transaction((tx) => {
+          for (const r of updates) tx.update(users).set({ name: r.name, updatedAt: now }).where(eq(users.id, r.id)).run();
+        });
+        return 0;
+      },
+      insert: ({ inserts }) => {
+        db.transaction((tx) => {
+          for (const r of inserts) tx.insert(users).values({ name: r.name, email: r.email }).run();
+        });
+        return 0;
+      },
+      bulk: ({ bulk }) => {
+        // Drizzle binds every column it writes (2 a row here): chunks under the 100-parameter limit.
+        db.transaction((tx) => {
+          for (const c of chunks(bulk, DO_ROWS_PER_INSERT)) {
+            tx.insert(users)
+              .values(c.map((r) => ({ name: r.name, email: r.email })))
+              .run();
+          }
+        });
+        return 0;
+      },
+    };
+  },
+};
+
+/** drizzle-orm/durable-sqlite's prepared form: each query built and prepared once, placeholders bound per call. */
+const drizzlePrepared: DoTarget = {
+  name: 'drizzle-orm/durable-sqlite (.prepare())',
+  missing: { bulk: 'a values list of any length has no prepared form' },
+  open(storage) {
+    const db = drizzle(storage as never);
+    const byId = db
+      .select()
+      .from(users)
+      .where(eq(users.id, dsql.placeholder('id')))
+      .prepare();
+    const all = db.select().from(users).orderBy(asc(users.id)).prepare();
+    const update = db
+      .update(users)
+      .set({ name: dsql.placeholder('name') as unknown as string, updatedAt: now })
+      .where(eq(users.id, dsql.placeholder('id')))
+      .prepare();
+    const insert = db
+      .insert(users)
+      .values({ name: dsql.placeholder('name'), email: dsql.placeholder('email') })
+      .prepare();
+    return {
+      point: ({ pointIds }) => {
+        let sum = 0;
+        for (const id of pointIds) {
+          const u = byId.get({ id });
+          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
+        }
+        return sum;
+      },
+      list: ({ sizes }) => {
+        let sum = 0;
+        for (let i = 0; i < sizes.list; i++) {
+          const rows = all.all();
+          for (const r of rows) sum += r.id;
+          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
+        }
+        return sum;
+      },
+      update: ({ updates }) => {
+        db.transaction(() => {
+          for (const r of updates) update.run({ name: r.name, id: r.id });
+        });
+        return 0;
+      },
+      insert: ({ inserts }) => {
+        db.transaction(() => {
+          for (const r of inserts) insert.run({ name: r.name, email: r.email });
+        });
+        return 0;
+      },
+    };
+  },
+};
+
+export const DO_BASELINE = 'raw ctx.storage.sql';
+export const DO_CONTROL = 'raw ctx.storage.sql (control copy)';
+
+export const DO_TARGETS: readonly DoTarget[] = [
+  raw(DO_BASELINE),
+  raw(DO_CONTROL),
+  litedao('litedao (session)', false),
+  litedao('litedao (DAO)', true),
+  drizzlePrepared,
+  drizzleBuilder,
+];
