@@ -8,9 +8,9 @@
  *   DATABASE_URL=sqlite:///other.db npm run demo
  */
 import { createNodeEngine } from '@litedao/adapter-node';
-import { createSessionMaker } from '@litedao/core';
+import { count, createSessionMaker } from '@litedao/core';
 import { MessageDAO, UserDAO } from './dao.ts';
-import { Base, User } from './models.ts';
+import { Base, Message, User } from './models.ts';
 
 const url = process.env.DATABASE_URL ?? 'sqlite:///litedao-demo.db';
 const engine = createNodeEngine(url); // create_async_engine(database_url)
@@ -30,7 +30,10 @@ const user = await Session.begin(async (session) => {
   return users.add({ telegram_id: 42, username: 'ada', first_name: 'Ada' }); // INSERT … RETURNING at commit
 });
 await Session.begin(async (session) => {
-  await new MessageDAO(session).add({ user_id: user.id, text: `hello #${Date.now()}` });
+  // A relationship: load the user with its messages (2 statements), add one to the collection; commit writes it
+  // with its user_id.
+  const loaded = await new UserDAO(session).findOneOrNoneById(user.id, { with: { messages: true } });
+  loaded?.messages.push(new Message({ text: `hello #${Date.now()}` }));
 });
 
 const session = Session();
@@ -45,6 +48,15 @@ try {
   const messages = await new MessageDAO(session).count({ user_id: user.id });
   console.log(`${users.length} user(s), ${messages} message(s) from user ${user.id}`);
   for (const u of users) console.log(' ', u.toDict());
+
+  // Filters through a relationship and composed with or/not; awaitable lazy loading; an aggregate.
+  const greeters = await session
+    .select(User)
+    .where({ messages: { some: { text: { startsWith: 'hello' } } }, or: [{ is_admin: true }, { not: { username: null } }] })
+    .all();
+  for (const u of greeters) console.log(`${u.displayName} wrote ${(await u.related.messages).length} message(s)`);
+  const perUser = await session.select(Message).groupBy(['user_id']).aggregate({ n: count() }).orderBy({ n: 'desc' }).all();
+  console.log('messages per user:', perUser);
 } finally {
   await session.close();
   await engine.close();

@@ -16,8 +16,8 @@ import type { SessionMaker } from '@litedao/core';
 import { BusyError, ConnectionError, createStorageAdapter, UniqueConstraintError } from '@litedao/core';
 import { Bot, type Context, type SessionFlavor, session } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { MessageDAO, UserDAO } from './dao.ts';
-import { ChatState, type ChatStateData } from './models.ts';
+import { MessageDAO, UserDAO, withLatestMessages } from './dao.ts';
+import { ChatState, type ChatStateData, Message } from './models.ts';
 
 /** The handlers' context: grammY's, plus `ctx.session`, the chat's conversation state kept in D1. */
 export type BotContext = Context & SessionFlavor<ChatStateData>;
@@ -41,7 +41,10 @@ export const replies = {
   welcomeBack: (name: string) => `Welcome back, ${name}!`,
   startFirst: 'Send /start first, then I will keep your messages.',
   saved: (count: number) => `Saved. You have ${count} saved message${count === 1 ? '' : 's'}.`,
-  stats: (s: { users: number; messages: number; yours: number }) => `Users: ${s.users}\nMessages: ${s.messages}\nYours: ${s.yours}`,
+  stats: (s: { users: number; active: number; messages: number; yours: number }) =>
+    `Users: ${s.users} (${s.active} with messages)\nMessages: ${s.messages}\nYours: ${s.yours}`,
+  last: (texts: readonly string[]) =>
+    texts.length ? `Your last messages:\n${texts.map((x) => `- ${x}`).join('\n')}` : 'No saved messages yet.',
   failed: 'Sorry, something went wrong. Please try again.',
   askName: 'What should I call you?',
   named: (nickname: string) => `Nice to meet you, ${nickname}!`,
@@ -106,11 +109,24 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot<BotContext>
       const me = telegramId === undefined ? null : await users.findByTelegramId(telegramId);
       return {
         users: await users.count(),
+        // A filter through the relationship: users with at least one message (EXISTS, one statement).
+        active: await users.count({ messages: { some: {} } }),
         messages: await messages.count(),
         yours: me ? await messages.count({ user_id: me.id }) : 0,
       };
     });
     await ctx.reply(replies.stats(stats));
+  });
+
+  // /last: the sender's three newest messages, loaded with the user (a per-user limit, one select-in).
+  bot.command('last', async (ctx) => {
+    const telegramId = ctx.from?.id;
+    if (telegramId === undefined) return;
+    const texts = await Session.begin(async (session) => {
+      const me = await withLatestMessages(new UserDAO(session), telegramId, 3);
+      return me ? me.messages.map((m) => m.text) : null;
+    });
+    await ctx.reply(texts === null ? replies.startFirst : replies.last(texts));
   });
 
   // Any other text: save it for a registered user. One unit of work.
@@ -128,9 +144,9 @@ export function createBot({ token, Session, botInfo }: BotDeps): Bot<BotContext>
       outcome = await Session.begin(async (session) => {
         const user = await new UserDAO(session).findByTelegramId(from.id);
         if (!user) return { kind: 'unregistered' } as const;
-        const messages = new MessageDAO(session);
-        const before = await messages.count({ user_id: user.id });
-        await messages.add({ user_id: user.id, chat_id: ctx.chat.id, telegram_message_id: message_id, text });
+        const before = await new MessageDAO(session).count({ user_id: user.id });
+        // The many-to-one relationship sets user_id at commit.
+        session.add(new Message({ user, chat_id: ctx.chat.id, telegram_message_id: message_id, text }));
         return { kind: 'saved', count: before + 1 } as const;
       });
     } catch (error) {

@@ -29,3 +29,8 @@ export class UserDAO extends BaseDAO(User) {
 
 /** Saved text messages. */
 export class MessageDAO extends BaseDAO(Message) {}
+
+/** The user with their newest `n` messages, newest first: two statements (the user, then one select-in). */
+export function withLatestMessages(users: UserDAO, telegramId: number, n: number): Promise<User | null> {
+  return users.findOneOrNone({ telegram_id: telegramId }, { with: { messages: { orderBy: { id: 'desc' }, limit: n } } });
+}

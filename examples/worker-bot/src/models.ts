@@ -8,14 +8,18 @@ import * as z from 'zod';
 
 export const Base = declarativeBase();
 
-/** A Telegram user who sent /start. */
-export class User extends Base('User', {
-  telegram_id: t.integer().unique(),
-  username: t.text().nullable(),
-  first_name: t.text(),
-  /** The IETF language tag Telegram reports for the user's client (`en`, `de`), when it does. */
-  language_code: t.text().nullable(),
-}) {}
+/** A Telegram user who sent /start, and their saved messages (a relationship: no column, no migration). */
+export class User extends Base(
+  'User',
+  {
+    telegram_id: t.integer().unique(),
+    username: t.text().nullable(),
+    first_name: t.text(),
+    /** The IETF language tag Telegram reports for the user's client (`en`, `de`), when it does. */
+    language_code: t.text().nullable(),
+  },
+  { relations: (r) => ({ messages: r.oneToMany<Message>('Message', { backPopulates: 'user' }) }) },
+) {}
 
 /**
  * A text message a registered user sent. `(chat_id, telegram_message_id)` is unique, so an update Telegram
@@ -32,7 +36,10 @@ export class Message extends Base(
     telegram_message_id: t.integer(),
     text: t.text(),
   },
-  { unique: [['chat_id', 'telegram_message_id']] },
+  {
+    unique: [['chat_id', 'telegram_message_id']],
+    relations: (r) => ({ user: r.manyToOne<User>().on('user_id', { backPopulates: 'messages' }) }),
+  },
 ) {}
 
 /** A chat's conversation state, as grammY's session plugin keeps it (see `createStorageAdapter` in bot.ts). */

@@ -149,15 +149,34 @@ describe('/stats', () => {
     await post(textUpdate(ada, 'a1', 2));
     await post(textUpdate(ada, 'a2', 3));
     await post(textUpdate(bob, 'b1', 2));
+    await post(textUpdate({ ...bob, id: 424_242_003, first_name: 'Cy' }, '/start', 1));
     calls = [];
     await post(textUpdate(ada, '/stats', 4));
     await post(textUpdate(bob, '/stats', 3));
     expect(sent()).toEqual([
-      { chat_id: ada.id, text: replies.stats({ users: 2, messages: 3, yours: 2 }) },
-      { chat_id: bob.id, text: replies.stats({ users: 2, messages: 3, yours: 1 }) },
+      { chat_id: ada.id, text: replies.stats({ users: 3, active: 2, messages: 3, yours: 2 }) },
+      { chat_id: bob.id, text: replies.stats({ users: 3, active: 2, messages: 3, yours: 1 }) },
     ]);
     // /stats itself is not saved as a message.
     expect(await rows('SELECT count(*) AS n FROM messages')).toEqual([{ n: 3 }]);
+  });
+});
+
+describe('/last', () => {
+  it('answers the sender’s three newest messages, newest first, and nobody else’s', async () => {
+    await post(textUpdate(ada, '/start', 1));
+    await post(textUpdate(bob, '/start', 1));
+    for (let i = 2; i <= 6; i++) await post(textUpdate(ada, `a${i}`, i));
+    await post(textUpdate(bob, 'b1', 2));
+    calls = [];
+    await post(textUpdate(ada, '/last', 7));
+    await post(textUpdate(bob, '/last', 3));
+    await post(textUpdate({ ...bob, id: 424_242_004, first_name: 'Dee' }, '/last', 1));
+    expect(sent()).toEqual([
+      { chat_id: ada.id, text: replies.last(['a6', 'a5', 'a4']) },
+      { chat_id: bob.id, text: replies.last(['b1']) },
+      { chat_id: 424_242_004, text: replies.startFirst },
+    ]);
   });
 });
 

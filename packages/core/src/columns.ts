@@ -51,13 +51,15 @@ export interface ColumnConfig {
 
 /**
  * A column declaration. `T` is the JS value type; `N` whether it is nullable; `D` whether it has a default
- * (nullable columns default to null, so both are optional on insert).
+ * (nullable columns default to null, so both are optional on insert); `F` whether it is a foreign key
+ * (`.references()`), which a many-to-one relationship can be declared over.
  */
-export class Column<T = unknown, N extends boolean = false, D extends boolean = false> {
+export class Column<T = unknown, N extends boolean = false, D extends boolean = false, F extends boolean = false> {
   readonly config: ColumnConfig;
   declare readonly _type: T;
   declare readonly _nullable: N;
   declare readonly _hasDefault: D;
+  declare readonly _foreignKey: F;
 
   constructor(config: ColumnConfig) {
     this.config = Object.freeze({ ...config });
@@ -68,7 +70,7 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
   }
 
   /** Allows NULL. Nullable columns are optional on insert and default to null. */
-  nullable(): Column<T, true, D> {
+  nullable(): Column<T, true, D, F> {
     return new Column(this.#with({ nullable: true }));
   }
 
@@ -76,17 +78,17 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * A value used when an insert omits the column: a constant (also written as the SQL `DEFAULT`, so raw SQL and
    * other tools get it too) or a function called per insert.
    */
-  default(value: T | (() => T)): Column<T, N, true> {
+  default(value: T | (() => T)): Column<T, N, true, F> {
     return new Column(this.#with({ hasDefault: true, default: value }));
   }
 
   /** Adds a UNIQUE constraint (what `upsert` can target). */
-  unique(): Column<T, N, D> {
+  unique(): Column<T, N, D, F> {
     return new Column(this.#with({ unique: true }));
   }
 
   /** Adds an index named `ix_<table>_<column>`, as SQLAlchemy's `index=True` does. */
-  index(): Column<T, N, D> {
+  index(): Column<T, N, D, F> {
     return new Column(this.#with({ index: true }));
   }
 
@@ -95,7 +97,7 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * Foreign keys are enforced on every adapter (litedao turns them on for sqlite-wasm, where they are off).
    */
   // biome-ignore lint/suspicious/noExplicitAny: any model class
-  references(model: () => any, actions?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction }): Column<T, N, D> {
+  references(model: () => any, actions?: { onDelete?: ReferentialAction; onUpdate?: ReferentialAction }): Column<T, N, D, true> {
     if (typeof model !== 'function') throw new ConfigurationError('references(model) takes the model lazily: references(() => User)');
     // These words reach DDL: only SQLite's own five pass (anything else would be spliced into CREATE TABLE).
     const onDelete = referentialAction(actions?.onDelete, 'onDelete');
@@ -107,7 +109,7 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * Declares that this column was called `oldName` before, so `litedao generate` writes a RENAME COLUMN that
    * keeps its values instead of a drop and an add. Harmless once every database has migrated past the rename.
    */
-  renamedFrom(oldName: string): Column<T, N, D> {
+  renamedFrom(oldName: string): Column<T, N, D, F> {
     if (typeof oldName !== 'string' || oldName.length === 0) throw new ConfigurationError('renamedFrom(oldName) takes the old column name');
     return new Column(this.#with({ renamedFrom: oldName }));
   }
@@ -117,7 +119,7 @@ export class Column<T = unknown, N extends boolean = false, D extends boolean = 
    * The schema must come from zod 4 (`zod` ^4, or `zod/v4` of zod 3.25+): a zod 3 schema is a
    * `ConfigurationError` here, not a failure at the first write.
    */
-  check(schema: z.ZodType<T>): Column<T, N, D> {
+  check(schema: z.ZodType<T>): Column<T, N, D, F> {
     if (!isZod4(schema)) {
       throw new ConfigurationError(
         'check() and t.json() take a zod 4 schema (import * as z from "zod" with zod ^4); this one is not (zod 3?)',
@@ -178,9 +180,9 @@ export const t = {
 
 /** A model's declared columns. */
 // biome-ignore lint/suspicious/noExplicitAny: column value types vary
-export type ColumnsShape = Record<string, Column<any, boolean, boolean>>;
+export type ColumnsShape = Record<string, Column<any, boolean, boolean, boolean>>;
 
-type ValueOf<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T | null : T) : never;
+type ValueOf<C> = C extends Column<infer T, infer N, boolean, boolean> ? (N extends true ? T | null : T) : never;
 
 /** The base columns every model inherits (the seed's `Base`). */
 export interface BaseColumns {
@@ -195,7 +197,7 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 export type RowOf<C extends ColumnsShape> = Simplify<BaseColumns & { -readonly [K in keyof C]: ValueOf<C[K]> }>;
 
 type OptionalKeys<C extends ColumnsShape> = {
-  [K in keyof C]: C[K] extends Column<unknown, infer N, infer D> ? (N extends true ? K : D extends true ? K : never) : never;
+  [K in keyof C]: C[K] extends Column<unknown, infer N, infer D, boolean> ? (N extends true ? K : D extends true ? K : never) : never;
 }[keyof C];
 type RequiredKeys<C extends ColumnsShape> = Exclude<keyof C, OptionalKeys<C>>;
 

@@ -11,7 +11,13 @@ import type { ColumnKind } from './codec.ts';
 import { formatTimestamp, integerSelectSql, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, paramSql, parseTimestamp } from './codec.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { LimitExceededError, ValidationError, type ValidationIssue } from './errors.ts';
-import type { ColumnMeta, ModelMeta, Row } from './model-meta.ts';
+import { type ColumnRef, isColumnRef } from './expressions.ts';
+import { type ColumnMeta, type ModelMeta, metaOf, type RelationsOfEntity, type Row, type RowOfEntity } from './model-meta.ts';
+import { type Relation, type RelationKind, type RelationMeta, relationsOf } from './relations.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: any relation
+type RelationValueOf<R> = R extends Relation<infer V, RelationKind, any> ? V : never;
+
 import { type EncodedUpdate, encodeValue } from './validate.ts';
 
 /**
@@ -71,14 +77,17 @@ export function jsOrderTextSql(expr: string): string {
  */
 export const TOUCH_SQL = `max(${NOW_SQL}, coalesce(${canonicalTimestampSql('"updated_at"')}, ''), coalesce(${canonicalTimestampSql('"created_at"')}, ''))`;
 
-/** Comparison operators of a filter on one column. */
-export interface Operators<T> {
-  eq?: T | null;
-  ne?: T | null;
-  lt?: T;
-  lte?: T;
-  gt?: T;
-  gte?: T;
+/**
+ * Comparison operators of a filter on one column. `K` names the columns a value may be compared with instead
+ * of a constant (`{ updated_at: { gt: col('created_at') } }`).
+ */
+export interface Operators<T, K extends string = never> {
+  eq?: T | null | ColumnRef<K>;
+  ne?: T | null | ColumnRef<K>;
+  lt?: T | ColumnRef<K>;
+  lte?: T | ColumnRef<K>;
+  gt?: T | ColumnRef<K>;
+  gte?: T | ColumnRef<K>;
   in?: readonly T[];
   notIn?: readonly T[];
   isNull?: boolean;
@@ -97,16 +106,56 @@ export interface Operators<T> {
 }
 
 /** A filter on one column: a value (equality; `null` means IS NULL) or an object of operators. */
-export type Condition<T> = T | null | Operators<T>;
+export type Condition<T, K extends string = never> = T | null | Operators<T, K>;
+
+/** Columns of a row whose values can be compared with column `K`'s (numbers with numbers, dates with dates, …). */
+type ComparableKeys<Row, K extends keyof Row> = {
+  [J in keyof Row]: NonNullable<Row[J]> extends number | bigint
+    ? NonNullable<Row[K]> extends number | bigint
+      ? J
+      : never
+    : NonNullable<Row[J]> extends NonNullable<Row[K]>
+      ? NonNullable<Row[K]> extends NonNullable<Row[J]>
+        ? J
+        : never
+      : never;
+}[keyof Row] &
+  string;
+
+/** Column conditions on a row type, all AND-ed. */
+export type ColumnFilters<Row> = { [K in keyof Row]?: Condition<Exclude<Row[K], null>, ComparableKeys<Row, K>> };
+
+/** Conditions on a relationship: `some`/`none`/`every` related object matches (collections), or `is`/`isNot` (references). */
+export type RelationFilter<V> = V extends readonly (infer T)[]
+  ? { some?: EntityFilters<T>; none?: EntityFilters<T>; every?: EntityFilters<T> }
+  : { is?: EntityFilters<NonNullable<V>> | null; isNot?: EntityFilters<NonNullable<V>> | null };
+
+/** Filters on a model instance type: column conditions, relationship conditions and `or`/`and`/`not`. */
+export type EntityFilters<E> = ColumnFilters<RowOfEntity<E>> & {
+  /** At least one of the filters matches (`[]` matches nothing). */
+  or?: readonly EntityFilters<E>[];
+  /** Every filter matches (`[]` adds no condition). */
+  and?: readonly EntityFilters<E>[];
+  /** The filter does not match (rows where it would compare NULL count as not matching, as in JavaScript). */
+  not?: EntityFilters<E>;
+} & {
+  [K in keyof RelationsOfEntity<E>]?: RelationFilter<RelationValueOf<RelationsOfEntity<E>[K]>>;
+};
 
 /**
- * Filters on a model: column → condition, all AND-ed. Keys are checked against the model's columns (an
- * unknown key, `__proto__` or `constructor` is a ValidationError), values against the column's schema.
+ * Filters on a model: column → condition, AND-ed, plus `or`/`and`/`not` and relationship conditions
+ * (`{ messages: { some: { text: { contains: 'x' } } } }`). Keys are checked against the model's columns and
+ * relationships (an unknown key, `__proto__` or `constructor` is a ValidationError), values against the
+ * column's schema.
  */
-export type Filters<M> = { [K in keyof Row<M>]?: Condition<Exclude<Row<M>[K], null>> };
+// biome-ignore lint/suspicious/noExplicitAny: any model constructor
+export type Filters<M> = M extends abstract new (...args: any[]) => infer E ? EntityFilters<E> : never;
+
+/** Sort order on a row type. */
+export type OrderByRow<Row> = { [K in keyof Row]?: 'asc' | 'desc' } | readonly { [K in keyof Row]?: 'asc' | 'desc' }[];
 
 /** Sort order: `{ created_at: 'desc' }`, or a list of such entries for several keys. */
-export type OrderBy<M> = { [K in keyof Row<M>]?: 'asc' | 'desc' } | readonly { [K in keyof Row<M>]?: 'asc' | 'desc' }[];
+export type OrderBy<M> = OrderByRow<Row<M>>;
 
 const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'notIn', 'isNull', 'like', 'contains', 'startsWith', 'endsWith']);
 const COMPARE: Record<string, string> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
@@ -355,7 +404,7 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
     const k = keys[0] as string;
     const col = meta.byName.get(k);
     const cond = filters[k];
-    if (col !== undefined && col.kind !== 'timestamp' && cond !== null && !isPlainObject(cond)) {
+    if (col !== undefined && col.kind !== 'timestamp' && cond !== null && !isPlainObject(cond) && !isColumnRef(cond)) {
       const issues: ValidationIssue[] = [];
       const value = filterValue(col, cond, issues, NO_PATH, k);
       if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
@@ -367,91 +416,20 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
   let key = '';
   for (const k of keys) {
     const col = meta.byName.get(k);
-    if (!col) {
-      issues.push({ path: [k], message: `unknown column of ${meta.name}` });
-      continue;
-    }
+    // Composition (or/and/not) and relationship conditions: the general path below.
+    if (!col) return compileComposite(meta, filters, keys, limits, what);
     const cond = filters[k];
     if (!isPlainObject(cond)) {
       if (cond === null) key += `${k}:null;`;
       else if (col.kind === 'timestamp') key += compare(col, 'eq', filterValue(col, cond, issues, NO_PATH, k), params);
+      else if (isColumnRef(cond)) key += columnRefCode(meta, col, 'eq', cond, issues, [k]);
       else {
         params.push(filterValue(col, cond, issues, NO_PATH, k));
         key = key === '' ? col.eqKey : `${key}${col.eqKey}`; // precomputed: the common `{ id: 5 }` builds no string
       }
       continue;
     }
-    const ops = Object.keys(cond);
-    if (ops.length === 0) issues.push({ path: [k], message: 'empty operator object' });
-    for (const op of ops) {
-      const v = cond[op];
-      const path = [k, op];
-      if (!OPERATORS.has(op)) {
-        issues.push({ path, message: `unknown operator (use one of ${[...OPERATORS].join(', ')})` });
-        continue;
-      }
-      if (TEXT_OPS.has(op)) {
-        if (col.kind !== 'text') {
-          issues.push({ path, message: `${op} applies to text columns only` });
-          continue;
-        }
-        if (typeof v !== 'string' || !v.isWellFormed() || v.includes('\0')) {
-          issues.push({ path, message: 'expected a well-formed string' });
-          continue;
-        }
-        key += textOperator(meta, col, op, v, params, limits);
-        continue;
-      }
-      switch (op) {
-        case 'eq':
-        case 'ne':
-          if (v === null) key += `${k}:${op === 'eq' ? 'null' : 'notnull'};`;
-          else key += compare(col, op, filterValue(col, v, issues, path), params);
-          break;
-        case 'isNull':
-          if (typeof v !== 'boolean') issues.push({ path, message: 'expected true or false' });
-          else key += `${k}:${v ? 'null' : 'notnull'};`;
-          break;
-        case 'in':
-        case 'notIn': {
-          if (!Array.isArray(v)) {
-            issues.push({ path, message: 'expected an array' });
-            break;
-          }
-          if (col.kind === 'blob' || col.kind === 'json') {
-            issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
-            break;
-          }
-          if (v.length === 0) {
-            key += `${k}:${op === 'in' ? 'none' : 'all'};`;
-            break;
-          }
-          const encoded = v.map((x, i) => filterValue(col, x, issues, [k, op, i]));
-          if (col.kind === 'timestamp' && op === 'in') {
-            // The list's range bounds the stored text (see timestampLowerBound); the list itself is exact.
-            let lo = Number.POSITIVE_INFINITY;
-            let hi = Number.NEGATIVE_INFINITY;
-            for (const x of v) {
-              const t = x instanceof Date ? x.getTime() : Number.NaN;
-              if (t < lo) lo = t;
-              if (t > hi) hi = t;
-            }
-            if (!Number.isNaN(lo) && !Number.isNaN(hi)) params.push(timestampLowerBound(lo), timestampUpperBound(hi));
-            else params.push('', '');
-          }
-          params.push(jsonList(encoded, col.kind));
-          key += `${k}:${op};`;
-          break;
-        }
-        default: {
-          if (col.kind === 'blob' || col.kind === 'json' || col.kind === 'boolean') {
-            issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
-            break;
-          }
-          key += compare(col, op, filterValue(col, v, issues, path), params);
-        }
-      }
-    }
+    key += columnCondition(meta, col, cond, params, issues, [k], limits);
   }
   if (issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, issues);
   return { key, sql: whereSql(meta, key), params };
@@ -461,17 +439,356 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
 function whereSql(meta: ModelMeta, key: string): string {
   let sql = meta.sqlCache.get(key);
   if (sql === undefined) {
-    const parts = key
-      .slice(0, -1)
-      .split(';')
-      .map((piece) => {
-        const at = piece.lastIndexOf(':');
-        return conditionSql(meta.byName.get(piece.slice(0, at)) as ColumnMeta, piece.slice(at + 1));
-      });
-    sql = ` WHERE ${parts.join(' AND ')}`;
+    sql = ` WHERE ${conditionsSql(meta, key)}`;
     meta.sqlCache.set(key, sql);
   }
   return sql;
+}
+
+/** The SQL of a run of column conditions from their shape key (`name:op;…`), AND-ed. */
+function conditionsSql(meta: ModelMeta, key: string): string {
+  return key
+    .slice(0, -1)
+    .split(';')
+    .map((piece) => {
+      const at = piece.lastIndexOf(':');
+      const col = meta.byName.get(piece.slice(0, at)) as ColumnMeta;
+      const op = piece.slice(at + 1);
+      const ref = op.indexOf('@');
+      return ref < 0 ? conditionSql(col, op) : refConditionSql(col, op.slice(0, ref), meta.byName.get(op.slice(ref + 1)) as ColumnMeta);
+    })
+    .join(' AND ');
+}
+
+/**
+ * Validates and binds the operator object of one column and returns its shape code (`name:op;` per
+ * operator). Issues are collected; nothing is thrown for bad values.
+ */
+function columnCondition(
+  meta: ModelMeta,
+  col: ColumnMeta,
+  cond: Record<string, unknown>,
+  params: SqlValue[],
+  issues: ValidationIssue[],
+  at: (string | number)[],
+  limits: DriverLimits,
+): string {
+  const k = col.name;
+  let key = '';
+  const ops = Object.keys(cond);
+  if (ops.length === 0) issues.push({ path: at, message: 'empty operator object' });
+  for (const op of ops) {
+    const v = cond[op];
+    const path = [...at, op];
+    if (!OPERATORS.has(op)) {
+      issues.push({ path, message: `unknown operator (use one of ${[...OPERATORS].join(', ')})` });
+      continue;
+    }
+    if (TEXT_OPS.has(op)) {
+      if (col.kind !== 'text') {
+        issues.push({ path, message: `${op} applies to text columns only` });
+        continue;
+      }
+      if (typeof v !== 'string' || !v.isWellFormed() || v.includes('\0')) {
+        issues.push({ path, message: 'expected a well-formed string' });
+        continue;
+      }
+      key += textOperator(meta, col, op, v, params, limits);
+      continue;
+    }
+    if (isColumnRef(v)) {
+      if (op === 'in' || op === 'notIn' || op === 'isNull') issues.push({ path, message: `${op} takes values, not col()` });
+      else key += columnRefCode(meta, col, op, v, issues, path);
+      continue;
+    }
+    switch (op) {
+      case 'eq':
+      case 'ne':
+        if (v === null) key += `${k}:${op === 'eq' ? 'null' : 'notnull'};`;
+        else key += compare(col, op, filterValue(col, v, issues, path), params);
+        break;
+      case 'isNull':
+        if (typeof v !== 'boolean') issues.push({ path, message: 'expected true or false' });
+        else key += `${k}:${v ? 'null' : 'notnull'};`;
+        break;
+      case 'in':
+      case 'notIn': {
+        if (!Array.isArray(v)) {
+          issues.push({ path, message: 'expected an array' });
+          break;
+        }
+        if (col.kind === 'blob' || col.kind === 'json') {
+          issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
+          break;
+        }
+        if (v.length === 0) {
+          key += `${k}:${op === 'in' ? 'none' : 'all'};`;
+          break;
+        }
+        const encoded = v.map((x, i) => filterValue(col, x, issues, [...at, op, i]));
+        if (col.kind === 'timestamp' && op === 'in') {
+          // The list's range bounds the stored text (see timestampLowerBound); the list itself is exact.
+          let lo = Number.POSITIVE_INFINITY;
+          let hi = Number.NEGATIVE_INFINITY;
+          for (const x of v) {
+            const t = x instanceof Date ? x.getTime() : Number.NaN;
+            if (t < lo) lo = t;
+            if (t > hi) hi = t;
+          }
+          if (!Number.isNaN(lo) && !Number.isNaN(hi)) params.push(timestampLowerBound(lo), timestampUpperBound(hi));
+          else params.push('', '');
+        }
+        params.push(jsonList(encoded, col.kind));
+        key += `${k}:${op};`;
+        break;
+      }
+      default: {
+        if (col.kind === 'blob' || col.kind === 'json' || col.kind === 'boolean') {
+          issues.push({ path, message: `${op} is not available on ${col.kind} columns` });
+          break;
+        }
+        key += compare(col, op, filterValue(col, v, issues, path), params);
+      }
+    }
+  }
+  return key;
+}
+
+const NUMERIC_KINDS: ReadonlySet<string> = new Set(['integer', 'real', 'bigint']);
+
+/** Checks a comparison between two columns of the same row and returns its shape code (`a:gt@b;`). */
+function columnRefCode(
+  meta: ModelMeta,
+  col: ColumnMeta,
+  op: string,
+  ref: ColumnRef,
+  issues: ValidationIssue[],
+  path: (string | number)[],
+): string {
+  const other = typeof ref.column === 'string' ? meta.byName.get(ref.column) : undefined;
+  if (!other) {
+    issues.push({ path, message: `col(): unknown column of ${meta.name}` });
+    return '';
+  }
+  const comparable = col.kind === other.kind || (NUMERIC_KINDS.has(col.kind) && NUMERIC_KINDS.has(other.kind));
+  if (!comparable || col.kind === 'json' || col.kind === 'blob') {
+    issues.push({ path, message: `cannot compare a ${col.kind} column with a ${other.kind} column` });
+    return '';
+  }
+  if (col.kind === 'boolean' && op !== 'eq' && op !== 'ne') {
+    issues.push({ path, message: `${op} is not available on boolean columns` });
+    return '';
+  }
+  return `${col.name}:${op}@${other.name};`;
+}
+
+/**
+ * The SQL of a comparison between two columns, meaning what comparing the two values read means in
+ * JavaScript: timestamps by instant, text in JavaScript's order, `eq`/`ne` NULL-safe (`IS`), the ordering
+ * operators never true when either side is NULL.
+ */
+function refConditionSql(col: ColumnMeta, op: string, other: ColumnMeta): string {
+  let a = col.quoted;
+  let b = other.quoted;
+  if (col.kind === 'timestamp') {
+    a = timestampInstantSql(a);
+    b = timestampInstantSql(b);
+  } else if (col.kind === 'text' && op !== 'eq' && op !== 'ne') {
+    a = jsOrderTextSql(a);
+    b = jsOrderTextSql(b);
+  }
+  if (op === 'eq') return `${a} IS ${b}`;
+  if (op === 'ne') return `${a} IS NOT ${b}`;
+  return `${a} ${COMPARE[op]} ${b}`;
+}
+
+const TO_MANY_OPS: ReadonlySet<string> = new Set(['some', 'none', 'every']);
+const TO_ONE_OPS: ReadonlySet<string> = new Set(['is', 'isNot']);
+
+/** A quoted alias no table can have (`:` is not allowed in litedao identifiers). */
+function scopeAlias(depth: number): string {
+  return `"litedao:r${depth}"`;
+}
+
+interface FilterContext {
+  readonly params: SqlValue[];
+  readonly issues: ValidationIssue[];
+  readonly limits: DriverLimits;
+}
+
+/** The general path of {@link compileWhere}: composition and relationship conditions. */
+function compileComposite(
+  meta: ModelMeta,
+  filters: Record<string, unknown>,
+  keys: string[],
+  limits: DriverLimits,
+  what: string,
+): CompiledWhere {
+  const ctx: FilterContext = { params: [], issues: [], limits };
+  const built = buildFilter(meta, filters, keys, 0, meta.quotedTable, ctx, []);
+  if (ctx.issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, ctx.issues);
+  if (built.sql === '') return EMPTY_WHERE;
+  // The key determines the SQL (aliases follow the nesting depth), so it caches like a plain filter's.
+  const key = `~${built.key}`;
+  const sql = cached(meta, key, () => ` WHERE ${built.sql}`);
+  return { key, sql, params: ctx.params };
+}
+
+/**
+ * Compiles one filter object in a scope: `outer` is how its table is referred to (its name at the top,
+ * an alias inside a relationship's subquery). Returns its shape key and SQL (`''` when it adds no
+ * condition); parameters are pushed in the order the SQL uses them.
+ */
+function buildFilter(
+  meta: ModelMeta,
+  filters: Record<string, unknown>,
+  keys: readonly string[],
+  depth: number,
+  outer: string,
+  ctx: FilterContext,
+  at: (string | number)[],
+): { key: string; sql: string } {
+  let key = '';
+  const parts: string[] = [];
+  for (const k of keys) {
+    const v = filters[k];
+    const path = [...at, k];
+    const col = meta.byName.get(k);
+    if (col) {
+      let code: string;
+      if (!isPlainObject(v)) {
+        if (v === null) code = `${k}:null;`;
+        else if (isColumnRef(v)) code = columnRefCode(meta, col, 'eq', v, ctx.issues, path);
+        else code = compare(col, 'eq', filterValue(col, v, ctx.issues, path), ctx.params);
+      } else code = columnCondition(meta, col, v, ctx.params, ctx.issues, path, ctx.limits);
+      if (code !== '') {
+        key += code;
+        parts.push(conditionsSql(meta, code));
+      }
+      continue;
+    }
+    if (k === 'or' || k === 'and') {
+      if (!Array.isArray(v)) {
+        ctx.issues.push({ path, message: 'expected an array of filters' });
+        continue;
+      }
+      const subs: string[] = [];
+      let subKey = '';
+      v.forEach((f, i) => {
+        const b = subFilter(meta, f, depth, outer, ctx, [...path, i]);
+        subKey += `{${b.key}}`;
+        if (b.sql !== '') subs.push(b.sql);
+        else if (k === 'or') subs.push('1'); // an empty filter matches every row
+      });
+      key += `${k}[${subKey}]`;
+      if (k === 'or') parts.push(subs.length ? `(${subs.map((x) => `(${x})`).join(' OR ')})` : '0');
+      else if (subs.length) parts.push(subs.map((x) => `(${x})`).join(' AND '));
+      continue;
+    }
+    if (k === 'not') {
+      const b = subFilter(meta, v, depth, outer, ctx, path);
+      key += `not{${b.key}}`;
+      // coalesce: a condition that compares NULL is "not matching" (JavaScript's false), so NOT makes it match.
+      parts.push(b.sql === '' ? '0' : `NOT coalesce((${b.sql}), 0)`);
+      continue;
+    }
+    const rel = meta.relationDecls.has(k) ? relationsOf(meta, metaOf).get(k) : undefined;
+    if (!rel) {
+      ctx.issues.push({ path, message: `unknown column or relationship of ${meta.name}` });
+      continue;
+    }
+    const r = relationCondition(rel, v, depth, outer, ctx, path);
+    key += `${k}${r.key}`;
+    if (r.sql !== '') parts.push(r.sql);
+  }
+  return { key, sql: parts.join(' AND ') };
+}
+
+function subFilter(
+  meta: ModelMeta,
+  f: unknown,
+  depth: number,
+  outer: string,
+  ctx: FilterContext,
+  path: (string | number)[],
+): { key: string; sql: string } {
+  if (!isPlainObject(f)) {
+    ctx.issues.push({ path, message: 'expected a filter object' });
+    return { key: '', sql: '' };
+  }
+  return buildFilter(meta, f, Object.keys(f), depth, outer, ctx, path);
+}
+
+/** `EXISTS (…)` conditions over a relationship (`some`, `none`, `every`, `is`, `isNot`). */
+function relationCondition(
+  rel: RelationMeta,
+  v: unknown,
+  depth: number,
+  outer: string,
+  ctx: FilterContext,
+  path: (string | number)[],
+): { key: string; sql: string } {
+  const ops = rel.toMany ? TO_MANY_OPS : TO_ONE_OPS;
+  if (!isPlainObject(v) || Object.keys(v).length === 0) {
+    ctx.issues.push({ path, message: `expected { ${[...ops].join(' | ')}: filters }` });
+    return { key: '', sql: '' };
+  }
+  const alias = scopeAlias(depth + 1);
+  const t = rel.target;
+  // The related rows of the outer row, as a subquery on the target under `alias`; unqualified column names in
+  // the nested filter resolve to it (the innermost scope).
+  let from: string;
+  switch (rel.kind) {
+    case 'manyToOne':
+      from = `SELECT 1 FROM ${t.quotedTable} AS ${alias} WHERE ${alias}."id" = ${outer}.${rel.fk.quoted}`;
+      break;
+    case 'oneToMany':
+    case 'oneToOne':
+      from = `SELECT 1 FROM ${t.quotedTable} AS ${alias} WHERE ${alias}.${rel.fk.quoted} = ${outer}."id"`;
+      break;
+    case 'manyToMany': {
+      const through = rel.through as ModelMeta;
+      const tk = rel.targetKey as ColumnMeta;
+      from = `SELECT 1 FROM ${t.quotedTable} AS ${alias} WHERE ${alias}."id" IN (SELECT ${tk.quoted} FROM ${through.quotedTable} WHERE ${rel.fk.quoted} = ${outer}."id")`;
+      break;
+    }
+  }
+  let key = '(';
+  const parts: string[] = [];
+  for (const op of Object.keys(v)) {
+    const p = [...path, op];
+    if (!ops.has(op)) {
+      ctx.issues.push({ path: p, message: `unknown relationship operator (use ${[...ops].join(', ')})` });
+      continue;
+    }
+    const f = v[op];
+    if (f === null && !rel.toMany) {
+      key += `${op}:null;`;
+      // A reference is null when nothing is related: for many-to-one the foreign key is NULL (it is enforced).
+      const isNull = rel.kind === 'manyToOne' ? `${outer}.${rel.fk.quoted} IS NULL` : `NOT EXISTS (${from})`;
+      const notNull = rel.kind === 'manyToOne' ? `${outer}.${rel.fk.quoted} IS NOT NULL` : `EXISTS (${from})`;
+      parts.push(op === 'is' ? isNull : notNull);
+      continue;
+    }
+    const b = subFilter(t, f, depth + 1, alias, ctx, p);
+    key += `${op}{${b.key}}`;
+    const cond = b.sql === '' ? '' : ` AND (${b.sql})`;
+    switch (op) {
+      case 'some':
+      case 'is':
+        parts.push(`EXISTS (${from}${cond})`);
+        break;
+      case 'none':
+      case 'isNot':
+        parts.push(`NOT EXISTS (${from}${cond})`);
+        break;
+      case 'every':
+        // Every related row matches = none fails to match (a NULL comparison is a failure, as in JavaScript).
+        parts.push(b.sql === '' ? '1' : `NOT EXISTS (${from} AND NOT coalesce((${b.sql}), 0))`);
+        break;
+    }
+  }
+  return { key: `${key})`, sql: parts.join(' AND ') };
 }
 
 /**
@@ -745,4 +1062,54 @@ export function upsertSql(meta: ModelMeta, target: readonly string[], updateCols
       `ON CONFLICT (${target.map((t) => `"${t}"`).join(', ')}) DO UPDATE SET ${set.join(', ')}${versionBump(meta)} RETURNING ${meta.selectList}`
     );
   });
+}
+
+/**
+ * A foreign-key value computed in SQL: the bound id, or — when it is NULL and a distance `d` is bound — the
+ * id of the row inserted `d` rows before the last one of the referenced table in this batch, read from
+ * `sqlite_sequence` (AUTOINCREMENT's record of the last id; SQLite writes it when an INSERT statement ends,
+ * so a multi-row INSERT reads the value from before itself). See unit-of-work.ts for when this is exact.
+ */
+function sequenceRefSql(col: ColumnMeta): string {
+  const ref = col.config.references?.model();
+  const table = metaOf(ref).tableName.replaceAll("'", "''");
+  return `coalesce(${paramSql(col.kind)}, (SELECT "seq" FROM sqlite_sequence WHERE "name" = '${table}') - ?)`;
+}
+
+/**
+ * A multi-row INSERT whose `exprCols` are foreign keys that may point at rows inserted earlier in the same
+ * batch (two parameters each: an id, or NULL and a distance), returning id, timestamps and those keys.
+ */
+export function insertRelatedSql(meta: ModelMeta, rows: number, exprCols: readonly ColumnMeta[]): string {
+  if (exprCols.length === 0) return insertSql(meta, rows);
+  return cached(meta, `insr|${rows}|${exprCols.map((c) => c.name).join(',')}`, () => {
+    const tuple = `(${meta.userColumns.map((c) => (exprCols.includes(c) ? sequenceRefSql(c) : paramSql(c.kind))).join(', ')})`;
+    const returning = exprCols.map((c) => integerSelectSql(c.quoted)).join(', ');
+    return `INSERT INTO ${meta.quotedTable} (${meta.userColumns.map((c) => c.quoted).join(', ')}) VALUES ${Array(rows)
+      .fill(tuple)
+      .join(', ')}${RETURNING_INSERT}, ${returning}`;
+  });
+}
+
+/**
+ * UPDATE of foreign keys of one stored row to rows inserted earlier in the same batch (see
+ * {@link insertRelatedSql}), by id (and version), returning updated_at (and the version) and the keys.
+ */
+export function fixupUpdateSql(meta: ModelMeta, cols: readonly ColumnMeta[]): string {
+  return cached(meta, `fix|${cols.map((c) => c.name).join(',')}`, () => {
+    const set = cols.map((c) => `${c.quoted} = ${sequenceRefSql(c)}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
+    const v = meta.version;
+    const returning = ['"updated_at"', ...(v ? [v.quoted] : []), ...cols.map((c) => integerSelectSql(c.quoted))].join(', ');
+    return `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${versionBump(meta)} WHERE "id" = ?${v ? ` AND ${v.quoted} = ?` : ''} RETURNING ${returning}`;
+  });
+}
+
+/** DELETE of the association rows linking two rows (a many-to-many collection lost a member). */
+export function unlinkSql(through: ModelMeta, a: ColumnMeta, b: ColumnMeta, returning: boolean): string {
+  return cached(
+    through,
+    `unl|${a.name}|${b.name}|${returning ? 'R' : ''}`,
+    () => `DELETE FROM ${through.quotedTable} WHERE ${a.quoted} = ? AND ${b.quoted} = ?${returning ? ' RETURNING "id"' : ''}`,
+  );
 }

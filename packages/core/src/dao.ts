@@ -19,6 +19,7 @@ import type { Filters, OrderBy } from './compile.ts';
 import { isPlainObject } from './compile.ts';
 import type { Entity } from './entity.ts';
 import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssue } from './errors.ts';
+import type { WithSpec } from './loading.ts';
 import { type AnyModel, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import type { Session } from './session.ts';
 import { zodIssues } from './validate.ts';
@@ -36,8 +37,16 @@ export interface Page<T> {
   readonly pages: number;
 }
 
+/** Relationships to load with the objects a DAO method returns (one statement per level, see `Query.with`). */
+export interface WithOption<M extends AnyModel> {
+  readonly with?: WithSpec<InstanceType<M>>;
+}
+
 /** Options of `paginate`. */
 export interface PaginateOptions<M> {
+  /** Relationships to load with the page's objects. */
+  // biome-ignore lint/suspicious/noExplicitAny: any model constructor
+  readonly with?: M extends abstract new (...args: any[]) => infer E ? WithSpec<E> : never;
   /** 1-based page number (default 1). */
   readonly page?: number;
   /** Rows per page, 1–1000 (default 10, as the template). */
@@ -49,6 +58,9 @@ export interface PaginateOptions<M> {
 
 /** Options of `findAll`. */
 export interface FindAllOptions<M> {
+  /** Relationships to load with the objects. */
+  // biome-ignore lint/suspicious/noExplicitAny: any model constructor
+  readonly with?: M extends abstract new (...args: any[]) => infer E ? WithSpec<E> : never;
   /** Sort order; default `{ id: 'asc' }` (the template had none, so order was unspecified). */
   readonly orderBy?: OrderBy<M>;
   readonly limit?: number;
@@ -56,7 +68,10 @@ export interface FindAllOptions<M> {
 }
 
 /** Options of `findByIds`. */
-export interface FindByIdsOptions {
+export interface FindByIdsOptions<M = unknown> {
+  /** Relationships to load with the objects. */
+  // biome-ignore lint/suspicious/noExplicitAny: any model constructor
+  readonly with?: M extends abstract new (...args: any[]) => infer E ? WithSpec<E> : never;
   /**
    * What to do with ids that have no row: `'skip'` (default, as the template) leaves them out;
    * `'error'` throws NotFoundError naming how many are missing.
@@ -78,8 +93,8 @@ export interface BaseDAOClass<M extends AnyModel> {
 export interface DAO<M extends AnyModel> {
   readonly session: Session;
   readonly model: M;
-  findOneOrNoneById(id: number): Promise<InstanceType<M> | null>;
-  findOneOrNone(filters: Filters<M>): Promise<InstanceType<M> | null>;
+  findOneOrNoneById(id: number, options?: WithOption<M>): Promise<InstanceType<M> | null>;
+  findOneOrNone(filters: Filters<M>, options?: WithOption<M>): Promise<InstanceType<M> | null>;
   findAll(filters?: Filters<M>, options?: FindAllOptions<M>): Promise<InstanceType<M>[]>;
   add(values: Insert<M>): Promise<InstanceType<M>>;
   addMany(values: readonly Insert<M>[]): Promise<InstanceType<M>[]>;
@@ -88,7 +103,7 @@ export interface DAO<M extends AnyModel> {
   delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult>;
   count(filters?: Filters<M>): Promise<number>;
   paginate(options?: PaginateOptions<M>): Promise<Page<InstanceType<M>>>;
-  findByIds(ids: readonly number[], options?: FindByIdsOptions): Promise<InstanceType<M>[]>;
+  findByIds(ids: readonly number[], options?: FindByIdsOptions<M>): Promise<InstanceType<M>[]>;
   upsert(uniqueFields: readonly (keyof Update<M> & string)[], values: Insert<M>): Promise<InstanceType<M>>;
   bulkUpdate(records: readonly BulkRecord<M>[]): Promise<WriteResult>;
 }
@@ -111,14 +126,18 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       this.session = session;
     }
 
-    /** The row with this id, or null (identity map first). */
-    findOneOrNoneById(id: number): Promise<T | null> {
-      return this.session.get(model, id) as Promise<T | null>;
+    /** The row with this id, or null (identity map first); `{ with }` loads relationships too. */
+    async findOneOrNoneById(id: number, options: WithOption<M> = {}): Promise<T | null> {
+      const found = (await this.session.get(model, id)) as T | null;
+      if (found !== null && options.with !== undefined) await this.session.loadRelated([found as InstanceType<M>], options.with);
+      return found;
     }
 
     /** The only row matching the filters, or null; MultipleResultsError when several match. */
-    findOneOrNone(filters: Filters<M>): Promise<T | null> {
-      return this.session.select(model).where(filters).oneOrNull() as Promise<T | null>;
+    findOneOrNone(filters: Filters<M>, options: WithOption<M> = {}): Promise<T | null> {
+      const q = this.session.select(model).where(filters);
+      if (options.with !== undefined) q.with(options.with);
+      return q.oneOrNull() as Promise<T | null>;
     }
 
     /** Every row matching the filters (all rows without filters), ordered by id unless told otherwise. */
@@ -128,6 +147,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
       if (options.limit !== undefined) q.limit(options.limit);
       if (options.offset !== undefined) q.offset(options.offset);
+      if (options.with !== undefined) q.with(options.with as never);
       return q.all() as Promise<T[]>;
     }
 
@@ -198,6 +218,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       const orderBy = (hasId ? order : [...order, { id: 'asc' }]) as OrderBy<M>;
       const q = this.session.select(model);
       if (options.filters !== undefined) q.where(options.filters);
+      if (options.with !== undefined) q.with(options.with as never);
       const [items, total] = await Promise.all([
         q
           .orderBy(orderBy)
@@ -213,7 +234,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      * The rows with these ids, in the order of `ids` (a repeated id appears again). Any number of ids: the
      * list is bound as one JSON parameter, so D1's 100-parameter limit is never reached.
      */
-    async findByIds(ids: readonly number[], options: FindByIdsOptions = {}): Promise<T[]> {
+    async findByIds(ids: readonly number[], options: FindByIdsOptions<M> = {}): Promise<T[]> {
       if (!Array.isArray(ids)) throw new ValidationError('findByIds expects an array of ids', [{ path: [], message: 'expected an array' }]);
       const issues: ValidationIssue[] = [];
       ids.forEach((id, i) => {
@@ -221,10 +242,9 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       });
       if (issues.length) throw new ValidationError(`invalid ids for ${meta.name}`, issues);
       if (ids.length === 0) return [];
-      const rows = (await this.session
-        .select(model)
-        .where({ id: { in: [...new Set(ids)] } } as Filters<M>)
-        .all()) as T[];
+      const q = this.session.select(model).where({ id: { in: [...new Set(ids)] } } as Filters<M>);
+      if (options.with !== undefined) q.with(options.with as never);
+      const rows = (await q.all()) as T[];
       const byId = new Map<number, T>();
       for (const r of rows) byId.set((r as unknown as { id: number }).id, r);
       const out: T[] = [];

@@ -18,8 +18,18 @@ import type { ColumnsShape } from './columns.ts';
 import type { SqlValue } from './driver.ts';
 import { Entity, LOAD } from './entity.ts';
 import { ConfigurationError, IdentifierError, ValidationError, type ValidationIssue } from './errors.ts';
-import { type AnyModel, buildMeta, type ColumnMeta, META, type ModelClass, type ModelMeta, type ModelOptions } from './model-meta.ts';
+import {
+  type AnyModel,
+  buildMeta,
+  type ColumnMeta,
+  META,
+  type ModelClass,
+  type ModelMeta,
+  type ModelOptions,
+  metaOf,
+} from './model-meta.ts';
 import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
+import { assignInitial, installRelationAccessors, type RelationsShape } from './relations.ts';
 import { compileRowAssigner } from './row-assigner.ts';
 import { checkKeys, encodeColumn, newValue, throwIfIssues } from './validate.ts';
 
@@ -52,7 +62,7 @@ export interface Metadata {
 
 /** The function returned by {@link declarativeBase}: call it to declare a model. */
 export interface DeclarativeBase {
-  <const C extends ColumnsShape>(name: string, columns: C, options?: ModelOptions<C>): ModelClass<C>;
+  <const C extends ColumnsShape, R extends RelationsShape = {}>(name: string, columns: C, options?: ModelOptions<C, R>): ModelClass<C, R>;
   readonly metadata: Metadata;
   readonly naming: NamingMode;
 }
@@ -78,7 +88,11 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
     dropAll: (engine) => engine.dropAll(models),
   };
 
-  const base = <const C extends ColumnsShape>(name: string, columns: C, modelOptions: ModelOptions<C> = {}): ModelClass<C> => {
+  const base = <const C extends ColumnsShape, R extends RelationsShape = {}>(
+    name: string,
+    columns: C,
+    modelOptions: ModelOptions<C, R> = {},
+  ): ModelClass<C, R> => {
     const modelName = checkIdentifier(name, 'model name');
     const tableName = checkIdentifier(modelOptions.tableName ?? tableNameFor(modelName, naming), 'table name');
     const folded = foldIdentifier(tableName);
@@ -88,17 +102,37 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
         `models ${clash} and ${modelName} both map to table ${JSON.stringify(tableName)}; give one an explicit tableName`,
       );
     }
-    const meta = buildMeta(modelName, tableName, columns, modelOptions as ModelOptions<ColumnsShape>, metadata);
+    const meta = buildMeta(modelName, tableName, columns, modelOptions as unknown as ModelOptions<ColumnsShape, RelationsShape>, metadata);
     const cls = makeClass(meta);
+    installRelationAccessors(cls, meta, metaOf);
     Object.defineProperty(cls, 'columns', { value: Object.freeze({ ...columns }) });
     tables.set(folded, modelName);
     models.push(cls as unknown as AnyModel);
-    return cls as unknown as ModelClass<C>;
+    return cls as unknown as ModelClass<C, R>;
   };
   return Object.assign(base, { metadata, naming });
 }
 
 const NO_PATH: readonly string[] = Object.freeze([]);
+
+/** Splits constructor values into columns and relationship values (`new Message({ text, user })`). */
+function takeRelationValues(
+  meta: ModelMeta,
+  given: Record<string, unknown>,
+): { columns: Record<string, unknown>; relations: [string, unknown][] } | undefined {
+  let relations: [string, unknown][] | undefined;
+  let columns: Record<string, unknown> | undefined;
+  for (const k of Object.keys(given)) {
+    if (!meta.relationDecls.has(k)) continue;
+    if (!relations) {
+      relations = [];
+      columns = { ...given };
+    }
+    relations.push([k, given[k]]);
+    delete (columns as Record<string, unknown>)[k];
+  }
+  return relations ? { columns: columns as Record<string, unknown>, relations } : undefined;
+}
 
 function makeClass(meta: ModelMeta): ModelClass {
   const cols = meta.columns;
@@ -115,6 +149,7 @@ function makeClass(meta: ModelMeta): ModelClass {
     constructor(values: unknown, raw?: SqlValue[], owner?: object) {
       const loading = values === LOAD && raw !== undefined;
       super(loading ? raw : undefined, loading ? owner : undefined);
+      if (new.target !== meta.loadClass && new.target !== Model) meta.loadClass = new.target;
       const self = this as unknown as Record<string, unknown>;
       if (loading) {
         assign(self, raw);
@@ -124,22 +159,32 @@ function makeClass(meta: ModelMeta): ModelClass {
         throw new ValidationError(`new ${meta.name}(values) expects an object`, [{ path: [], message: 'expected an object' }]);
       }
       const given = values as Record<string, unknown>;
+      const relationValues = meta.relationDecls.size ? takeRelationValues(meta, given) : undefined;
+      const columnValues = relationValues ? relationValues.columns : given;
       const issues: ValidationIssue[] = [];
-      checkKeys(meta, given, issues);
+      checkKeys(meta, columnValues, issues);
       self.id = undefined;
+      const fks = meta.relationForeignKeys;
       for (let i = 0; i < user.length; i++) {
         const c = user[i] as ColumnMeta;
-        const value = newValue(c, given);
+        // A foreign key a many-to-one relationship fills may be left out now; commit checks it is set by then.
+        if (fks.size && fks.has(c.name) && columnValues[c.name] === undefined && !c.nullable && !c.config.hasDefault) {
+          self[c.name] = undefined;
+          continue;
+        }
+        const value = newValue(c, columnValues);
         encodeColumn(c, value, issues, NO_PATH);
         self[c.name] = value;
       }
       throwIfIssues(issues, `invalid values for ${meta.name}`);
       self.created_at = undefined;
       self.updated_at = undefined;
+      if (relationValues) assignInitial(this, meta, relationValues.relations, metaOf);
     }
   }
   Object.defineProperty(Model, 'name', { value: meta.name });
   meta.cls = Model;
+  meta.loadClass = Model;
   meta.assign = assign;
   return Model as unknown as ModelClass;
 }

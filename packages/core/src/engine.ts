@@ -8,7 +8,7 @@ import type { Driver, DriverCapabilities, DriverLimits, Executor, Statement, Sta
 import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
 import { startTimer } from './platform.ts';
-import { RuntimeDriver } from './runtime-driver.ts';
+import { debugLogger, type QueryLogger, RuntimeDriver } from './runtime-driver.ts';
 import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
 import { Session, type SessionContext } from './session.ts';
 import { checkRawSql } from './sql.ts';
@@ -32,6 +32,16 @@ export interface EngineOptions {
    * wait for the transaction to end.
    */
   readonly transactionWaitMs?: number | undefined;
+  /**
+   * Called once for every statement the engine sends, after it ran: SQL, parameter count (values only with
+   * `logParameters`), duration, rows, batch position, error. Without a logger (the default) nothing is timed
+   * or built per statement.
+   */
+  readonly logger?: QueryLogger | undefined;
+  /** Give the logger the bound values too (default false: they may be personal data). */
+  readonly logParameters?: boolean | undefined;
+  /** Log every statement to `console.debug` (values redacted unless `logParameters`); a given `logger` wins. */
+  readonly debug?: boolean | undefined;
   /**
    * Models to check against the live database before the first statement any session of this engine sends
    * (`verifySchema`, once per engine): a missing or mismatched table or column is a `SchemaError` listing every
@@ -174,7 +184,8 @@ export class Engine implements Executor {
   #schemaChecked: boolean;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
-    this.#runtime = new RuntimeDriver(driver);
+    const logger = options.logger ?? (options.debug === true ? debugLogger : undefined);
+    this.#runtime = new RuntimeDriver(driver, { logger, logParameters: options.logParameters });
     this.#gate = new TransactionGate(options.transactionWaitMs ?? 5000);
     const unitLog = options.unitLog ?? 'auto';
     this.#units = (unitLog === 'auto' ? this.#runtime.capabilities.remote : unitLog === true) ? new UnitLog() : undefined;

@@ -20,6 +20,38 @@ let stateOf: (e: Entity) => ObjectState;
 let setState: (e: Entity, s: ObjectState) => void;
 let flagsOf: (e: Entity) => number;
 let setFlags: (e: Entity, f: number) => void;
+let relOf: (e: Entity) => RelationState | undefined;
+let setRel: (e: Entity, r: RelationState | undefined) => void;
+
+/**
+ * The relationship state of one object (relations.ts): its loaded relations and the objects it was loaded
+ * with (for batched lazy loading). Absent on objects that never touched a relationship.
+ */
+export interface RelationState {
+  /** Loaded relations by name. */
+  slots: Map<string, RelationSlot> | undefined;
+  /** The objects one statement loaded together with this one; a lazy load serves all of them at once. */
+  group: LoadGroup | undefined;
+}
+
+/** One loaded relation of one object. */
+export interface RelationSlot {
+  /** What the relation holds: an array for collections, an object or null otherwise. */
+  value: Entity | Entity[] | null;
+  /** What the database holds as far as the session knows (a copy for collections): changes are diffed at commit. */
+  snapshot: Entity | readonly Entity[] | null | undefined;
+  /** Set when the caller assigned a reference: it then decides over collection membership at commit. */
+  assigned?: boolean;
+  /** Set when an assignment could not find the collections holding the object (no session): they may be stale. */
+  blind?: boolean;
+}
+
+/** Objects loaded by one statement (see {@link RelationState.group}). */
+export interface LoadGroup {
+  readonly members: Entity[];
+  /** Lazy loads in flight per relation name, so concurrent awaits share one statement. */
+  readonly loading: Map<string, Promise<void>>;
+}
 
 /**
  * Base of every model instance. Column values are own enumerable properties named after the columns;
@@ -33,6 +65,8 @@ export class Entity {
   #state: ObjectState;
   /** Bit flags, see `ENTITY_FLAGS`. */
   #flags = 0;
+  /** Relationship state, created on first use. */
+  #rel: RelationState | undefined;
 
   /** @internal Loaded instances pass their stored row and session; new ones pass nothing. */
   constructor(snapshot?: SqlValue[], owner?: object) {
@@ -57,6 +91,10 @@ export class Entity {
     flagsOf = (e) => e.#flags;
     setFlags = (e, f) => {
       e.#flags = f;
+    };
+    relOf = (e) => e.#rel;
+    setRel = (e, r) => {
+      e.#rel = r;
     };
   }
 
@@ -89,6 +127,8 @@ export const entityState = {
   setState: (e: Entity, st: ObjectState): void => setState(e, st),
   flags: (e: Entity): number => flagsOf(e),
   setFlags: (e: Entity, f: number): void => setFlags(e, f),
+  rel: (e: Entity): RelationState | undefined => relOf(e),
+  setRel: (e: Entity, r: RelationState | undefined): void => setRel(e, r),
 };
 
 /** Bits of an entity's flags. */

@@ -384,7 +384,10 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
   const code = codeName?.toUpperCase();
   const opts = { cause, ...(code ? { sqliteCode: code } : {}) };
   if (code?.startsWith('SQLITE_CONSTRAINT') || (!code && constraintSuffixFromMessage(message))) {
-    const suffix = code?.slice('SQLITE_CONSTRAINT_'.length) || constraintSuffixFromMessage(message) || '';
+    // ON DELETE RESTRICT fails with SQLITE_CONSTRAINT_TRIGGER and "FOREIGN KEY constraint failed": where the
+    // extended code names no constraint class, SQLite's message does.
+    const fromCode = code?.slice('SQLITE_CONSTRAINT_'.length);
+    const suffix = (fromCode && CONSTRAINT_CLASSES[fromCode] ? fromCode : constraintSuffixFromMessage(message)) || fromCode || '';
     const Cls = CONSTRAINT_CLASSES[suffix] ?? ConstraintError;
     const target = constraintTarget(message);
     const what = target.table ? ` on ${target.table}${target.columns?.length ? `(${target.columns.join(', ')})` : ''}` : '';

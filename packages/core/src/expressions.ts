@@ -29,3 +29,27 @@ export function increment<T extends number | bigint>(amount: T): ColumnExpressio
 export function isColumnExpression(value: unknown): value is ColumnExpression {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[EXPRESSION] === 'add';
 }
+
+const REF = Symbol.for('litedao.columnRef');
+
+/** Another column of the same row, as the operand of a comparison. Build it with {@link col}. */
+export interface ColumnRef<K extends string = string> {
+  readonly [REF]: true;
+  /** The column's name. */
+  readonly column: K;
+}
+
+/**
+ * A reference to another column of the same row, for comparisons between columns:
+ * `where({ updated_at: { gt: col('created_at') } })`. The two columns must hold comparable values (numbers
+ * with numbers, text with text, timestamps with timestamps, booleans with `eq`/`ne` only); comparisons mean
+ * what they mean in JavaScript over the values read (`eq` matches two NULLs, as `null === null`).
+ */
+export function col<K extends string>(column: K): ColumnRef<K> {
+  return Object.freeze({ [REF]: true as const, column });
+}
+
+/** True for values built by {@link col}. */
+export function isColumnRef(value: unknown): value is ColumnRef {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REF] === true;
+}

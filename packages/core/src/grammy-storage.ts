@@ -51,9 +51,11 @@ export function createStorageAdapter<M extends StorageModel>(sessions: SessionMa
   // biome-ignore lint/suspicious/noExplicitAny: the model is checked above; the session API is typed per model
   const m = model as any;
   type Value = InstanceType<M>['value'];
+  // The filter of the untyped model (checked above): `Filters<any>` does not accept a plain object literal.
+  const byKey = (k: string) => ({ key: k }) as never;
   return {
     async read(k) {
-      const row = (await sessions.begin((s) => s.select(m).where({ key: k }).oneOrNull())) as { value: unknown } | null;
+      const row = (await sessions.begin((s) => s.select(m).where(byKey(k)).oneOrNull())) as { value: unknown } | null;
       if (row === null) return undefined;
       const parsed = value.schema.safeParse(row.value);
       if (!parsed.success) {
@@ -70,11 +72,11 @@ export function createStorageAdapter<M extends StorageModel>(sessions: SessionMa
     },
     async delete(k) {
       await sessions.begin(async (s) => {
-        s.deleteWhere(m, { key: k });
+        s.deleteWhere(m, byKey(k));
       });
     },
     async has(k) {
-      return (await sessions.begin((s) => s.select(m).where({ key: k }).count())) > 0;
+      return (await sessions.begin((s) => s.select(m).where(byKey(k)).count())) > 0;
     },
   };
 }

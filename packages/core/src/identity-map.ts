@@ -33,6 +33,11 @@ export class IdentityMap {
     return this.#byModel.get(meta)?.get(id);
   }
 
+  /** The models that have (or had) objects mapped. */
+  models(): IterableIterator<ModelMeta> {
+    return this.#byModel.keys();
+  }
+
   /** True when any object of the model is mapped. */
   holds(meta: ModelMeta): boolean {
     const m = this.#byModel.get(meta);

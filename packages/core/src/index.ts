@@ -6,13 +6,15 @@
  * @module
  */
 
+export type { Aggregate, AggregateFn, AggregateRow, AggregateSpec } from './aggregate.ts';
+export { avg, count, countDistinct, isAggregate, max, min, sum } from './aggregate.ts';
 export type { ColumnKind } from './codec.ts';
 export { formatTimestamp, parseTimestamp } from './codec.ts';
 export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction, RowOf, UpdateOf } from './columns.ts';
 export { Column, t } from './columns.ts';
-export type { Condition, Filters, Operators, OrderBy } from './compile.ts';
+export type { ColumnFilters, Condition, EntityFilters, Filters, Operators, OrderBy, OrderByRow, RelationFilter } from './compile.ts';
 export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
-export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions } from './dao.ts';
+export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions, WithOption } from './dao.ts';
 export { BaseDAO } from './dao.ts';
 export type { ColumnDef, CreateTableOptions, ForeignKeyDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
 export { createAllSql, createAllStatements, createTableSql, dropAllStatements, tableDefOf, tableDefsOf } from './ddl.ts';
@@ -67,22 +69,58 @@ export {
 } from './errors.ts';
 export type { SerializedError } from './errors-wire.ts';
 export { deserializeError, serializeError } from './errors-wire.ts';
-export type { ColumnExpression } from './expressions.ts';
-export { increment, isColumnExpression } from './expressions.ts';
+export type { ColumnExpression, ColumnRef } from './expressions.ts';
+export { col, increment, isColumnExpression, isColumnRef } from './expressions.ts';
 export type { StorageAdapter, StorageModel } from './grammy-storage.ts';
 export { createStorageAdapter } from './grammy-storage.ts';
+export type { WithOptions, WithSpec } from './loading.ts';
 export type { MakerSource } from './middleware.ts';
 export { sessionMiddleware, withSession } from './middleware.ts';
 export type { MigrateOptions, MigrateResult, Migration, MigrationSource, MigrationState } from './migrate.ts';
 export { migrate, migrationStatements, migrationStatus, migrationsTableSql, normalizeMigrations } from './migrate.ts';
-export type { AnyModel, Insert, ModelClass, ModelOptions, ModelSchemas, Row, Update } from './model-meta.ts';
+export type {
+  AnyModel,
+  ColumnsOf,
+  ConstructOf,
+  Insert,
+  ModelClass,
+  ModelInstance,
+  ModelOptions,
+  ModelSchemas,
+  ModelTypes,
+  RelationsOf,
+  RelationsOfEntity,
+  Row,
+  RowOfEntity,
+  Update,
+} from './model-meta.ts';
 export { metaOf } from './model-meta.ts';
 export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
 export type { ObjectInfo } from './object-state.ts';
 export { inspect } from './object-state.ts';
-export { Query } from './query.ts';
-export { RuntimeDriver, staleDataError } from './runtime-driver.ts';
+export type { AggregateFilters, CompiledQuery } from './query.ts';
+export { AggregateQuery, GroupedQuery, ProjectionQuery, Query } from './query.ts';
+export type { RowSchema } from './raw-rows.ts';
+export type {
+  ForeignKeyOf,
+  ManyToManyOptions,
+  ManyToOneOn,
+  ManyToOneOptions,
+  OneToManyOptions,
+  OneToOneOptions,
+  RelatedLoaders,
+  Relation,
+  RelationBuilder,
+  RelationForeignKeys,
+  RelationInit,
+  RelationKind,
+  RelationOptions,
+  RelationsShape,
+  RelationValues,
+} from './relations.ts';
+export type { LogOptions, QueryLogEvent, QueryLogger } from './runtime-driver.ts';
+export { debugLogger, RuntimeDriver, staleDataError } from './runtime-driver.ts';
 export type { DiffOptions, RenameCandidate, RenameHints, SchemaChange, SchemaDiff, SchemaSnapshot } from './schema-diff.ts';
 export {
   diffSchemas,
@@ -95,7 +133,7 @@ export {
 } from './schema-diff.ts';
 export type { StatementRunner } from './schema-introspect.ts';
 export { introspectSchema, introspectTable, schemaProblems, verifySchema } from './schema-introspect.ts';
-export type { DeleteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
+export type { DeleteOptions, ExecuteOptions, RawResult, SessionContext, UpsertOptions } from './session.ts';
 export { Session } from './session.ts';
 export type { BeginOptions, ErrorClass, RetryOptions, SessionMaker } from './session-maker.ts';
 export { createSessionMaker } from './session-maker.ts';

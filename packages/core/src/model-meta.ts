@@ -11,6 +11,19 @@ import type { SqlValue } from './driver.ts';
 import type { Entity } from './entity.ts';
 import { ConfigurationError, IdentifierError } from './errors.ts';
 import { checkIdentifier, foldIdentifier, quoteIdent } from './naming.ts';
+import {
+  declareRelations,
+  RESERVED_FILTER_KEYS,
+  type RelatedLoaders,
+  type Relation,
+  type RelationBuilder,
+  type RelationForeignKeys,
+  type RelationInit,
+  type RelationMeta,
+  type RelationsShape,
+  type RelationValues,
+  relationBuilder,
+} from './relations.ts';
 
 /** Runtime description of one column of a model. */
 export interface ColumnMeta {
@@ -68,8 +81,20 @@ export interface ModelMeta {
   readonly schemas: ModelSchemas;
   // biome-ignore lint/suspicious/noExplicitAny: set once the class exists
   cls: any;
+  /**
+   * The class objects loaded through relationships are made with: the user's subclass once litedao has seen
+   * it (constructed, queried, named by `.references()` or passed to any API), else {@link cls}.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the user's model class
+  loadClass: any;
   /** Copies a stored row (select order) onto an instance, decoding each value; set once the class exists. */
   assign: (self: Record<string, unknown>, raw: readonly SqlValue[]) => void;
+  /** Declared relationships by name, as written (checked at definition time). */
+  readonly relationDecls: ReadonlyMap<string, Relation>;
+  /** Foreign-key columns a declared many-to-one relationship can fill (optional when constructing). */
+  readonly relationForeignKeys: ReadonlySet<string>;
+  /** The resolved relationships, set on first use for every model of the base (relations.ts). */
+  relationsResolved: ReadonlyMap<string, RelationMeta> | undefined;
 }
 
 /** zod schemas derived from a model. */
@@ -82,9 +107,40 @@ export interface ModelSchemas {
   readonly select: z.ZodType;
 }
 
+declare const MODEL_TYPES: unique symbol;
+
+/** Type-only facts about a model carried by its instances (no property exists at run time). */
+export interface ModelTypes<C extends ColumnsShape, R> {
+  readonly row: RowOf<C>;
+  readonly relations: R;
+}
+
+/**
+ * An instance of a model: its columns, its relationships (`user.messages`) and `related`, the awaitable
+ * loaders (`await user.related.messages`).
+ */
+export type ModelInstance<C extends ColumnsShape, R = {}> = Entity &
+  RowOf<C> &
+  RelationValues<R> & {
+    /** Each relationship as a promise that loads it when needed (for every object loaded with this one). */
+    readonly related: RelatedLoaders<R>;
+    /** Type only. */
+    readonly [MODEL_TYPES]?: ModelTypes<C, R>;
+  };
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * What a model's constructor accepts: its insert values, where foreign keys a many-to-one relationship fills
+ * may be left out, plus relationship values (`new Message({ text, user })`).
+ */
+export type ConstructOf<C extends ColumnsShape, R = {}> = Simplify<
+  Omit<InsertOf<C>, RelationForeignKeys<R>> & Partial<Pick<InsertOf<C>, RelationForeignKeys<R> & keyof InsertOf<C>>> & RelationInit<R>
+>;
+
 /** A model class, as returned by `Base(name, columns)` and extended by the user's class. */
-export interface ModelClass<C extends ColumnsShape = ColumnsShape> {
-  new (values: InsertOf<C>): Entity & RowOf<C>;
+export interface ModelClass<C extends ColumnsShape = ColumnsShape, R = {}> {
+  new (values: ConstructOf<C, R>): ModelInstance<C, R>;
   readonly modelName: string;
   readonly tableName: string;
   readonly columns: C;
@@ -102,7 +158,23 @@ export type AnyModel = {
 type AnyConstructor = abstract new (...args: any[]) => Entity;
 
 /** The declared columns of a model class. */
-export type ColumnsOf<M> = M extends ModelClass<infer C> ? C : never;
+export type ColumnsOf<M> = M extends { readonly columns: infer C extends ColumnsShape } ? C : never;
+/** The declared relationships of a model class. */
+// biome-ignore lint/suspicious/noExplicitAny: any model constructor
+export type RelationsOf<M> = M extends abstract new (...args: any[]) => infer E ? RelationsOfEntity<E> : never;
+
+/** The plain row type of a model instance type (`RowOfEntity<User>`). */
+export type RowOfEntity<E> = E extends { readonly [MODEL_TYPES]?: infer X }
+  ? NonNullable<X> extends { readonly row: infer Row }
+    ? Row
+    : never
+  : never;
+/** The relationships of a model instance type. */
+export type RelationsOfEntity<E> = E extends { readonly [MODEL_TYPES]?: infer X }
+  ? NonNullable<X> extends { readonly relations: infer R }
+    ? R
+    : never
+  : never;
 /** The values `new M(values)` / `dao.add(values)` accept. */
 export type Insert<M> = InsertOf<ColumnsOf<M>>;
 /** The values an update accepts. */
@@ -117,12 +189,20 @@ export const META = Symbol.for('litedao.model');
 export function metaOf(model: unknown): ModelMeta {
   const meta = typeof model === 'function' ? (model as unknown as Record<symbol, ModelMeta | undefined>)[META] : undefined;
   if (!meta) throw new ConfigurationError('expected a model class created with declarativeBase()');
+  // The user's class (`class User extends Base(…) {}`), seen for the first time: objects loaded through a
+  // relationship are made with it.
+  if (model !== meta.cls && model !== meta.loadClass) meta.loadClass = model;
   return meta;
 }
 
-export interface ModelOptions<C extends ColumnsShape> {
+export interface ModelOptions<C extends ColumnsShape, R extends RelationsShape = {}> {
   /** An explicit table name; overrides the naming mode. */
   readonly tableName?: string;
+  /**
+   * The model's relationships, declared with the builder: `(r) => ({ messages: r.oneToMany<Message>('Message') })`
+   * (see relations.ts). Called once, when the model is defined; targets are resolved by name on first use.
+   */
+  readonly relations?: (r: RelationBuilder<C>) => R;
   /** Composite UNIQUE constraints, e.g. `[['chat_id', 'message_id']]` (what `upsert` can target). */
   readonly unique?: readonly (readonly (keyof C & string)[])[];
   /** Composite indexes. */
@@ -136,6 +216,7 @@ const OWNED = ['id', 'created_at', 'updated_at'] as const;
 const FORBIDDEN_COLUMNS = new Set([
   'toDict',
   'toJSON',
+  'related',
   'constructor',
   'prototype',
   '__proto__',
@@ -157,7 +238,7 @@ export function buildMeta(
   name: string,
   tableName: string,
   columns: ColumnsShape,
-  options: ModelOptions<ColumnsShape>,
+  options: ModelOptions<ColumnsShape, RelationsShape>,
   metadata: Metadata,
 ): ModelMeta {
   if (typeof columns !== 'object' || columns === null) throw new ConfigurationError(`model ${name}: columns must be an object`);
@@ -174,6 +255,9 @@ export function buildMeta(
       );
     }
     if (FORBIDDEN_COLUMNS.has(colName)) throw new IdentifierError(`model ${name}: column name ${colName} would shadow a built-in member`);
+    if (RESERVED_FILTER_KEYS.has(colName)) {
+      throw new IdentifierError(`model ${name}: column name ${colName} is reserved for composing filters (or, and, not)`);
+    }
     const f = foldIdentifier(colName);
     if (seen.has(f)) throw new IdentifierError(`model ${name}: two columns named ${colName} (SQLite ignores ASCII case)`);
     seen.add(f);
@@ -225,6 +309,12 @@ export function buildMeta(
     ...(options.indexes ?? []).map((s) => checkSet(s, 'indexes')),
   ];
   const userColumns = metas.filter((m) => !m.owned);
+  if (options.relations !== undefined && typeof options.relations !== 'function') {
+    throw new ConfigurationError(`model ${name}: relations must be a function (r) => ({ … })`);
+  }
+  const relationDecls = declareRelations(name, options.relations?.(relationBuilder), byName, FORBIDDEN_COLUMNS);
+  const relationForeignKeys = new Set<string>();
+  for (const r of relationDecls.values()) if (r.kind === 'manyToOne' && r.foreignKey !== undefined) relationForeignKeys.add(r.foreignKey);
 
   const insertShape: Record<string, z.ZodType> = {};
   const updateShape: Record<string, z.ZodType> = {};
@@ -266,8 +356,12 @@ export function buildMeta(
       select: z.object(selectShape),
     },
     cls: undefined,
+    loadClass: undefined,
     assign: () => {
       throw new ConfigurationError(`model ${name} is not ready`);
     },
+    relationDecls,
+    relationForeignKeys,
+    relationsResolved: undefined,
   };
 }

@@ -36,3 +36,9 @@ export function deepCopy<T>(value: T): T {
 export function randomBytes(array: Uint8Array): Uint8Array {
   return g.crypto.getRandomValues(array);
 }
+
+/** A monotonic clock in milliseconds where the runtime has one (`performance.now()`), else the wall clock. */
+export function now(): number {
+  const perf = (globalThis as { performance?: { now?: () => number } }).performance;
+  return typeof perf?.now === 'function' ? perf.now() : Date.now();
+}

@@ -23,6 +23,7 @@ import {
   type DriverLimits,
   type Executor,
   type Expectation,
+  type SqlValue,
   type Statement,
   type StatementResult,
   type TransactionExecutor,
@@ -42,7 +43,51 @@ import {
   UnsupportedError,
 } from './errors.ts';
 import { checkStatementLimits } from './limits.ts';
-import { sleep } from './platform.ts';
+import { now, sleep } from './platform.ts';
+
+/** One statement as the engine's logger sees it (see {@link QueryLogger}). */
+export interface QueryLogEvent {
+  readonly sql: string;
+  /**
+   * The bound values, only when the engine was created with `logParameters: true` (they may be personal
+   * data: messages, emails); otherwise `undefined` and only {@link paramCount} is given.
+   */
+  readonly params: readonly SqlValue[] | undefined;
+  readonly paramCount: number;
+  /** Time the driver took, in milliseconds (for a batch statement: the whole batch's). */
+  readonly durationMs: number;
+  /** Rows returned (0 for a failed statement). */
+  readonly rows: number;
+  /** Rows changed by a write. */
+  readonly changes: number;
+  /** For a statement of an atomic batch: its position and the batch's size. */
+  readonly batch: { readonly index: number; readonly size: number } | undefined;
+  /** The error the statement (or its batch) failed with. */
+  readonly error: DaoError | undefined;
+}
+
+/** Receives every statement the engine sends, once, after it ran. Exceptions it throws are ignored. */
+export type QueryLogger = (event: QueryLogEvent) => void;
+
+/** What the runtime driver logs, and how. */
+export interface LogOptions {
+  readonly logger?: QueryLogger | undefined;
+  /** Pass bound values to the logger (default false: redacted). */
+  readonly logParameters?: boolean | undefined;
+}
+
+/** The logger of `debug: true`: one line per statement on `console.debug`, values redacted unless asked for. */
+export function debugLogger(event: QueryLogEvent): void {
+  const c = (globalThis as { console?: { debug?: (...args: unknown[]) => void } }).console;
+  const where = event.batch ? ` [batch ${event.batch.index + 1}/${event.batch.size}]` : '';
+  const params = event.params
+    ? ` ${JSON.stringify(event.params, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`
+    : event.paramCount
+      ? ` (${event.paramCount} params)`
+      : '';
+  const outcome = event.error ? `failed: ${event.error.code}` : `${event.rows} rows, ${event.changes} changed`;
+  c?.debug?.(`[litedao] ${event.durationMs.toFixed(1)} ms${where} ${outcome}: ${event.sql}${params}`);
+}
 
 /** The error a failed post-condition raises; drivers with native expectations throw it from inside their batch. */
 export function staleDataError(expect: Expectation, actual: number): StaleDataError {
@@ -81,8 +126,13 @@ export class RuntimeDriver {
   readonly #executeSync: ((statement: Statement) => StatementResult) | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The logger, or undefined: then nothing on the hot path looks at the clock or builds an event. */
+  readonly #log: QueryLogger | undefined;
+  readonly #logParams: boolean;
 
-  constructor(driver: Driver) {
+  constructor(driver: Driver, log: LogOptions = {}) {
+    this.#log = typeof log.logger === 'function' ? log.logger : undefined;
+    this.#logParams = log.logParameters === true;
     if (!driver || typeof driver.execute !== 'function' || typeof driver.batch !== 'function' || typeof driver.close !== 'function') {
       throw new ConfigurationError('createEngine(driver) needs a litedao driver (createNodeDriver, createD1Driver, createWasmDriver, …)');
     }
@@ -94,6 +144,11 @@ export class RuntimeDriver {
     if (this.capabilities.interactiveTransactions && typeof driver.transaction !== 'function') {
       throw new ConfigurationError(`the ${this.name} driver declares interactive transactions but has no transaction()`);
     }
+  }
+
+  /** True when statements are logged. */
+  get logging(): boolean {
+    return this.#log !== undefined;
   }
 
   /** The wrapped driver (for adapter-specific extras such as `bookmark`). */
@@ -152,7 +207,44 @@ export class RuntimeDriver {
   async execute(statement: Statement): Promise<StatementResult> {
     this.#assertOpen();
     checkStatementLimits(statement, this.limits);
-    return this.#retryBusy(() => this.#driver.execute(statement));
+    if (this.#log === undefined) return this.#retryBusy(() => this.#driver.execute(statement));
+    return this.logged(statement, () => this.#retryBusy(() => this.#driver.execute(statement)));
+  }
+
+  /** @internal Runs one statement and logs it (the logger is set). */
+  async logged(statement: Statement, run: () => Promise<StatementResult>): Promise<StatementResult> {
+    const start = now();
+    try {
+      const res = await run();
+      this.#emit(statement, now() - start, res, undefined, undefined);
+      return res;
+    } catch (error) {
+      this.#emit(statement, now() - start, undefined, undefined, this.map(error));
+      throw error;
+    }
+  }
+
+  #emit(
+    statement: Statement,
+    durationMs: number,
+    res: StatementResult | undefined,
+    batch: QueryLogEvent['batch'],
+    error: DaoError | undefined,
+  ): void {
+    try {
+      (this.#log as QueryLogger)({
+        sql: statement.sql,
+        params: this.#logParams ? statement.params : undefined,
+        paramCount: statement.params.length,
+        durationMs,
+        rows: res?.rows.length ?? 0,
+        changes: res?.changes ?? 0,
+        batch,
+        error,
+      });
+    } catch {
+      // A failing logger must not change the outcome of a statement.
+    }
   }
 
   /**
@@ -187,10 +279,24 @@ export class RuntimeDriver {
     const guarded = !this.capabilities.expectations && statements.some((s) => s.expect !== undefined);
     const sent = guarded ? withGuards(statements) : statements;
     let results: StatementResult[];
+    const start = this.#log === undefined ? 0 : now();
     try {
       results = await (topLevel ? this.#retryBusy(() => target.batch(sent)) : target.batch(sent).catch((e) => Promise.reject(this.map(e))));
     } catch (error) {
-      throw this.#batchError(error, statements, topLevel);
+      const mapped = this.#batchError(error, statements, topLevel);
+      if (this.#log !== undefined) {
+        const ms = now() - start;
+        sent.forEach((s, index) => {
+          this.#emit(s, ms, undefined, { index, size: sent.length }, mapped);
+        });
+      }
+      throw mapped;
+    }
+    if (this.#log !== undefined) {
+      const ms = now() - start;
+      sent.forEach((s, index) => {
+        this.#emit(s, ms, results[index], { index, size: sent.length }, undefined);
+      });
     }
     if (!Array.isArray(results) || results.length !== sent.length) {
       throw new DatabaseError(
@@ -353,7 +459,9 @@ class TransactionHandle implements Executor {
     this.assertUsable();
     checkStatementLimits(statement, this.#runtime.limits);
     try {
-      return await this.#native.execute(statement);
+      return await (this.#runtime.logging
+        ? this.#runtime.logged(statement, () => this.#native.execute(statement))
+        : this.#native.execute(statement));
     } catch (error) {
       return this.#afterFailure(error);
     }

@@ -32,9 +32,12 @@ import {
   ValidationError,
   type ValidationIssue,
 } from './errors.ts';
-import { type AnyModel, type ColumnMeta, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
+import { compileWith, lazyLoad, loadNodes, type WithNode, type WithSpec } from './loading.ts';
+import { type AnyModel, type ColumnMeta, type Insert, type ModelMeta, metaOf, type Row, type Update } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
-import { Query, type QueryRunner } from './query.ts';
+import { ProjectionQuery, Query, type QueryRunner } from './query.ts';
+import { type RowSchema, rowsWithSchema, wantsBigints } from './raw-rows.ts';
+import { joinGroup, RELATION_HOST, type RelationHost, type RelationMeta, relationsOf, slotOf, unload } from './relations.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
 import { type Plan, UnitOfWork } from './unit-of-work.ts';
@@ -69,11 +72,21 @@ export interface SessionContext {
   readonly lookup: Executor;
 }
 
-/** Rows of a raw query, as objects keyed by column name. */
-export interface RawResult {
-  readonly rows: Record<string, SqlValue>[];
+/** Rows of a raw query, as objects keyed by column name (typed `T` when given, checked when a schema is). */
+export interface RawResult<T = Record<string, SqlValue>> {
+  readonly rows: T[];
   readonly changes: number;
   readonly lastInsertRowid: number | bigint | undefined;
+}
+
+/** Options of {@link Session.execute}. */
+export interface ExecuteOptions<S extends RowSchema = RowSchema> {
+  /**
+   * A zod object schema for each row: values are converted first as litedao reads columns (timestamp text →
+   * `Date` for `z.date()` fields, 0/1 → booleans, integers → `bigint`, JSON text → values for object and
+   * array fields), then validated; a row that does not fit is a `DataIntegrityError` naming the field.
+   */
+  readonly schema?: S;
 }
 
 /** Modes of {@link Session.deleteWhere} and {@link Session.updateWhere}. */
@@ -100,6 +113,42 @@ function toId(raw: SqlValue | undefined): number {
 
 /** A unit of work. Get one from a session maker: `await using session = Session();`. */
 export class Session implements QueryRunner {
+  /** @internal What relationship accessors of this session's objects use (relations.ts). */
+  readonly [RELATION_HOST]: RelationHost = {
+    findMapped: (meta, id) => {
+      const e = this.#uow.identity.get(meta, id);
+      return e !== undefined && !hasFlag(e, ENTITY_FLAGS.expired) && entityState.state(e) !== 'deleted' ? e : undefined;
+    },
+    lazyLoad: (entity, rel) => {
+      try {
+        this.#checkOpen();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return lazyLoad(this.#loaderHost, this, entity, rel, (meta, id) => this[RELATION_HOST].findMapped(meta, id));
+    },
+    holders: (child, rel) => {
+      const out: Entity[] = [];
+      const holds = (e: Entity) => {
+        const v = slotOf(e, rel.name)?.value;
+        if (v === child || (Array.isArray(v) && v.includes(child))) out.push(e);
+      };
+      const map = this.#uow.identity.of(rel.owner);
+      for (const e of map.values()) holds(e);
+      for (const e of this.#uow.pendingNew) if (e instanceof rel.owner.cls && !out.includes(e)) holds(e);
+      return out;
+    },
+  };
+  readonly #loaderHost = {
+    execute: (statement: Statement) => {
+      this.#checkOpen();
+      return this.#ctx.executor.execute(statement);
+    },
+    loadRow: (meta: ModelMeta, raw: readonly SqlValue[]): Entity | undefined => {
+      const e = this.#load(meta, meta.loadClass, raw);
+      return entityState.state(e) === 'deleted' ? undefined : e;
+    },
+  };
   readonly #ctx: SessionContext;
   readonly #uow: UnitOfWork;
   #closed = false;
@@ -265,6 +314,7 @@ export class Session implements QueryRunner {
     meta.assign(asRecord(e), raw);
     entityState.setSnapshot(e, raw as SqlValue[]);
     setFlag(e, ENTITY_FLAGS.expired, false);
+    if (meta.relationDecls.size > 0) forgetStaleReferences(e, meta);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -323,19 +373,48 @@ export class Session implements QueryRunner {
     return e;
   }
 
-  /** Starts a query on a model: `session.select(User).where({ … }).orderBy({ id: 'asc' }).all()`. */
-  select<M extends AnyModel>(model: M): Query<M> {
+  /**
+   * Starts a query on a model: `session.select(User).where({ … }).orderBy({ id: 'asc' }).all()`. With a list
+   * of columns, the query returns plain objects of those columns, not tracked by the session:
+   * `session.select(User, ['id', 'username'])`.
+   */
+  select<M extends AnyModel>(model: M): Query<M>;
+  select<M extends AnyModel, const K extends keyof Row<M> & string>(model: M, columns: readonly K[]): ProjectionQuery<M, Pick<Row<M>, K>>;
+  select<M extends AnyModel>(model: M, columns?: readonly string[]): Query<M> | ProjectionQuery<M, unknown> {
     this.#checkOpen();
-    return new Query(this, model, metaOf(model));
+    if (columns !== undefined) return new ProjectionQuery<M, unknown>(this, metaOf(model), columns);
+    return new Query<M>(this, model, metaOf(model));
   }
 
-  /** @internal Runs a select and loads its rows through the identity map. */
-  async runSelect(meta: ModelMeta, model: AnyModel, statement: Statement): Promise<Entity[]> {
+  /**
+   * Loads relationships onto objects already loaded in this session (as `select(M).with(spec)` would have):
+   * one statement per relationship level for all of them. Relationships the caller changed and has not
+   * committed are left as they are.
+   */
+  async loadRelated<E extends Entity>(objects: readonly E[], spec: WithSpec<E>): Promise<void> {
+    this.#checkOpen();
+    if (!Array.isArray(objects))
+      throw new ValidationError('loadRelated expects an array of objects', [{ path: [], message: 'expected an array' }]);
+    if (objects.length === 0) return;
+    const first = objects[0] as Entity;
+    const meta = this.#entityMeta(first, 'loadRelated()');
+    for (const o of objects) {
+      if (!(o instanceof Entity) || o.constructor !== first.constructor) {
+        throw new ValidationError('loadRelated expects objects of one model', [{ path: [], message: 'mixed models' }]);
+      }
+      if (entityState.owner(o) !== this) throw new StateError(`loadRelated() needs ${meta.name} objects of this session`);
+    }
+    const nodes = compileWith(meta, spec, this.#ctx.limits);
+    await loadNodes(this.#loaderHost, objects, nodes);
+  }
+
+  /** @internal Runs a select, loads its rows through the identity map, then the relationships asked for. */
+  async runSelect(meta: ModelMeta, model: AnyModel, statement: Statement, withNodes?: readonly WithNode[]): Promise<Entity[]> {
     this.#checkOpen();
     const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
     const rows = res.rows;
     const n = rows.length;
-    const out: Entity[] = new Array(n);
+    let out: Entity[] = new Array(n);
     const map = this.#uow.identity.of(meta);
     let deleted = false;
     for (let i = 0; i < n; i++) {
@@ -353,7 +432,17 @@ export class Session implements QueryRunner {
       if (entityState.state(known) === 'deleted') deleted = true;
       out[i] = known;
     }
-    return deleted ? out.filter((e) => entityState.state(e) !== 'deleted') : out;
+    if (deleted) out = out.filter((e) => entityState.state(e) !== 'deleted');
+    // Objects read together are loaded together: a lazy relationship load on one serves them all.
+    if (meta.relationDecls.size > 0 && out.length > 1) joinGroup(out.slice());
+    if (withNodes !== undefined && withNodes.length > 0 && out.length > 0) await loadNodes(this.#loaderHost, out, withNodes);
+    return out;
+  }
+
+  /** @internal Runs a statement of plain rows (projections, aggregates). */
+  async runRows(statement: Statement): Promise<readonly (readonly SqlValue[])[]> {
+    this.#checkOpen();
+    return (await this.#ctx.executor.execute(statement)).rows;
   }
 
   /** @internal Runs a count. */
@@ -563,14 +652,21 @@ export class Session implements QueryRunner {
    * outside the unit of work; use {@link addStatement} to make it part of it. Loaded objects do not see raw
    * writes: `expire()` or `refresh()` them.
    */
-  async execute(query: SqlQuery): Promise<RawResult> {
+  async execute(query: SqlQuery): Promise<RawResult>;
+  async execute<T>(query: SqlQuery): Promise<RawResult<T>>;
+  async execute<S extends RowSchema>(query: SqlQuery, options: ExecuteOptions<S> & { schema: S }): Promise<RawResult<S['_zod']['output']>>;
+  async execute(query: SqlQuery, options: ExecuteOptions = {}): Promise<RawResult<unknown>> {
     this.#checkOpen();
     if (!isSqlQuery(query))
       throw new ValidationError('execute() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
-    const res = await this.#ctx.executor.execute(rawStatement(query));
+    const statement = rawStatement(query);
+    const res = await this.#ctx.executor.execute(
+      options.schema ? { ...statement, bigints: wantsBigints(options.schema) && this.#ctx.capabilities.bigint } : statement,
+    );
     const cols = res.columns ?? [];
+    const rows = res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null])));
     return {
-      rows: res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null]))),
+      rows: options.schema ? rowsWithSchema(options.schema, rows) : rows,
       changes: res.changes,
       lastInsertRowid: res.lastInsertRowid,
     };
@@ -613,7 +709,13 @@ export class Session implements QueryRunner {
     this.#checkOpen();
     const uow = this.#uow;
     const plan = uow.plan();
-    if (plan.statements.length === 0) return;
+    if (plan.statements.length === 0) {
+      // Nothing to send, but the objects may still need to follow (a relationship change the database already
+      // holds, e.g. a reference assigned and then undone through the collection): the steps run without results.
+      uow.take(plan);
+      uow.apply(plan, [], 0);
+      return;
+    }
     const units = this.#ctx.units;
     if (units && this.#unitId === undefined) this.#unitId = units.newId();
     const unitId = units ? this.#unitId : undefined;
@@ -706,6 +808,21 @@ export class Session implements QueryRunner {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** Loaded many-to-one references whose foreign key no longer matches (the row changed): loaded again on next use. */
+function forgetStaleReferences(e: Entity, meta: ModelMeta): void {
+  const st = entityState.rel(e);
+  if (st?.slots === undefined) return;
+  const rels = relationsOf(meta, metaOf);
+  for (const [name, slot] of st.slots) {
+    const rel = rels.get(name) as RelationMeta | undefined;
+    if (rel?.kind !== 'manyToOne') continue;
+    const fk = asRecord(e)[rel.fk.name];
+    const target = slot.value as Entity | null;
+    const id = target === null ? null : (asRecord(target).id as number | undefined);
+    if (id !== fk) unload(e, name);
   }
 }
 

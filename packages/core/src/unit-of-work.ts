@@ -17,8 +17,11 @@ import {
   type CompiledWhere,
   deleteByIdSql,
   deleteWhereSql,
+  fixupUpdateSql,
   insertChunks,
+  insertRelatedSql,
   insertSql,
+  unlinkSql,
   updateByIdSql,
   updateReturning,
   updateWhereSql,
@@ -30,7 +33,9 @@ import { StateError, type ValidationIssue } from './errors.ts';
 import { IdentityMap } from './identity-map.ts';
 import { type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
-import { type EncodedUpdate, encodeColumn, prefixIssues, throwIfIssues } from './validate.ts';
+import { type RelationEffects, relationEffects, type Unlink } from './relation-plan.ts';
+import { type RelationMeta, relationsOf, setLoaded, slotOf, unload } from './relations.ts';
+import { type EncodedUpdate, encodeColumn, newValue, prefixIssues, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
 /** A queued operation of a session. */
@@ -122,6 +127,59 @@ export interface Plan {
   readonly steps: Step[];
   /** The queued operations this plan covers (taken from the queue when the batch is sent). */
   readonly ops: readonly Op[];
+  /** New objects reached through relationships, inserted with this plan (pending while it is in flight). */
+  readonly cascaded: readonly Entity[];
+}
+
+/**
+ * Rows inserted per table so far in the batch being planned. A foreign key to an object inserted earlier in
+ * the same batch is computed in SQL from `sqlite_sequence` (AUTOINCREMENT's last id of that table): that
+ * object's id is `seq - d`, where `d` counts the rows of its table inserted after it — exact as long as every
+ * insert into the table since was planned here with a known row count (a post-condition enforces it).
+ * A raw statement, or an upsert into the table, may move the sequence unpredictably: referring across one is
+ * refused.
+ */
+class SeqTracker {
+  readonly #cum = new Map<string, number>();
+  readonly #uncertain = new Map<string, number>();
+  #uncertainAll = -1;
+
+  /** Records `rows` inserted into `table` by statement `at`; returns the count before them. */
+  inserted(table: string, rows: number): number {
+    const before = this.#cum.get(table) ?? 0;
+    this.#cum.set(table, before + rows);
+    return before;
+  }
+
+  /** Statement `at` may have moved `table`'s sequence (every table's, for `undefined`). */
+  uncertain(table: string | undefined, at: number): void {
+    if (table === undefined) this.#uncertainAll = at;
+    else this.#uncertain.set(table, at);
+  }
+
+  cum(table: string): number {
+    return this.#cum.get(table) ?? 0;
+  }
+
+  /** True when nothing since statement `since` may have moved `table`'s sequence. */
+  certainSince(table: string, since: number): boolean {
+    return Math.max(this.#uncertainAll, this.#uncertain.get(table) ?? -1) < since;
+  }
+}
+
+/** One row to insert on the relationship-aware path: an object's, or an association row (no object). */
+interface NewRow {
+  readonly meta: ModelMeta;
+  readonly entity: Entity | undefined;
+  /** Encoded values in select order (slots 0 and the last two take id and timestamps from RETURNING). */
+  readonly values: SqlValue[];
+  /** Foreign-key columns that point at objects inserted in the same batch. */
+  readonly deps: Map<ColumnMeta, Entity>;
+  run: number;
+  level: number;
+  /** Statement index and the table's running row count after this row, once planned. */
+  stmt: number;
+  cumAtRow: number;
 }
 
 /** What an object was before a flush inside an interactive transaction, to restore if it rolls back. */
@@ -213,6 +271,10 @@ export class UnitOfWork {
   readonly #journal: Memento[] | undefined;
   readonly #remembered: Set<Entity> | undefined;
   readonly #newModels = new Set<ModelMeta>();
+  /** Objects whose rows the batch being applied deleted (see {@link #afterDeletes}). */
+  #deletedNow: Entity[] = [];
+  /** Loaded objects the plan being built updates by id (a later foreign-key update expects the bumped version). */
+  readonly #dirtyPlanned = new Set<Entity>();
 
   constructor(owner: object, limits: DriverLimits, inTransaction: boolean) {
     this.#owner = owner;
@@ -244,16 +306,34 @@ export class UnitOfWork {
         steps.push(apply);
       }
     };
-    this.#planDirty(add, issues);
     const ops = this.ops;
+    this.#dirtyPlanned.clear();
+    const effects = this.#relationEffects(ops);
+    const seq = new SeqTracker();
+    this.#planDirty(add, issues, effects);
+    const rel = effects ? this.#relationPlan(effects, ops, issues) : undefined;
+    if (effects) {
+      for (const e of effects.orphans) this.#planDelete(metaOf(e.constructor), e, add);
+      for (const u of effects.unlinks) this.#planUnlink(u, add);
+    }
     // Models that get new objects in this unit: a later updateWhere/deleteWhere may touch them too.
     this.#newModels.clear();
     for (const op of ops) if (op.kind === 'insert' || op.kind === 'upsert') this.#newModels.add(op.meta);
+    if (effects) for (const e of effects.cascaded.keys()) this.#newModels.add(metaOf(e.constructor));
+    let run = 0;
     for (let i = 0; i < ops.length; ) {
       const op = ops[i] as Op;
       if (op.kind === 'insert') {
         let j = i + 1;
+        if (rel) {
+          while (j < ops.length && (ops[j] as Op).kind === 'insert') j++;
+          this.#planRun(rel, run, statements, add, seq, issues);
+          run++;
+          i = j;
+          continue;
+        }
         while (j < ops.length && (ops[j] as Op).kind === 'insert' && (ops[j] as { meta: ModelMeta }).meta === op.meta) j++;
+        seq.inserted(op.meta.tableName, j - i);
         this.#planInserts(
           op.meta,
           ops.slice(i, j).map((o) => (o as { entity: Entity }).entity),
@@ -275,9 +355,12 @@ export class UnitOfWork {
           this.#planDeleteWhere(op, add);
           break;
         case 'raw':
+          seq.uncertain(undefined, statements.length);
           add(op.statement, (r, at) => WriteResult.settle(op.result, (r[at] as StatementResult).changes), undefined);
           break;
         case 'bulk':
+          // Each statement's row count is known (a plain multi-row INSERT inserts all its rows or fails).
+          for (const st of op.statements) seq.inserted(op.meta.tableName, st.params.length / Math.max(1, op.meta.userColumns.length) || 1);
           add(
             op.statements,
             (r, at) => {
@@ -289,23 +372,38 @@ export class UnitOfWork {
           );
           break;
         case 'upsert':
+          // The conflict path may or may not take a sequence number: referring across it is refused.
+          seq.uncertain(op.meta.tableName, statements.length);
           this.#planUpsert(op, add);
           break;
       }
     }
+    if (rel) {
+      // New objects reached only from stored ones, association rows between stored objects, and foreign-key
+      // updates of stored objects: a last run after every queued operation.
+      this.#planRun(rel, run, statements, add, seq, issues);
+      add([], () => this.#applyRelations(effects as RelationEffects));
+    }
+    add([], () => this.#afterDeletes());
     throwIfIssues(issues, 'invalid unit of work; nothing was written');
-    return { statements, steps, ops };
+    return { statements, steps, ops, cascaded: effects ? [...effects.cascaded.keys()] : [] };
   }
 
-  /** One UPDATE per changed loaded object, of its changed columns only, by id (and version). */
-  #planDirty(add: Add, issues: ValidationIssue[]): void {
+  /**
+   * One UPDATE per changed loaded object, of its changed columns only, by id (and version). Foreign keys a
+   * relationship changed count as changed columns (those pointing at new objects are set later, see
+   * {@link #planRun}).
+   */
+  #planDirty(add: Add, issues: ValidationIssue[], effects: RelationEffects | undefined): void {
     this.identity.forEach((e, meta) => {
       if (entityState.state(e) !== 'persistent' || hasFlag(e, ENTITY_FLAGS.expired)) return;
       const snap = entityState.snapshot(e);
       if (!snap) return;
-      const rec = asRecord(e);
+      const overrides = effects?.fks.get(e);
+      const rec = overrides ? withForeignKeys(e, overrides) : asRecord(e);
       let changed: ColumnMeta[] | undefined;
       for (const c of meta.columns) {
+        if (overrides?.has(c) && !isStoredParent(overrides.get(c) ?? null)) continue;
         if (sameAsStored(c.kind, rec[c.name], snap[c.position] ?? null)) continue;
         if (c.managed) {
           issues.push({
@@ -318,6 +416,7 @@ export class UnitOfWork {
         changed.push(c);
       }
       if (!changed) return;
+      this.#dirtyPlanned.add(e);
       const cols = changed;
       const id = toId(snap[0] ?? null);
       const params = cols.map((c) => encodeColumn(c, rec[c.name], issues, [meta.name, id]));
@@ -372,6 +471,7 @@ export class UnitOfWork {
       rows[k] = row;
     }
     const chunks = insertChunks(n, width, this.#limits, `insert into ${meta.tableName}`);
+    const collections = emptyOnInsert(meta);
     let at = 0;
     for (const size of chunks) {
       const first = at;
@@ -382,15 +482,17 @@ export class UnitOfWork {
         for (let c = 1; c <= width; c++) params[p++] = row[c] as SqlValue;
       }
       add(
-        {
-          sql: insertSql(meta, size),
-          params,
-          returnsRows: true,
-          columns: ['id', 'created_at', 'updated_at'],
-          paramNames: insertParamNames(meta, size),
-          expect: { changes: size, table: meta.tableName, verb: 'insert' },
-        },
-        (r, stmt) => this.#applyInserts(meta, entities, rows, first, size, (r[stmt] as StatementResult).rows),
+        [
+          {
+            sql: insertSql(meta, size),
+            params,
+            returnsRows: true,
+            columns: ['id', 'created_at', 'updated_at'],
+            paramNames: insertParamNames(meta, size),
+            expect: { changes: size, table: meta.tableName, verb: 'insert' },
+          },
+        ],
+        (r, stmt) => this.#applyInserts(meta, entities, rows, first, size, (r[stmt] as StatementResult).rows, collections),
         { meta, cols },
       );
       at += size;
@@ -404,6 +506,7 @@ export class UnitOfWork {
     first: number,
     size: number,
     returned: readonly (readonly SqlValue[])[],
+    collections: readonly RelationMeta[],
   ): void {
     // RETURNING order is unspecified (https://sqlite.org/lang_returning.html); AUTOINCREMENT ids of one INSERT
     // increase in VALUES order, so ordering by id restores the row order (on a copy: driver results are
@@ -439,6 +542,7 @@ export class UnitOfWork {
       this.pendingNew.delete(e);
       this.inFlight.delete(e);
       this.identity.set(meta, id, e);
+      for (const rel of collections) if (slotOf(e, rel.name) === undefined) setLoaded(e, rel, rel.toMany ? [] : null);
     }
   }
 
@@ -464,6 +568,7 @@ export class UnitOfWork {
     this.inFlight.delete(e);
     if (entityState.state(e) !== 'detached') transition(e, 'detached');
     setFlag(e, ENTITY_FLAGS.rowDeleted, true);
+    this.#deletedNow.push(e);
   }
 
   #planUpdateWhere(op: Extract<Op, { kind: 'updateWhere' }>, add: Add): void {
@@ -560,18 +665,523 @@ export class UnitOfWork {
   }
 
   // ---------------------------------------------------------------------------------------------------
+  // relationships (see relation-plan.ts)
+
+  /** What changed relationships mean for this commit, or undefined when no loaded relationship changed. */
+  #relationEffects(ops: readonly Op[]): RelationEffects | undefined {
+    // The common case costs a look at each model, not at each object: only models that declare relationships
+    // can hold loaded relationships (and reach new objects through them).
+    const related = new Set<ModelMeta>();
+    for (const m of this.identity.models()) if (m.relationDecls.size > 0) related.add(m);
+    for (const op of ops) if (op.kind === 'insert' && op.meta.relationDecls.size > 0) related.add(op.meta);
+    if (related.size === 0) return undefined;
+    const objects: Entity[] = [];
+    let any = false;
+    const consider = (e: Entity) => {
+      objects.push(e);
+      if (!any && (entityState.rel(e)?.slots?.size ?? 0) > 0) any = true;
+    };
+    this.identity.forEach((e, meta) => {
+      if (related.has(meta)) consider(e);
+    });
+    for (const op of ops) if (op.kind === 'insert' && related.has(op.meta)) consider(op.entity);
+    if (!any) return undefined;
+    const queued = new Set<Entity>();
+    for (const op of ops) if (op.kind === 'insert') queued.add(op.entity);
+    const fx = relationEffects(objects, (e) => queued.has(e) || this.pendingNew.has(e));
+    const empty =
+      fx.fks.size === 0 && fx.cascaded.size === 0 && fx.links.length === 0 && fx.unlinks.length === 0 && fx.orphans.length === 0;
+    return empty ? undefined : fx;
+  }
+
+  /**
+   * The rows the relationship-aware path inserts, each assigned to a run (a sequence of consecutive insert
+   * operations; new objects reached only from stored objects go to a last run after everything queued), and
+   * the foreign-key updates of stored objects that point at new ones.
+   */
+  #relationPlan(effects: RelationEffects, ops: readonly Op[], issues: ValidationIssue[]): RelationRuns {
+    const runOf = new Map<Entity, number>();
+    let run = -1;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as Op;
+      if (op.kind === 'insert') {
+        if (i === 0 || (ops[i - 1] as Op).kind !== 'insert') run++;
+        runOf.set(op.entity, run);
+      }
+    }
+    const finalRun = run + 1;
+    const isNewObject = (e: Entity) => runOf.has(e) || effects.cascaded.has(e);
+    const rootRun = (e: Entity): number => {
+      let cur: Entity | undefined = e;
+      for (let guard = 0; cur !== undefined && guard < 1_000_000; guard++) {
+        const r = runOf.get(cur);
+        if (r !== undefined) return r;
+        cur = effects.cascaded.get(cur);
+        if (cur !== undefined && !isNewObject(cur)) return finalRun;
+      }
+      return finalRun;
+    };
+    const rows: NewRow[] = [];
+    const byEntity = new Map<Entity, NewRow>();
+    const encodeRow = (
+      meta: ModelMeta,
+      entity: Entity | undefined,
+      get: (c: ColumnMeta) => unknown,
+      fks: Map<ColumnMeta, Entity | null> | undefined,
+      at: (string | number)[],
+    ) => {
+      const width = meta.userColumns.length;
+      const values: SqlValue[] = new Array(width + 3).fill(null);
+      const deps = new Map<ColumnMeta, Entity>();
+      for (let c = 0; c < width; c++) {
+        const col = meta.userColumns[c] as ColumnMeta;
+        if (fks?.has(col)) {
+          const parent = fks.get(col) ?? null;
+          if (parent !== null && isNewObject(parent)) deps.set(col, parent);
+          else values[c + 1] = parent === null ? null : (asRecord(parent).id as number);
+          continue;
+        }
+        values[c + 1] = encodeColumn(col, get(col), issues, at);
+      }
+      return { meta, entity, values, deps, run: 0, level: 0, stmt: -1, cumAtRow: 0 } satisfies NewRow;
+    };
+    const news = [...runOf.keys(), ...effects.cascaded.keys()];
+    news.forEach((e, k) => {
+      const meta = metaOf(e.constructor);
+      const rec = asRecord(e);
+      const row = encodeRow(meta, e, (c) => rec[c.name], effects.fks.get(e), [meta.name, k]);
+      row.run = rootRun(e);
+      rows.push(row);
+      byEntity.set(e, row);
+    });
+    for (const l of effects.links) {
+      const through = l.through;
+      const fks = new Map<ColumnMeta, Entity | null>([
+        [l.a, l.aParent],
+        [l.b, l.bParent],
+      ]);
+      const row = encodeRow(through, undefined, (c) => newValue(c, {}), fks, [through.name]);
+      row.run = Math.max(-1, ...[l.aParent, l.bParent].filter(isNewObject).map((p) => (byEntity.get(p) as NewRow).run));
+      if (row.run < 0) row.run = finalRun;
+      rows.push(row);
+    }
+    // A row goes no earlier than the run of every new object it points at.
+    for (let changed = true, guard = 0; changed && guard < rows.length + 1; guard++) {
+      changed = false;
+      for (const r of rows) {
+        for (const p of r.deps.values()) {
+          const pr = byEntity.get(p) as NewRow;
+          if (pr.run > r.run) {
+            r.run = pr.run;
+            changed = true;
+          }
+        }
+      }
+    }
+    const fixups: Fixup[] = [];
+    for (const [e, cols] of effects.fks) {
+      if (isNewObject(e) || entityState.state(e) !== 'persistent') continue;
+      const pending = new Map<ColumnMeta, Entity>();
+      for (const [col, parent] of cols) if (parent !== null && isNewObject(parent)) pending.set(col, parent);
+      if (pending.size === 0) continue;
+      const r = Math.max(...[...pending.values()].map((p) => (byEntity.get(p) as NewRow).run));
+      fixups.push({ entity: e, cols: pending, run: r });
+    }
+    return { rows, byEntity, fixups };
+  }
+
+  /**
+   * Plans the inserts of one run: rows in dependency levels (an object after the objects it points at), each
+   * level grouped by model into multi-row INSERTs whose foreign keys to objects of the same batch are
+   * computed from `sqlite_sequence`; then the run's foreign-key updates of stored objects.
+   */
+  #planRun(rel: RelationRuns, run: number, statements: readonly Statement[], add: Add, seq: SeqTracker, issues: ValidationIssue[]): void {
+    const rows = rel.rows.filter((r) => r.run === run);
+    const levelOf = new Map<NewRow, number>();
+    const visiting = new Set<NewRow>();
+    const level = (r: NewRow): number => {
+      const known = levelOf.get(r);
+      if (known !== undefined) return known;
+      if (visiting.has(r)) {
+        issues.push({ path: [r.meta.name], message: 'new objects refer to each other in a cycle; commit one of them first' });
+        return 0;
+      }
+      visiting.add(r);
+      let l = 0;
+      for (const p of r.deps.values()) {
+        const pr = rel.byEntity.get(p) as NewRow;
+        if (pr.run === run) l = Math.max(l, level(pr) + 1);
+      }
+      visiting.delete(r);
+      levelOf.set(r, l);
+      r.level = l;
+      return l;
+    };
+    let max = -1;
+    for (const r of rows) max = Math.max(max, level(r));
+    for (let l = 0; l <= max; l++) {
+      const groups = new Map<string, NewRow[]>();
+      for (const r of rows) {
+        if (r.level !== l) continue;
+        const key = `${r.meta.tableName}|${[...r.deps.keys()].map((c) => c.name).join(',')}`;
+        let g = groups.get(key);
+        if (g === undefined) {
+          g = [];
+          groups.set(key, g);
+        }
+        g.push(r);
+      }
+      for (const g of groups.values()) this.#planRelatedInserts(rel, g, statements, add, seq, issues);
+    }
+    for (const f of rel.fixups) if (f.run === run) this.#planFixup(rel, f, statements, add, seq, issues);
+  }
+
+  /** The foreign-key parameters of one column: `[id, null]`, or `[null, d]` for `seq - d` (an object of this batch). */
+  #fkParams(
+    rel: RelationRuns,
+    parent: Entity,
+    seq: SeqTracker,
+    issues: ValidationIssue[],
+    path: (string | number)[],
+  ): [SqlValue, SqlValue] {
+    const pr = rel.byEntity.get(parent) as NewRow;
+    const table = pr.meta.tableName;
+    if (pr.stmt < 0 || !seq.certainSince(table, pr.stmt)) {
+      issues.push({
+        path,
+        message: `refers to a new ${pr.meta.name} across a raw statement or an upsert into ${table} in the same unit of work; commit in between`,
+      });
+      return [null, 0];
+    }
+    return [null, seq.cum(table) - pr.cumAtRow];
+  }
+
+  #planRelatedInserts(
+    rel: RelationRuns,
+    group: NewRow[],
+    statements: readonly Statement[],
+    add: Add,
+    seq: SeqTracker,
+    issues: ValidationIssue[],
+  ): void {
+    const meta = (group[0] as NewRow).meta;
+    const exprCols = meta.userColumns.filter((c) => (group[0] as NewRow).deps.has(c));
+    const width = meta.userColumns.length;
+    const collections = emptyOnInsert(meta);
+    let at = 0;
+    for (const size of insertChunks(group.length, width + exprCols.length, this.#limits, `insert into ${meta.tableName}`)) {
+      const chunk = group.slice(at, at + size);
+      at += size;
+      const params: SqlValue[] = [];
+      const names: string[] = [];
+      for (const r of chunk) {
+        for (let c = 0; c < width; c++) {
+          const col = meta.userColumns[c] as ColumnMeta;
+          const dep = r.deps.get(col);
+          names.push(`${meta.tableName}.${col.name}`);
+          if (dep !== undefined) {
+            params.push(...this.#fkParams(rel, dep, seq, issues, [meta.name, col.name]));
+            names.push(`${meta.tableName}.${col.name}`);
+          } else params.push(r.values[c + 1] ?? null);
+        }
+      }
+      const stmt = statements.length;
+      const before = seq.inserted(meta.tableName, size);
+      chunk.forEach((r, k) => {
+        r.stmt = stmt;
+        r.cumAtRow = before + k + 1;
+      });
+      add(
+        [
+          {
+            sql: insertRelatedSql(meta, size, exprCols),
+            params,
+            returnsRows: true,
+            columns: ['id', 'created_at', 'updated_at', ...exprCols.map((c) => c.name)],
+            paramNames: names,
+            expect: { changes: size, table: meta.tableName, verb: 'insert' },
+          },
+        ],
+        (r, i) => this.#applyRelatedInserts(meta, chunk, exprCols, (r[i] as StatementResult).rows, collections),
+        { meta, cols: meta.userColumns },
+      );
+    }
+  }
+
+  #applyRelatedInserts(
+    meta: ModelMeta,
+    chunk: readonly NewRow[],
+    exprCols: readonly ColumnMeta[],
+    returned: readonly (readonly SqlValue[])[],
+    collections: readonly RelationMeta[],
+  ): void {
+    const byId = returned.slice().sort((a, b) => toId(a[0] ?? null) - toId(b[0] ?? null));
+    const width = meta.userColumns.length;
+    const created = meta.byName.get('created_at') as ColumnMeta;
+    const updated = meta.byName.get('updated_at') as ColumnMeta;
+    chunk.forEach((r, k) => {
+      const ret = byId[k];
+      const e = r.entity;
+      if (!ret) {
+        if (e) setFlag(e, ENTITY_FLAGS.expired, true);
+        return;
+      }
+      const row = r.values;
+      row[0] = toId(ret[0] ?? null);
+      row[width + 1] = ret[1] ?? null;
+      row[width + 2] = ret[2] ?? null;
+      exprCols.forEach((c, i) => {
+        row[c.position] = ret[3 + i] ?? null;
+      });
+      if (!e) return;
+      this.#remember(e);
+      for (let c = 1; c <= width; c++) row[c] = own(row[c] as SqlValue);
+      asRecord(e).id = row[0];
+      this.#decodeInto(e, created, ret[1] ?? null);
+      this.#decodeInto(e, updated, ret[2] ?? null);
+      exprCols.forEach((c, i) => {
+        this.#decodeInto(e, c, ret[3 + i] ?? null);
+      });
+      entityState.setSnapshot(e, row);
+      transition(e, 'persistent', this.#owner);
+      this.pendingNew.delete(e);
+      this.inFlight.delete(e);
+      this.identity.set(meta, row[0] as number, e);
+      for (const rel of collections) if (slotOf(e, rel.name) === undefined) setLoaded(e, rel, rel.toMany ? [] : null);
+    });
+  }
+
+  /** `UPDATE … SET fk = (a new object's id) … WHERE id = ?` for a stored object moved under a new parent. */
+  #planFixup(rel: RelationRuns, f: Fixup, _statements: readonly Statement[], add: Add, seq: SeqTracker, issues: ValidationIssue[]): void {
+    const e = f.entity;
+    const meta = metaOf(e.constructor);
+    const snap = entityState.snapshot(e) as SqlValue[];
+    const id = toId(snap[0] ?? null);
+    const cols = [...f.cols.keys()];
+    const params: SqlValue[] = [];
+    for (const c of cols) params.push(...this.#fkParams(rel, f.cols.get(c) as Entity, seq, issues, [meta.name, id, c.name]));
+    params.push(id);
+    const version = meta.version;
+    if (version) {
+      const v = snap[version.position];
+      params.push(this.#dirtyPlanned.has(e) && typeof v === 'number' ? v + 1 : (v ?? null));
+    }
+    const updatedAt = meta.byName.get('updated_at') as ColumnMeta;
+    add(
+      [
+        {
+          sql: fixupUpdateSql(meta, cols),
+          params,
+          returnsRows: true,
+          columns: ['updated_at', ...(version ? [version.name] : []), ...cols.map((c) => c.name)],
+          expect: { changes: 1, table: meta.tableName, id, verb: 'update' },
+        },
+      ],
+      (r, at) => {
+        const row = (r[at] as StatementResult).rows[0] ?? [];
+        this.#remember(e);
+        const next = (entityState.snapshot(e) ?? snap).slice();
+        let k = 0;
+        next[updatedAt.position] = row[k] ?? null;
+        this.#decodeInto(e, updatedAt, row[k++] ?? null);
+        if (version) {
+          next[version.position] = row[k] ?? null;
+          this.#decodeInto(e, version, row[k++] ?? null);
+        }
+        for (const c of cols) {
+          next[c.position] = row[k] ?? null;
+          this.#decodeInto(e, c, row[k++] ?? null);
+        }
+        entityState.setSnapshot(e, next);
+      },
+      { meta, cols },
+    );
+  }
+
+  /** `DELETE FROM association WHERE a = ? AND b = ?`: an object removed from a many-to-many collection. */
+  #planUnlink(u: Unlink, add: Add): void {
+    const returning = this.identity.holds(u.through);
+    add(
+      [
+        {
+          sql: unlinkSql(u.through, u.a, u.b, returning),
+          params: [u.aId, u.bId],
+          returnsRows: returning,
+          columns: returning ? ['id'] : undefined,
+        },
+      ],
+      (r, at) => {
+        if (!returning) return;
+        for (const row of (r[at] as StatementResult).rows)
+          for (const gone of this.identity.remove(u.through, toId(row[0] ?? null))) this.#markDeleted(gone);
+      },
+      { meta: u.through, cols: undefined },
+    );
+  }
+
+  /** After the batch: foreign-key properties and relationship snapshots follow what was written. Never throws. */
+  #applyRelations(effects: RelationEffects): void {
+    for (const [child, cols] of effects.fks) {
+      if (entityState.state(child) !== 'persistent') continue;
+      const meta = metaOf(child.constructor);
+      for (const [col, parent] of cols) {
+        const id = parent === null ? null : asRecord(parent).id;
+        if (parent !== null && typeof id !== 'number') continue;
+        asRecord(child)[col.name] = id;
+        for (const r of relationsOf(meta, metaOf).values()) {
+          if (r.kind !== 'manyToOne' || r.fk !== col) continue;
+          const slot = slotOf(child, r.name);
+          if (slot !== undefined) {
+            slot.value = parent;
+            slot.snapshot = parent;
+            slot.assigned = false;
+            slot.blind = false;
+          }
+        }
+        if (parent === null) continue;
+        // The parent's loaded collections over this key hold the child now (a new parent's are loaded: empty).
+        for (const r of relationsOf(metaOf(parent.constructor), metaOf).values()) {
+          if ((r.kind !== 'oneToMany' && r.kind !== 'oneToOne') || r.fk !== col || r.target !== meta) continue;
+          const slot = slotOf(parent, r.name);
+          if (slot === undefined) continue;
+          if (Array.isArray(slot.value)) {
+            if (!slot.value.includes(child)) slot.value.push(child);
+          } else slot.value = child;
+        }
+      }
+    }
+    for (const { parent, rel, child } of effects.corrections) {
+      const slot = slotOf(parent, rel.name);
+      if (slot === undefined) continue;
+      if (Array.isArray(slot.value)) {
+        const i = slot.value.indexOf(child);
+        if (i >= 0) slot.value.splice(i, 1);
+      } else if (slot.value === child) slot.value = null;
+    }
+    for (const e of effects.slotted) {
+      const slots = entityState.rel(e)?.slots;
+      if (slots === undefined) continue;
+      for (const slot of slots.values()) {
+        slot.snapshot = Array.isArray(slot.value) ? slot.value.slice() : slot.value;
+        slot.assigned = false;
+        slot.blind = false;
+      }
+    }
+  }
+
+  /**
+   * After rows were deleted: objects of the session that referenced them follow the foreign key's `onDelete`
+   * as SQLite did (cascade: their rows are gone too; set null: their key is NULL now), and deleted objects
+   * leave the loaded relationships of the others. Never throws.
+   */
+  #afterDeletes(): void {
+    const deleted = this.#deletedNow;
+    if (deleted.length === 0) return;
+    this.#deletedNow = [];
+    const gone = new Set<Entity>(deleted);
+    const work: [ModelMeta, Set<number>][] = [];
+    const byModel = new Map<ModelMeta, Set<number>>();
+    for (const e of deleted) {
+      const m = metaOf(e.constructor);
+      let ids = byModel.get(m);
+      if (ids === undefined) {
+        ids = new Set();
+        byModel.set(m, ids);
+        work.push([m, ids]);
+      }
+      ids.add(asRecord(e).id as number);
+    }
+    while (work.length) {
+      const [m, ids] = work.pop() as [ModelMeta, Set<number>];
+      for (const model of m.metadata.models) {
+        const cm = metaOf(model);
+        if (!this.identity.holds(cm)) continue;
+        for (const c of cm.userColumns) {
+          const ref = c.config.references;
+          if (!ref) continue;
+          let target: ModelMeta | undefined;
+          try {
+            target = metaOf(ref.model());
+          } catch {
+            continue;
+          }
+          if (target !== m) continue;
+          const hit: Entity[] = [];
+          this.identity.forEach((e, em) => {
+            if (em === cm && ids.has(asRecord(e)[c.name] as number)) hit.push(e);
+          });
+          if (hit.length === 0) continue;
+          if (ref.onDelete === 'cascade') {
+            const childIds = new Set<number>();
+            for (const e of hit) {
+              const id = asRecord(e).id as number;
+              for (const x of this.identity.remove(cm, id)) {
+                this.#markDeleted(x);
+                gone.add(x);
+              }
+              childIds.add(id);
+            }
+            this.#deletedNow = [];
+            work.push([cm, childIds]);
+          } else if (ref.onDelete === 'set null') {
+            for (const e of hit) {
+              asRecord(e)[c.name] = null;
+              const snap = entityState.snapshot(e);
+              if (snap) {
+                const next = snap.slice();
+                next[c.position] = null;
+                entityState.setSnapshot(e, next);
+              }
+            }
+          } else if (ref.onDelete === 'set default') {
+            for (const e of hit) setFlag(e, ENTITY_FLAGS.expired, true);
+          }
+        }
+      }
+    }
+    // Deleted objects leave the loaded relationships of the objects that remain.
+    this.identity.forEach((e) => {
+      const slots = entityState.rel(e)?.slots;
+      if (slots === undefined) return;
+      for (const [name, slot] of slots) {
+        if (Array.isArray(slot.value)) {
+          if (!slot.value.some((x) => gone.has(x))) continue;
+          const keep = slot.value.filter((x) => !gone.has(x));
+          slot.value.length = 0;
+          slot.value.push(...keep);
+          if (Array.isArray(slot.snapshot)) slot.snapshot = (slot.snapshot as Entity[]).filter((x) => !gone.has(x));
+        } else if (slot.value !== null && gone.has(slot.value as Entity)) {
+          unload(e, name);
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------
   // send and apply
 
   /** Moves the plan's operations out of the queue (the batch is about to be sent). */
   take(plan: Plan): void {
     this.ops = this.ops.slice(plan.ops.length);
     for (const op of plan.ops) if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') this.inFlight.add(op.entity);
+    for (const e of plan.cascaded) {
+      // Reached through a relationship: pending (in this session) while its INSERT is in flight.
+      if (entityState.state(e) === 'transient') transition(e, 'pending', this.#owner);
+      this.pendingNew.add(e);
+      this.inFlight.add(e);
+    }
   }
 
   /** Puts the plan's operations back in front of anything queued since (the batch failed; nothing was written). */
   restore(plan: Plan): void {
     this.ops = [...plan.ops, ...this.ops];
     for (const op of plan.ops) if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') this.inFlight.delete(op.entity);
+    for (const e of plan.cascaded) {
+      // Nothing was written: a new object reached through a relationship is new again (found again next commit).
+      this.inFlight.delete(e);
+      this.pendingNew.delete(e);
+      if (entityState.state(e) === 'pending') transition(e, 'transient');
+    }
   }
 
   /** Applies a durable batch's results to the objects. Never throws. */
@@ -689,4 +1299,42 @@ export class UnitOfWork {
   assertNotInFlight(e: Entity, what: string): void {
     if (this.inFlight.has(e)) throw new StateError(`${what}: a commit of this object is in progress; await it first`);
   }
+}
+
+/** The rows of one relationship-aware plan (see `UnitOfWork.#relationPlan`). */
+interface RelationRuns {
+  readonly rows: NewRow[];
+  readonly byEntity: Map<Entity, NewRow>;
+  readonly fixups: Fixup[];
+}
+
+/** A stored object's foreign keys that must point at objects inserted in the same batch. */
+interface Fixup {
+  readonly entity: Entity;
+  readonly cols: Map<ColumnMeta, Entity>;
+  readonly run: number;
+}
+
+/** True for a stored object (its id is known) or null: a foreign key to it is a plain value. */
+function isStoredParent(parent: Entity | null): boolean {
+  if (parent === null) return true;
+  const st = entityState.state(parent);
+  return (st === 'persistent' || st === 'detached') && typeof asRecord(parent).id === 'number';
+}
+
+/** An object's values with the foreign keys relationships set (stored parents' ids, or null), without changing it. */
+function withForeignKeys(e: Entity, fks: Map<ColumnMeta, Entity | null>): Record<string, unknown> {
+  const rec = { ...asRecord(e) };
+  for (const [col, parent] of fks) if (isStoredParent(parent)) rec[col.name] = parent === null ? null : asRecord(parent).id;
+  return rec;
+}
+
+/**
+ * The collections (and one-to-one references) a new object of `meta` is known to have after its INSERT: empty,
+ * since no row could reference an id that did not exist (children inserted with it are added afterwards).
+ * Resolved while planning, so a declaration error is raised before anything is sent.
+ */
+function emptyOnInsert(meta: ModelMeta): RelationMeta[] {
+  if (meta.relationDecls.size === 0) return [];
+  return [...relationsOf(meta, metaOf).values()].filter((r) => r.kind !== 'manyToOne');
 }

@@ -6,6 +6,8 @@ import type { ConformanceTarget } from './harness.ts';
 import { migrationPropertyTests } from './migration-property-tests.ts';
 import { migrationTests } from './migration-tests.ts';
 import { modelBasedTests } from './model-based-tests.ts';
+import { queryTests } from './query-tests.ts';
+import { relationsTests } from './relations-tests.ts';
 import { driftTests, schemaTests } from './schema-tests.ts';
 import { sessionTests } from './session-tests.ts';
 import { unitOfWorkTests } from './unit-of-work-tests.ts';
@@ -30,5 +32,7 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     migrationPropertyTests(target);
     unitOfWorkTests(target);
     modelBasedTests(target);
+    relationsTests(target);
+    queryTests(target);
   });
 }

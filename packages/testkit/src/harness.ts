@@ -73,6 +73,50 @@ export function faultyDriver(driver: Driver): { driver: Driver; failNext(fault: 
   };
 }
 
+/** Counts of the calls a {@link countingDriver} forwarded. */
+export interface CallCounts {
+  execute: number;
+  batch: number;
+  /** SQL of every statement sent, in order (batches flattened). */
+  readonly sql: string[];
+}
+
+/**
+ * Wraps a real driver (every call goes to the real database) and counts the `execute` and `batch` calls
+ * core makes, to prove how many statements an operation sends. `reset()` zeroes the counts.
+ */
+export function countingDriver(driver: Driver): { driver: Driver; calls: CallCounts; reset(): void } {
+  const calls: CallCounts = { execute: 0, batch: 0, sql: [] };
+  const wrapped: Driver = {
+    name: driver.name,
+    capabilities: driver.capabilities,
+    limits: driver.limits,
+    execute: (s) => {
+      calls.execute++;
+      calls.sql.push(s.sql);
+      return driver.execute(s);
+    },
+    batch: (s) => {
+      calls.batch++;
+      for (const x of s) calls.sql.push(x.sql);
+      return driver.batch(s);
+    },
+    close: () => driver.close(),
+    mapError: (e) => driver.mapError(e),
+    ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
+    ...(driver.bookmark ? { bookmark: driver.bookmark.bind(driver) } : {}),
+  };
+  return {
+    driver: wrapped,
+    calls,
+    reset() {
+      calls.execute = 0;
+      calls.batch = 0;
+      calls.sql.length = 0;
+    },
+  };
+}
+
 /** Options of {@link setup}. */
 export interface SetupOptions {
   /** Create the suite's tables (default true). */
@@ -88,12 +132,34 @@ export async function setup(target: ConformanceTarget, options: boolean | SetupO
   const opts: SetupOptions = typeof options === 'boolean' ? { create: options } : options;
   const create = opts.create ?? true;
   const driver = await target.createDriver();
-  const res = await driver.execute({ sql: "SELECT name FROM sqlite_schema WHERE type = 'table'", params: [], returnsRows: true });
-  const drops = res.rows
-    .map((r) => String(r[0]))
-    .filter((n) => !isSystemTable(n))
-    .map((n) => ({ sql: `DROP TABLE IF EXISTS "${n.replaceAll('"', '""')}"`, params: [], returnsRows: false }));
-  // Deferred foreign keys: tables can be dropped in any order inside one atomic batch.
+  const res = await driver.execute({
+    sql:
+      'SELECT m.name, f."table" FROM sqlite_schema AS m LEFT JOIN pragma_foreign_key_list(m.name) AS f ' +
+      "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' AND substr(m.name, 1, 4) <> '_cf_'",
+    params: [],
+    returnsRows: true,
+  });
+  // Children before the tables they reference: D1 fails dropping a parent after a child in one batch.
+  const refs = new Map<string, Set<string>>();
+  for (const [name, parent] of res.rows) {
+    const n = String(name);
+    if (isSystemTable(n)) continue;
+    if (!refs.has(n)) refs.set(n, new Set());
+    if (parent !== null && String(parent) !== n) refs.get(n)?.add(String(parent));
+  }
+  const order: string[] = [];
+  const done = new Set<string>();
+  const visit = (n: string, path: Set<string>) => {
+    if (done.has(n) || path.has(n)) return;
+    path.add(n);
+    for (const [child, parents] of refs) if (parents.has(n)) visit(child, path);
+    path.delete(n);
+    done.add(n);
+    order.push(n);
+  };
+  for (const n of refs.keys()) visit(n, new Set());
+  const drops = order.map((n) => ({ sql: `DROP TABLE IF EXISTS "${n.replaceAll('"', '""')}"`, params: [], returnsRows: false }));
+  // Deferred foreign keys: what is left of the order (cycles) still drops inside one atomic batch.
   if (drops.length) await driver.batch([{ sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false }, ...drops]);
   const engine = createEngine(opts.wrap ? opts.wrap(driver) : driver, opts.engine);
   open.push(engine);

@@ -1,0 +1,514 @@
+/**
+ * The queries users expect, on every adapter: `or`/`and`/`not`, relationship conditions
+ * (`some`/`none`/`every`/`is`/`isNot`) and comparisons between columns — generated filter trees compared with
+ * the same filter evaluated in JavaScript over the objects read; projections, `distinct`, aggregates with
+ * `groupBy`/`having` compared with JavaScript's computation; typed raw rows with a zod schema; `toSQL()`; the
+ * engine's logger; and the DAO's `with`.
+ */
+import {
+  avg,
+  BaseDAO,
+  col,
+  count,
+  countDistinct,
+  createEngine,
+  createSessionMaker,
+  DataIntegrityError,
+  type Driver,
+  type Filters,
+  max,
+  min,
+  type QueryLogEvent,
+  sql,
+  sum,
+  ValidationError,
+} from '@litedao/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { type ConformanceTarget, rejectsWith, setup } from './harness.ts';
+import { Comment, Person, Post, RelBase } from './relation-models.ts';
+import { relSetup } from './relations-tests.ts';
+
+const TEXTS = ['', 'a', 'ab', 'B', 'ä', 'z😀', '\uE000', 'A b'];
+const T0 = Date.UTC(2026, 0, 1);
+const postRow = fc.record({
+  author: fc.nat(3),
+  title: fc.constantFrom(...TEXTS),
+  score: fc.integer({ min: -3, max: 3 }),
+  published: fc.option(
+    fc.integer({ min: -3, max: 3 }).map((d) => new Date(T0 + d * 86_400_000 + d * 1234)),
+    { nil: null },
+  ),
+});
+const personRow = fc.record({ name: fc.constantFrom(...TEXTS), age: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }) });
+
+type F = Record<string, unknown>;
+
+/** Column conditions on Post, with the operand kinds each column takes. */
+const postLeaf: fc.Arbitrary<F> = fc.oneof(
+  fc.record({
+    score: fc.oneof(
+      fc.integer({ min: -3, max: 3 }),
+      fc.record({ op: fc.constantFrom('eq', 'ne', 'lt', 'gte'), v: fc.integer({ min: -3, max: 3 }) }).map((o) => ({ [o.op]: o.v })),
+    ),
+  }),
+  fc.record({
+    title: fc
+      .record({ op: fc.constantFrom('eq', 'ne', 'gt', 'lte', 'startsWith', 'contains'), v: fc.constantFrom(...TEXTS) })
+      .map((o) => ({ [o.op]: o.v })),
+  }),
+  fc.record({ score: fc.constant({ in: [0, 1, -2] }) }),
+  fc.record({
+    published_at: fc.oneof(
+      fc.constant(null),
+      fc.constant({ isNull: false }),
+      fc.constant({ lt: new Date(T0) }),
+      fc.constant({ gte: new Date(T0 + 86_401_234) }),
+    ),
+  }),
+  fc.constant({ score: { gt: col('author_id') } }),
+  fc.constant({ published_at: { lt: col('created_at') } }),
+  fc.constant({ published_at: { eq: col('published_at') } }),
+);
+const personLeaf: fc.Arbitrary<F> = fc.oneof(
+  fc.record({ name: fc.constantFrom(...TEXTS) }),
+  fc.record({
+    age: fc.oneof(
+      fc.constant(null),
+      fc.record({ op: fc.constantFrom('ne', 'gt', 'lte'), v: fc.nat(3) }).map((o) => ({ [o.op]: o.v })),
+    ),
+  }),
+  fc.constant({ name: { gt: 'a' } }),
+);
+const commentLeaf: fc.Arbitrary<F> = fc.record({
+  body: fc.record({ op: fc.constantFrom('eq', 'contains'), v: fc.constantFrom('x', 'y', '') }).map((o) => ({ [o.op]: o.v })),
+});
+
+const { postFilter } = fc.letrec<{ postFilter: F }>((tie) => ({
+  postFilter: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    postLeaf,
+    fc.array(tie('postFilter'), { maxLength: 3 }).map((fs) => ({ or: fs })),
+    fc.array(tie('postFilter'), { maxLength: 2 }).map((fs) => ({ and: fs })),
+    tie('postFilter').map((f) => ({ not: f })),
+    fc.record({ op: fc.constantFrom('is', 'isNot'), f: fc.oneof(personLeaf, fc.constant(null)) }).map((o) => ({ author: { [o.op]: o.f } })),
+    fc.record({ op: fc.constantFrom('some', 'none', 'every'), f: commentLeaf }).map((o) => ({ comments: { [o.op]: o.f } })),
+    fc.tuple(postLeaf, postLeaf).map(([a, b]) => ({ ...a, ...b })),
+  ),
+}));
+
+interface Loaded {
+  readonly post: Post;
+  readonly author: Person;
+  readonly comments: readonly Comment[];
+}
+
+/** What a leaf condition means in JavaScript over the values read (docs/design.md "Filters mean what JavaScript means"). */
+function evalOp(v: unknown, op: string, operand: unknown, row: Record<string, unknown>): boolean {
+  const ref = typeof operand === 'object' && operand !== null && 'column' in operand && !(operand instanceof Date);
+  const w = ref ? row[(operand as { column: string }).column] : operand;
+  const norm = (x: unknown) => (x instanceof Date ? x.getTime() : x);
+  const a = norm(v);
+  const b = norm(w);
+  switch (op) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'lt':
+      return a !== null && b !== null && (a as number) < (b as number);
+    case 'lte':
+      return a !== null && b !== null && (a as number) <= (b as number);
+    case 'gt':
+      return a !== null && b !== null && (a as number) > (b as number);
+    case 'gte':
+      return a !== null && b !== null && (a as number) >= (b as number);
+    case 'in':
+      return (w as unknown[]).includes(a);
+    case 'isNull':
+      return (a === null) === w;
+    case 'startsWith':
+      return typeof a === 'string' && a.startsWith(w as string);
+    case 'contains':
+      return typeof a === 'string' && a.includes(w as string);
+  }
+  throw new Error(`no JS meaning for ${op}`);
+}
+
+function evalColumns(obj: Record<string, unknown>, f: F): boolean {
+  return Object.entries(f).every(([k, cond]) => {
+    if (cond === null) return obj[k] === null;
+    if (typeof cond !== 'object' || cond instanceof Date) return evalOp(obj[k], 'eq', cond, obj);
+    if ('column' in (cond as object)) return evalOp(obj[k], 'eq', cond, obj);
+    return Object.entries(cond as object).every(([op, operand]) => evalOp(obj[k], op, operand, obj));
+  });
+}
+
+function evalPost(x: Loaded, f: F): boolean {
+  const cols: F = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'or') {
+      if (!(v as F[]).some((g) => evalPost(x, g))) return false;
+    } else if (k === 'and') {
+      if (!(v as F[]).every((g) => evalPost(x, g))) return false;
+    } else if (k === 'not') {
+      if (evalPost(x, v as F)) return false;
+    } else if (k === 'author') {
+      const [[op, g]] = Object.entries(v as F) as [[string, F | null]];
+      const match = g === null ? x.author === null : evalColumns(x.author as unknown as F, g);
+      if (op === 'is' ? !match : g === null ? x.author === null : match) return false;
+    } else if (k === 'comments') {
+      const [[op, g]] = Object.entries(v as F) as [[string, F]];
+      const hit = (c: Comment) => evalColumns(c as unknown as F, g);
+      const ok = op === 'some' ? x.comments.some(hit) : op === 'none' ? !x.comments.some(hit) : x.comments.every(hit);
+      if (!ok) return false;
+    } else cols[k] = v;
+  }
+  return evalColumns(x.post as unknown as F, cols);
+}
+
+export function queryTests(target: ConformanceTarget): void {
+  describe('filters: or, and, not, relationships, columns compared (generated, against JavaScript)', () => {
+    it('every generated filter returns the posts the same filter selects in JavaScript', async () => {
+      const { Session } = await relSetup(target);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(personRow, { minLength: 4, maxLength: 4 }),
+          fc.array(postRow, { maxLength: 14 }),
+          fc.array(fc.record({ post: fc.nat(13), body: fc.constantFrom('x', 'y', 'xy', '') }), { maxLength: 12 }),
+          fc.array(postFilter, { minLength: 1, maxLength: 6 }),
+          async (people, posts, comments, filters) => {
+            const w = Session();
+            w.deleteWhere(Person, {}, { all: true });
+            await w.commit();
+            const ps = people.map((p) => new Person(p));
+            w.addAll(ps);
+            await w.commit();
+            const pos = posts.map(
+              (p) => new Post({ author_id: (ps[p.author] as Person).id, title: p.title, score: p.score, published_at: p.published }),
+            );
+            w.addAll(pos);
+            await w.commit();
+            w.addAll(
+              comments.filter((c) => c.post < pos.length).map((c) => new Comment({ post_id: (pos[c.post] as Post).id, body: c.body })),
+            );
+            await w.commit();
+            await w.close();
+            const s = Session();
+            const all = await s.select(Post).with({ author: true, comments: true }).orderBy({ id: 'asc' }).all();
+            const loaded = all.map((post) => ({ post, author: post.author, comments: post.comments }));
+            for (const f of filters) {
+              const got = (
+                await s
+                  .select(Post)
+                  .where(f as Filters<typeof Post>)
+                  .orderBy({ id: 'asc' })
+                  .all()
+              ).map((p) => p.id);
+              const want = loaded.filter((x) => evalPost(x, f)).map((x) => x.post.id);
+              expect(got, JSON.stringify(f)).toEqual(want);
+              expect(
+                await s
+                  .select(Post)
+                  .where(f as Filters<typeof Post>)
+                  .count(),
+              ).toBe(want.length);
+            }
+            await s.close();
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it('refuses unknown keys and misplaced operators from JSON anywhere in the tree (nothing sent)', async () => {
+      const { Session, calls, reset } = await relSetup(target);
+      const s = Session();
+      reset();
+      const bad = [
+        '{"or": [{"nope": 1}]}',
+        '{"not": {"__proto__": {"x": 1}}}',
+        '{"and": {"title": "x"}}',
+        '{"author": {"some": {}}}',
+        '{"comments": {"is": {}}}',
+        '{"comments": {"some": {"constructor": 1}}}',
+        '{"comments": {}}',
+        '{"title": {"gt": 1}}',
+        '{"or": [{"author": {"is": {"name": {"between": [1, 2]}}}}]}',
+      ];
+      for (const b of bad) await rejectsWith(() => s.select(Post).where(JSON.parse(b)).all(), ValidationError);
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .where({ score: { gt: col('title') } } as never)
+            .all(),
+        ValidationError,
+      );
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .where({ score: { in: col('author_id') } } as never)
+            .all(),
+        ValidationError,
+      );
+      expect(() => s.deleteWhere(Post, { and: [] })).toThrow(ValidationError); // no condition left: refused as empty
+      expect(calls.execute + calls.batch).toBe(0);
+      // Composed filters work in writes too.
+      s.updateWhere(Post, { or: [{ score: { gt: 100 } }, { author: { is: { name: 'nobody' } } }] }, { title: 'x' });
+      await s.commit();
+      await s.close();
+    });
+  });
+
+  describe('projections and aggregates', () => {
+    it('select(M, columns) returns plain typed rows, not tracked; distinct and its count', async () => {
+      const { Session } = await relSetup(target);
+      const s = Session();
+      s.addAll([new Person({ name: 'a', age: 1 }), new Person({ name: 'a', age: 1 }), new Person({ name: 'b', age: null })]);
+      await s.commit();
+      const rows = await s.select(Person, ['name', 'age']).orderBy({ id: 'asc' }).all();
+      expect(rows).toEqual([
+        { name: 'a', age: 1 },
+        { name: 'a', age: 1 },
+        { name: 'b', age: null },
+      ]);
+      expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+      const distinct = s.select(Person, ['name', 'age']).distinct();
+      expect(await distinct.count()).toBe(2);
+      expect((await distinct.orderBy({ name: 'desc' }).all()).map((r) => r.name)).toEqual(['b', 'a']);
+      expect(await s.select(Person, ['id']).where({ name: 'b' }).one()).toEqual({ id: expect.any(Number) });
+      await rejectsWith(() => s.select(Person, ['nope' as never]).all(), ValidationError);
+      await s.close();
+    });
+
+    it('groupBy + count/countDistinct/sum/avg/min/max + having + orderBy agree with JavaScript (generated)', async () => {
+      const { Session } = await relSetup(target);
+      await fc.assert(
+        fc.asyncProperty(fc.array(postRow, { maxLength: 20 }), fc.nat(3), async (posts, atLeast) => {
+          const w = Session();
+          w.deleteWhere(Person, {}, { all: true });
+          await w.commit();
+          const ps = Array.from({ length: 4 }, (_, i) => new Person({ name: `p${i}` }));
+          w.addAll(ps);
+          await w.commit();
+          w.addAll(
+            posts.map(
+              (p) => new Post({ author_id: (ps[p.author] as Person).id, title: p.title, score: p.score, published_at: p.published }),
+            ),
+          );
+          await w.commit();
+          const rows = await w
+            .select(Post)
+            .groupBy(['author_id'])
+            .aggregate({
+              n: count(),
+              scores: countDistinct('score'),
+              total: sum('score'),
+              mean: avg('score'),
+              first: min('title'),
+              last: max('published_at'),
+            })
+            .having({ n: { gte: atLeast } })
+            .orderBy([{ n: 'desc' }, { author_id: 'asc' }])
+            .all();
+          const groups = new Map<number, typeof posts>();
+          for (const p of posts) {
+            const id = (ps[p.author] as Person).id;
+            groups.set(id, [...(groups.get(id) ?? []), p]);
+          }
+          const want = [...groups.entries()]
+            .map(([author_id, g]) => {
+              const dates = g.map((p) => p.published).filter((d): d is Date => d !== null);
+              const titles = g.map((p) => p.title).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+              return {
+                author_id,
+                n: g.length,
+                scores: new Set(g.map((p) => p.score)).size,
+                total: g.reduce((acc, p) => acc + p.score, 0),
+                mean: g.reduce((acc, p) => acc + p.score, 0) / g.length,
+                first: titles[0] ?? null,
+                last: dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : null,
+              };
+            })
+            .filter((r) => r.n >= atLeast)
+            .sort((a, b) => b.n - a.n || a.author_id - b.author_id);
+          expect(rows.map((r) => ({ ...r, mean: Math.round((r.mean ?? 0) * 1e9) / 1e9 }))).toEqual(
+            want.map((r) => ({ ...r, mean: Math.round(r.mean * 1e9) / 1e9 })),
+          );
+          const overall = await w
+            .select(Post)
+            .aggregate({ n: count(), total: sum('score'), top: max('title') })
+            .one();
+          expect(overall).toEqual({
+            n: posts.length,
+            total: posts.length ? posts.reduce((a, p) => a + p.score, 0) : null,
+            top: posts.length ? [...posts.map((p) => p.title)].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0] : null,
+          });
+          await w.close();
+        }),
+        { numRuns: 20 },
+      );
+    });
+
+    it('refuses bad aggregates before sending: unknown columns, sum of text, result names that clash', async () => {
+      const { Session, calls, reset } = await relSetup(target);
+      const s = Session();
+      reset();
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .aggregate({ x: sum('title' as never) })
+            .all(),
+        ValidationError,
+      );
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .aggregate({ x: max('nope' as never) })
+            .all(),
+        ValidationError,
+      );
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .groupBy(['title'])
+            .aggregate({ title: count() } as never)
+            .all(),
+        ValidationError,
+      );
+      await rejectsWith(() => s.select(Post).aggregate({ 'a b': count() }).all(), ValidationError);
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .aggregate({ n: count() })
+            .having({ nope: 1 } as never)
+            .all(),
+        ValidationError,
+      );
+      await rejectsWith(
+        () =>
+          s
+            .select(Post)
+            .aggregate({ n: 'count' } as never)
+            .all(),
+        ValidationError,
+      );
+      expect(calls.execute).toBe(0);
+      await s.close();
+    });
+  });
+
+  describe('raw SQL with a row schema, toSQL() and the logger', () => {
+    it('execute(sql, { schema }) converts as litedao reads (timestamps as instants, booleans, JSON) and validates', async () => {
+      const { Session } = await setup(target, { create: false });
+      const s = Session();
+      const { rows } = await s.execute(sql`SELECT 1 AS n, '2026-01-02 03:04:05' AS at, 1 AS ok, '{"a":[1]}' AS meta, NULL AS maybe`, {
+        schema: z.object({
+          n: z.number(),
+          at: z.date(),
+          ok: z.boolean(),
+          meta: z.object({ a: z.array(z.number()) }),
+          maybe: z.string().nullable(),
+        }),
+      });
+      expect(rows).toEqual([{ n: 1, at: new Date('2026-01-02T03:04:05Z'), ok: true, meta: { a: [1] }, maybe: null }]);
+      const typed = await s.execute<{ n: number }>(sql`SELECT 2 AS n`);
+      expect(typed.rows[0]?.n).toBe(2);
+      await rejectsWith(s.execute(sql`SELECT 'x' AS n`, { schema: z.object({ n: z.number() }) }), DataIntegrityError);
+      await rejectsWith(s.execute(sql`SELECT 'not a date' AS at`, { schema: z.object({ at: z.date() }) }), DataIntegrityError);
+      await s.close();
+    });
+
+    it('toSQL() shows the statement the query sends, and the logger sees every statement once, values redacted', async () => {
+      const events: QueryLogEvent[] = [];
+      let driver!: Driver;
+      const ctx = await setup(target, { create: false, wrap: (d) => (driver = d) });
+      await RelBase.metadata.createAll(ctx.engine);
+      const engine = createEngine(driver, { logger: (e) => events.push(e) });
+      const Session = createSessionMaker(engine);
+      const s = Session();
+      const q = s
+        .select(Person)
+        .where({ name: { startsWith: 'secret-name' } })
+        .orderBy({ id: 'desc' })
+        .limit(3);
+      const shown = q.toSQL();
+      await q.with({ posts: true }).all();
+      expect(events[0]?.sql).toBe(shown.sql);
+      expect(events[0]?.params).toBeUndefined();
+      expect(events[0]?.paramCount).toBe(shown.params.length);
+      expect(JSON.stringify(events)).not.toContain('secret-name');
+      expect(events).toHaveLength(1); // no person: the posts level has no key and sends nothing
+      events.length = 0;
+      s.add(new Person({ name: 'ada', posts: [new Post({ title: 't' })] }));
+      await s.commit();
+      expect(events.length).toBeGreaterThanOrEqual(2);
+      for (const [i, e] of events.entries()) {
+        expect(e.batch).toEqual({ index: i, size: events.length });
+        expect(e.durationMs).toBeGreaterThanOrEqual(0);
+        expect(e.error).toBeUndefined();
+      }
+      events.length = 0;
+      await rejectsWith(s.execute(sql`SELECT * FROM no_such_table`), Error);
+      expect(events[0]?.error?.code).toBeDefined();
+      await engine.close();
+      // With values, and the debug switch to console.debug.
+      const lines: string[] = [];
+      const con = (globalThis as unknown as { console: { debug: (...args: unknown[]) => void } }).console;
+      const original = con.debug;
+      con.debug = (...args: unknown[]) => void lines.push(args.join(' '));
+      try {
+        const dbg = createEngine(await target.createDriver(), { debug: true, logParameters: true });
+        await createSessionMaker(dbg)().execute(sql`SELECT ${'visible'} AS v`);
+        await dbg.close();
+      } finally {
+        con.debug = original;
+      }
+      expect(lines.some((l) => l.includes('[litedao]') && l.includes('visible') && l.includes('1 rows'))).toBe(true);
+    });
+  });
+
+  describe('BaseDAO with relationships', () => {
+    class PersonDAO extends BaseDAO(Person) {}
+    it('findAll, findOneOrNone, findOneOrNoneById, findByIds and paginate take { with } and the new filters', async () => {
+      const { Session, calls, reset } = await relSetup(target);
+      const s = Session();
+      s.addAll([
+        new Person({ name: 'ada', posts: [new Post({ title: 'a1' }), new Post({ title: 'a2' })] }),
+        new Person({ name: 'bob', posts: [new Post({ title: 'b1' })] }),
+        new Person({ name: 'cy' }),
+      ]);
+      await s.commit();
+      await s.close();
+      const r = Session();
+      const dao = new PersonDAO(r);
+      reset();
+      const writers = await dao.findAll({ posts: { some: {} } }, { with: { posts: { orderBy: { title: 'desc' } } } });
+      expect(writers.map((p) => [p.name, p.posts.map((x) => x.title)])).toEqual([
+        ['ada', ['a2', 'a1']],
+        ['bob', ['b1']],
+      ]);
+      expect(calls.execute).toBe(2);
+      const none = await dao.findOneOrNone({ or: [{ name: 'cy' }, { name: 'nobody' }] }, { with: { posts: true } });
+      expect(none?.posts).toEqual([]);
+      const again = await new PersonDAO(Session()).findOneOrNoneById(writers[0]?.id ?? 0, { with: { posts: true } });
+      expect(again?.posts).toHaveLength(2);
+      const byIds = await dao.findByIds([writers[1]?.id ?? 0], { with: { posts: true } });
+      expect(byIds[0]?.posts.map((p) => p.title)).toEqual(['b1']);
+      const page = await dao.paginate({ page: 1, pageSize: 2, filters: { not: { name: 'bob' } }, with: { posts: true } });
+      expect(page.items.map((p) => [p.name, p.posts.length])).toEqual([
+        ['ada', 2],
+        ['cy', 0],
+      ]);
+      expect(page.total).toBe(2);
+      await r.close();
+    });
+  });
+}
