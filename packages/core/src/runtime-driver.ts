@@ -257,11 +257,16 @@ export class RuntimeDriver {
     if (run === undefined) return undefined;
     this.#assertOpen();
     checkStatementLimits(statement, this.limits);
+    const start = this.#log === undefined ? 0 : now();
     try {
-      return run(statement);
+      const res = run(statement);
+      if (this.#log !== undefined) this.#emit(statement, now() - start, res, undefined, undefined);
+      return res;
     } catch (error) {
       const mapped = this.map(error);
+      // Busy: the caller retries through `execute`, which logs the statement then.
       if (mapped instanceof BusyError) return undefined;
+      if (this.#log !== undefined) this.#emit(statement, now() - start, undefined, undefined, mapped);
       throw mapped;
     }
   }
