@@ -127,9 +127,16 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     }
 
     /** The row with this id, or null (identity map first); `{ with }` loads relationships too. */
-    async findOneOrNoneById(id: number, options: WithOption<M> = {}): Promise<T | null> {
+    findOneOrNoneById(id: number, options?: WithOption<M>): Promise<T | null> {
+      // Not async without `with`: the session's promise is returned as is (no second frame and promise per
+      // lookup, the hot path of a handler); the session rejects, never throws.
+      if (options?.with === undefined) return this.session.get(model, id) as Promise<T | null>;
+      return this.#findWith(id, options.with);
+    }
+
+    async #findWith(id: number, relations: NonNullable<WithOption<M>['with']>): Promise<T | null> {
       const found = (await this.session.get(model, id)) as T | null;
-      if (found !== null && options.with !== undefined) await this.session.loadRelated([found as InstanceType<M>], options.with);
+      if (found !== null) await this.session.loadRelated([found as InstanceType<M>], relations);
       return found;
     }
 
@@ -152,11 +159,17 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     }
 
     /** Validates the values and queues the new row; the object gets its id and timestamps at commit. */
-    async add(values: Insert<M>): Promise<T> {
-      // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
-      const entity = new (model as any)(values) as T;
-      this.session.add(entity as Entity);
-      return entity;
+    add(values: Insert<M>): Promise<T> {
+      // Settled promises rather than async functions for the write queue methods: they run once per row in
+      // bulk handlers, and errors still arrive as rejections, never as synchronous throws.
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
+        const entity = new (model as any)(values) as T;
+        this.session.add(entity as Entity);
+        return Promise.resolve(entity);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** Validates every value set first (issues are reported by index), then queues them all, or none. */
@@ -187,13 +200,21 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      * Queues `UPDATE … WHERE filters` (refreshing updated_at); values may be `increment(n)` expressions. Empty
      * filters need `{ all: true }`. `rowsAffected` after commit.
      */
-    async update(filters: Filters<M>, values: Update<M>, options: { all?: boolean } = {}): Promise<WriteResult> {
-      return this.session.updateWhere(model, filters, values, options);
+    update(filters: Filters<M>, values: Update<M>, options?: { all?: boolean }): Promise<WriteResult> {
+      try {
+        return Promise.resolve(this.session.updateWhere(model, filters, values, options));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** Queues `DELETE … WHERE filters`; empty filters need `{ all: true }`. `rowsAffected` after commit. */
-    async delete(filters: Filters<M>, options: { all?: boolean } = {}): Promise<WriteResult> {
-      return this.session.deleteWhere(model, filters, options);
+    delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult> {
+      try {
+        return Promise.resolve(this.session.deleteWhere(model, filters, options));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** Rows matching the filters (all rows without filters). */

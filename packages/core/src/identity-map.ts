@@ -81,23 +81,22 @@ export class IdentityMap {
 
   /** Calls `fn` for every tracked object (canonical ones, then their aliases), model by model. */
   forEach(fn: (entity: Entity, meta: ModelMeta) => void): void {
-    for (const [meta, map] of this.#byModel) {
-      for (const e of map.values()) {
+    // Map.prototype.forEach, not for…of: this runs once per commit or close over every object, often before
+    // V8 optimizes it, where an iterator would allocate a result object per entry.
+    const aliases = this.#aliases;
+    this.#byModel.forEach((map, meta) => {
+      map.forEach((e) => {
         fn(e, meta);
-        const list = this.#aliases.get(e);
-        if (list !== undefined) for (const a of list) fn(a, meta);
-      }
-    }
+        if (aliases.size === 0) return;
+        const list = aliases.get(e);
+        if (list !== undefined) for (let i = 0; i < list.length; i++) fn(list[i] as Entity, meta);
+      });
+    });
   }
 
-  /** Forgets everything; returns every object that was tracked. */
-  clear(): Entity[] {
-    const all: Entity[] = [];
-    this.forEach((e) => {
-      all.push(e);
-    });
+  /** Forgets everything. */
+  clear(): void {
     this.#byModel.clear();
     this.#aliases.clear();
-    return all;
   }
 }

@@ -497,11 +497,11 @@ export class Session implements QueryRunner {
    * `{ all: true }`. The row count is in the returned result after commit, and loaded objects it changed
    * get the new values.
    */
-  updateWhere<M extends AnyModel>(model: M, filters: Filters<M>, values: Update<M>, options: DeleteOptions = {}): WriteResult {
+  updateWhere<M extends AnyModel>(model: M, filters: Filters<M>, values: Update<M>, options?: DeleteOptions): WriteResult {
     this.#checkOpen();
     const meta = metaOf(model);
     const where = compileWhere(meta, filters, this.#ctx.limits);
-    if (where.sql === '' && options.all !== true) {
+    if (where.sql === '' && options?.all !== true) {
       throw new ValidationError(`refusing to update every ${meta.name}`, [
         { path: [], message: 'empty filters; pass { all: true } to update every row' },
       ]);
@@ -593,11 +593,11 @@ export class Session implements QueryRunner {
    * Queues `DELETE … WHERE filters`. Empty filters are refused unless `{ all: true }` is passed, so a filter
    * object that lost its keys cannot empty a table. Loaded objects it deleted leave the session at commit.
    */
-  deleteWhere<M extends AnyModel>(model: M, filters: Filters<M>, options: DeleteOptions = {}): WriteResult {
+  deleteWhere<M extends AnyModel>(model: M, filters: Filters<M>, options?: DeleteOptions): WriteResult {
     this.#checkOpen();
     const meta = metaOf(model);
     const where = compileWhere(meta, filters, this.#ctx.limits);
-    if (where.sql === '' && options.all !== true) {
+    if (where.sql === '' && options?.all !== true) {
       throw new ValidationError(`refusing to delete every ${meta.name}`, [
         { path: [], message: 'empty filters; pass { all: true } to delete every row' },
       ]);
