@@ -491,7 +491,8 @@ export class UnitOfWork {
           continue;
         }
         if (c.position < 31) mask |= 1 << c.position;
-        else (wide ??= []).push(c);
+        else if (wide === undefined) wide = [c];
+        else wide.push(c);
       }
       if (mask === 0 && wide === undefined) return;
       this.#dirtyPlanned.add(e);
