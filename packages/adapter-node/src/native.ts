@@ -16,9 +16,9 @@ export interface NativeStatement {
   raw(toggle?: boolean): NativeStatement;
   safeIntegers(toggle?: boolean): NativeStatement;
   columns(): { name: string }[];
-  all(params: readonly unknown[]): unknown[];
-  get(params: readonly unknown[]): unknown;
-  run(params: readonly unknown[]): NativeRunResult;
+  all(...params: readonly unknown[]): unknown[];
+  get(...params: readonly unknown[]): unknown;
+  run(...params: readonly unknown[]): NativeRunResult;
 }
 
 export interface NativeTransactionFunction<A extends unknown[], R> {

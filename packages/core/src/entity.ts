@@ -137,6 +137,8 @@ export const ENTITY_FLAGS = {
   expired: 1,
   /** Its row was deleted by a committed unit of work of its session. */
   rowDeleted: 2,
+  /** Its INSERT or DELETE is in the batch being sent (a flag, not a set: one bit per object, no hashing per row). */
+  inFlight: 4,
 } as const;
 
 /** Builds an instance of `cls` from a stored row (raw values in the model's select order), owned by `owner`. */

@@ -331,8 +331,6 @@ export class UnitOfWork {
   readonly pendingNew = new Set<Entity>();
   /** Loaded objects waiting for their DELETE. */
   readonly pendingDelete = new Set<Entity>();
-  /** Objects whose INSERT or DELETE is in the batch being sent. */
-  readonly inFlight = new Set<Entity>();
   readonly #owner: object;
   readonly #limits: DriverLimits;
   /** Inside an interactive transaction: what flushed objects were, in order (see {@link revert}). */
@@ -629,7 +627,7 @@ export class UnitOfWork {
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
-      this.inFlight.delete(e);
+      setFlag(e, ENTITY_FLAGS.inFlight, false);
       this.identity.set(meta, id, e);
       for (let c = 0; c < collections.length; c++) {
         const rel = collections[c] as RelationMeta;
@@ -657,7 +655,7 @@ export class UnitOfWork {
   #markDeleted(e: Entity): void {
     this.#remember(e);
     this.pendingDelete.delete(e);
-    this.inFlight.delete(e);
+    setFlag(e, ENTITY_FLAGS.inFlight, false);
     if (entityState.state(e) !== 'detached') transition(e, 'detached');
     setFlag(e, ENTITY_FLAGS.rowDeleted, true);
     this.#deletedNow.push(e);
@@ -738,7 +736,7 @@ export class UnitOfWork {
       },
       (r, at) => {
         const raw = (r[at] as StatementResult).rows[0];
-        this.inFlight.delete(entity);
+        setFlag(entity, ENTITY_FLAGS.inFlight, false);
         if (!raw) {
           setFlag(entity, ENTITY_FLAGS.expired, true);
           return;
@@ -1040,7 +1038,7 @@ export class UnitOfWork {
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
-      this.inFlight.delete(e);
+      setFlag(e, ENTITY_FLAGS.inFlight, false);
       this.identity.set(meta, row[0] as number, e);
       for (const rel of collections) if (slotOf(e, rel.name) === undefined) setLoaded(e, rel, rel.toMany ? [] : null);
     });
@@ -1261,23 +1259,24 @@ export class UnitOfWork {
     const ops = plan.ops;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as Op;
-      if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') this.inFlight.add(op.entity);
+      if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') setFlag(op.entity, ENTITY_FLAGS.inFlight, true);
     }
     for (const e of plan.cascaded) {
       // Reached through a relationship: pending (in this session) while its INSERT is in flight.
       if (entityState.state(e) === 'transient') transition(e, 'pending', this.#owner);
       this.pendingNew.add(e);
-      this.inFlight.add(e);
+      setFlag(e, ENTITY_FLAGS.inFlight, true);
     }
   }
 
   /** Puts the plan's operations back in front of anything queued since (the batch failed; nothing was written). */
   restore(plan: Plan): void {
     this.ops = [...plan.ops, ...this.ops];
-    for (const op of plan.ops) if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') this.inFlight.delete(op.entity);
+    for (const op of plan.ops)
+      if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') setFlag(op.entity, ENTITY_FLAGS.inFlight, false);
     for (const e of plan.cascaded) {
       // Nothing was written: a new object reached through a relationship is new again (found again next commit).
-      this.inFlight.delete(e);
+      setFlag(e, ENTITY_FLAGS.inFlight, false);
       this.pendingNew.delete(e);
       if (entityState.state(e) === 'pending') transition(e, 'transient');
     }
@@ -1342,7 +1341,7 @@ export class UnitOfWork {
       const rec = asRecord(m.entity);
       for (const [k, v] of Object.entries(m.values)) rec[k] = v;
       entityState.setSnapshot(m.entity, m.snapshot);
-      entityState.setFlags(m.entity, m.flags);
+      entityState.setFlags(m.entity, m.flags & ~ENTITY_FLAGS.inFlight);
       if (m.state === 'pending') {
         // Its INSERT was rolled back: a new object again, without id or timestamps.
         entityState.setState(m.entity, 'transient');
@@ -1401,7 +1400,7 @@ export class UnitOfWork {
 
   /** Refuses an operation on an object whose INSERT or DELETE is being sent right now. */
   assertNotInFlight(e: Entity, what: string): void {
-    if (this.inFlight.has(e)) throw new StateError(`${what}: a commit of this object is in progress; await it first`);
+    if (hasFlag(e, ENTITY_FLAGS.inFlight)) throw new StateError(`${what}: a commit of this object is in progress; await it first`);
   }
 }
 
