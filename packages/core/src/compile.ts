@@ -987,7 +987,7 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
 }
 
 /** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
-function setList(meta: ModelMeta, update: EncodedUpdate): string {
+function setList(meta: ModelMeta, update: Pick<EncodedUpdate, 'cols' | 'adds'>): string {
   const set = update.cols.map((c, i) =>
     update.adds[i] ? `${c.quoted} = ${c.quoted} + ${paramSql(c.kind)}` : `${c.quoted} = ${paramSql(c.kind)}`,
   );
@@ -999,14 +999,19 @@ function setList(meta: ModelMeta, update: EncodedUpdate): string {
  * The columns an `updateWhere` returns when the session holds objects of the model, so it can refresh the
  * ones it changed: `id`, the columns set, `updated_at` (and the version).
  */
-export function updateReturning(meta: ModelMeta, update: EncodedUpdate): ColumnMeta[] {
+export function updateReturning(meta: ModelMeta, update: Pick<EncodedUpdate, 'cols'>): ColumnMeta[] {
   const out = [meta.byName.get('id') as ColumnMeta, ...update.cols, meta.byName.get('updated_at') as ColumnMeta];
   if (meta.version) out.push(meta.version);
   return out;
 }
 
 /** UPDATE … SET values, updated_at WHERE filters (the DAO's `update(filters, values)`), optionally RETURNING the changed rows. */
-export function updateWhereSql(meta: ModelMeta, update: EncodedUpdate, where: CompiledWhere, returning: boolean): string {
+export function updateWhereSql(
+  meta: ModelMeta,
+  update: Pick<EncodedUpdate, 'cols' | 'adds' | 'key'>,
+  where: Pick<CompiledWhere, 'key' | 'sql'>,
+  returning: boolean,
+): string {
   const colsKey = returning ? `R${update.key}` : update.key;
   let byWhere = meta.updateCache.get(colsKey);
   if (byWhere === undefined) {

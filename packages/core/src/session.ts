@@ -107,6 +107,26 @@ const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
 
 const NO_PATH: readonly string[] = Object.freeze([]);
 
+/** A WHERE clause's shape key and SQL as one object per model and shape, shared by every queued update of it. */
+const whereShapes = new WeakMap<ModelMeta, Map<string, { readonly key: string; readonly sql: string }>>();
+
+function whereShapeOf(
+  meta: ModelMeta,
+  where: { readonly key: string; readonly sql: string },
+): { readonly key: string; readonly sql: string } {
+  let byKey = whereShapes.get(meta);
+  if (byKey === undefined) {
+    byKey = new Map();
+    whereShapes.set(meta, byKey);
+  }
+  let shape = byKey.get(where.key);
+  if (shape === undefined || shape.sql !== where.sql) {
+    shape = { key: where.key, sql: where.sql };
+    byKey.set(where.key, shape);
+  }
+  return shape;
+}
+
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
 }
@@ -514,7 +534,10 @@ export class Session implements QueryRunner {
 
   #queueUpdate(meta: ModelMeta, update: EncodedUpdate, where: ReturnType<typeof compileWhere>): WriteResult {
     const result = new WriteResult();
-    this.#uow.ops.push({ kind: 'updateWhere', meta, update, where, result });
+    // The queue keeps the shared shapes and one array of values: everything else of this call dies young.
+    const params = where.params.length === 0 ? update.params : update.params.concat(where.params);
+    const whereShape = whereShapeOf(meta, where);
+    this.#uow.ops.push({ kind: 'updateWhere', meta, update: update.shape, where: whereShape, params, result });
     return result;
   }
 

@@ -35,7 +35,7 @@ import { type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
 import { type RelationEffects, relationEffects, type Unlink } from './relation-plan.ts';
 import { type RelationMeta, relationsOf, setLoaded, slotOf, unload } from './relations.ts';
-import { type EncodedUpdate, encodeColumn, newValue, prefixIssues, throwIfIssues } from './validate.ts';
+import { encodeColumn, newValue, prefixIssues, throwIfIssues, type UpdateShape } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
 /** A queued operation of a session. */
@@ -45,8 +45,12 @@ export type Op =
   | {
       readonly kind: 'updateWhere';
       readonly meta: ModelMeta;
-      readonly update: EncodedUpdate;
-      readonly where: CompiledWhere;
+      /** The shared shape of the SET list (no values: a queued update keeps only what is its own). */
+      readonly update: UpdateShape;
+      /** The WHERE clause's shape key and SQL (cached strings). */
+      readonly where: { readonly key: string; readonly sql: string };
+      /** The SET values, then the WHERE values: the statement's parameters. */
+      readonly params: SqlValue[];
       readonly result: WriteResult;
     }
   | { readonly kind: 'deleteWhere'; readonly meta: ModelMeta; readonly where: CompiledWhere; readonly result: WriteResult }
@@ -228,7 +232,7 @@ function insertParamNames(meta: ModelMeta, rows: number): string[] {
 interface UpdateColumnsShape {
   readonly paramNames: readonly string[];
   readonly touch: Touch;
-  returned(update: EncodedUpdate): { readonly cols: readonly ColumnMeta[]; readonly names: readonly string[] };
+  returned(update: UpdateShape): { readonly cols: readonly ColumnMeta[]; readonly names: readonly string[] };
 }
 
 /** Keyed by the column list itself: updates of one shape share it (validate.ts `encodeUpdate`). */
@@ -671,7 +675,7 @@ export class UnitOfWork {
     add(
       {
         sql: updateWhereSql(meta, update, where, returning),
-        params: where.params.length === 0 ? update.params : update.params.concat(where.params),
+        params: op.params,
         returnsRows: returning,
         columns: returned?.names,
         paramNames: shape.paramNames,

@@ -127,12 +127,16 @@ export interface EncodedUpdate {
   readonly params: SqlValue[];
   /** The shape: column names and operators, never values (SQL cache key). */
   readonly key: string;
+  /** `cols`, `adds` and `key` as one object shared by every update of this shape (what a queued update keeps). */
+  readonly shape: UpdateShape;
 }
 
 /** The columns and operators of one update shape, shared by every update of that shape (see encodeUpdate). */
-interface UpdateShape {
+export interface UpdateShape {
   readonly cols: readonly ColumnMeta[];
   readonly adds: readonly boolean[];
+  /** The shape: column names and operators, never values (SQL cache key). */
+  readonly key: string;
 }
 
 const updateShapes = new WeakMap<ModelMeta, Map<string, UpdateShape>>();
@@ -156,7 +160,7 @@ export function encodeUpdate(
     (Object.getPrototypeOf(values) !== Object.prototype && Object.getPrototypeOf(values) !== null)
   ) {
     issues.push({ path, message: 'expected a plain object of column → value' });
-    return { cols: [], adds: [], params: [], key };
+    return { cols: [], adds: [], params: [], key, shape: { cols: [], adds: [], key } };
   }
   const record = values as Record<string, unknown>;
   checkKeys(meta, record, issues, path);
@@ -202,10 +206,10 @@ export function encodeUpdate(
       cols.push(c);
       adds.push(isColumnExpression(record[c.name]));
     }
-    shape = { cols, adds };
+    shape = { cols, adds, key };
     if (issues.length === 0) byKey.set(key, shape);
   }
-  return { cols: shape.cols, adds: shape.adds, params, key };
+  return { cols: shape.cols, adds: shape.adds, params, key, shape };
 }
 
 /** Throws ValidationError when any issue was collected. */
