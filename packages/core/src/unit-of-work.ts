@@ -611,6 +611,9 @@ export class UnitOfWork {
     const created = meta.byName.get('created_at') as ColumnMeta;
     const updated = meta.byName.get('updated_at') as ColumnMeta;
     const blobs = meta.userColumns.some((c) => c.kind === 'blob');
+    // The rows of one INSERT share their default timestamps (one "now" per statement): the snapshots keep one
+    // string object for equal texts instead of two per row (the driver's copies die young).
+    let stamp: SqlValue = null;
     for (let k = 0; k < size; k++) {
       const ret = byId[k];
       const e = entities[first + k] as Entity;
@@ -622,12 +625,15 @@ export class UnitOfWork {
       const id = toId(ret[0] ?? null);
       const row = rows[first + k] as SqlValue[];
       row[0] = id;
-      row[width + 1] = ret[1] ?? null;
-      row[width + 2] = ret[2] ?? null;
+      const createdText = ret[1] ?? null;
+      const updatedText = ret[2] ?? null;
+      if (createdText !== stamp) stamp = createdText;
+      row[width + 1] = stamp;
+      row[width + 2] = updatedText === stamp ? stamp : updatedText;
       if (blobs) for (let c = 1; c <= width; c++) row[c] = own(row[c] as SqlValue);
       asRecord(e).id = id;
-      this.#decodeInto(e, created, ret[1] ?? null);
-      this.#decodeInto(e, updated, ret[2] ?? null);
+      this.#decodeInto(e, created, createdText);
+      this.#decodeInto(e, updated, updatedText);
       entityState.setSnapshot(e, row);
       transition(e, 'persistent', this.#owner);
       this.pendingNew.delete(e);
