@@ -79,7 +79,7 @@ it('adds, edits, ticks off and deletes notes, and they survive a reload (OPFS in
   expect(path).toMatch(/notes-after-reload\.png$/);
 });
 
-it('migrates at startup: a database at 0001 with notes gets 0002 when the new app opens it, and keeps its data across a reload', async () => {
+it('migrates at startup: a database at 0001 with notes gets 0002 and 0003 when the new app opens it, and keeps its data across a reload', async () => {
   // The previous test's page still holds the OPFS pool: unload it (its pagehide closes the database).
   for (const f of document.querySelectorAll('iframe')) f.remove();
 
@@ -93,7 +93,7 @@ it('migrates at startup: a database at 0001 with notes gets 0002 when the new ap
   await engine.close();
   worker.terminate();
 
-  // The current app opens the same file: it applies 0002 at startup; the notes are all there.
+  // The current app opens the same file: it applies 0002 and 0003 at startup; the notes are all there.
   const iframe = document.createElement('iframe');
   iframe.style.cssText = 'width: 860px; height: 640px; border: 0;';
   const firstLoad = loaded(iframe);
@@ -101,7 +101,9 @@ it('migrates at startup: a database at 0001 with notes gets 0002 when the new ap
   document.body.append(iframe);
   await firstLoad;
   const app = page.frameLocator(page.elementLocator(iframe));
-  await expect.element(app.getByTestId('schema'), { timeout: 20_000 }).toHaveTextContent('Migrated: 0002_add_pinned.sql');
+  await expect
+    .element(app.getByTestId('schema'), { timeout: 20_000 })
+    .toHaveTextContent('Migrated: 0002_add_pinned.sql, 0003_touch_trigger_shortcut.sql');
   await expect.poll(() => noteTexts(iframe)).toEqual(['Old note', 'Another old note']);
   expect(doneFlags(iframe)).toEqual([true, false]);
 
@@ -113,7 +115,9 @@ it('migrates at startup: a database at 0001 with notes gets 0002 when the new ap
   const reloaded = loaded(iframe);
   iframe.contentWindow?.location.reload();
   await reloaded;
-  await expect.element(app.getByTestId('schema'), { timeout: 20_000 }).toHaveTextContent('Schema up to date (0002_add_pinned.sql)');
+  await expect
+    .element(app.getByTestId('schema'), { timeout: 20_000 })
+    .toHaveTextContent('Schema up to date (0003_touch_trigger_shortcut.sql)');
   await expect.poll(() => noteTexts(iframe)).toEqual(['Another old note', 'Old note']);
   expect(doneFlags(iframe)).toEqual([false, true]);
   expect(iframe.contentDocument?.querySelector('[data-testid="error"]')?.hasAttribute('hidden')).toBe(true);

@@ -23,7 +23,12 @@ function normalized(tables: readonly TableDef[]) {
 }
 
 it('the applied migrations give exactly the schema the models declare', async () => {
-  expect(env.TEST_MIGRATIONS.map((m) => m.name)).toEqual(['0001_init.sql', '0002_add_language.sql', '0003_chat_states.sql']);
+  expect(env.TEST_MIGRATIONS.map((m) => m.name)).toEqual([
+    '0001_init.sql',
+    '0002_add_language.sql',
+    '0003_chat_states.sql',
+    '0004_touch_trigger_shortcut.sql',
+  ]);
   const engine = createEngine(createD1Driver(env.DB));
   await engine.verifySchema(models);
   expect(normalized(await introspectSchema(engine))).toEqual(normalized(snapshotOf(models).tables));

@@ -161,19 +161,52 @@ export function touchTriggerName(table: string): string {
 }
 
 /**
+ * litedao's stored timestamp layout as a GLOB (`YYYY-MM-DD HH:MM:SS.ffffff`, 26 characters, four digits
+ * first): 43 bytes, under D1's 50-byte pattern limit.
+ */
+const STORED_LAYOUT_GLOB = "'[0-9][0-9][0-9][0-9]-??-?? ??:??:??.??????'";
+
+/**
+ * The condition of the updated_at trigger, over the new and old `updated_at` and the new `created_at`: the
+ * update left `updated_at` unchanged, or set it earlier (as instants) than the previous `updated_at` or
+ * `created_at`.
+ *
+ * Comparing instants means parsing three timestamps with `strftime` on every updated row, most of the cost of
+ * an UPDATE. litedao's own updates cannot need the trigger, and they are recognized without parsing: the new
+ * value is exactly "now" (`NOW_SQL`: the same instant in the SET list and here, SQLite fixes "now" per
+ * statement), and the previous `updated_at` and the `created_at` are in the stored layout and compare lower as
+ * text. For text in that layout with valid fields, text order is instant order, and rounding a microsecond
+ * fraction to SQLite's milliseconds never passes "now", which is on the millisecond grid — so the shortcut
+ * only skips rows where the full comparison would not fire. Any other row takes the full comparison.
+ * (A stored value with a day past its month's end or hour 24 — which the reader refuses as no timestamp, and
+ * SQLite rolls forward — compares as its text on the shortcut: docs/design.md.)
+ */
+export function touchConditionSql(newUpdated: string, oldUpdated: string, newCreated: string): string {
+  const floor = `max(coalesce(${canonicalTimestampSql(oldUpdated)}, ''), coalesce(${canonicalTimestampSql(newCreated)}, ''))`;
+  const ownWrite =
+    `${newUpdated} = ${NOW_SQL} AND ${oldUpdated} < ${newUpdated} AND ${newCreated} <= ${newUpdated} ` +
+    `AND ${oldUpdated} GLOB ${STORED_LAYOUT_GLOB} AND ${newCreated} GLOB ${STORED_LAYOUT_GLOB}`;
+  return (
+    `${newUpdated} IS ${oldUpdated} OR ` +
+    `(NOT coalesce(${ownWrite}, 0) AND coalesce(${canonicalTimestampSql(newUpdated)}, '') < ${floor})`
+  );
+}
+
+/**
  * The trigger that keeps `updated_at` moving forward for every writer. It fires after an UPDATE that left
  * `updated_at` unchanged (raw SQL, other tools) or set it earlier than the row's previous `updated_at` or its
  * `created_at` (the Python template writes whole-second `CURRENT_TIMESTAMP`, so an update in the same second
  * would go backwards), and sets it to the same value litedao's own updates write (`TOUCH_SQL` in compile.ts):
  * now, but never earlier than either stored instant. Times are compared as instants through SQLite's own
- * parser, so every layout the reader accepts orders correctly. litedao's own updates never make it fire.
+ * parser, so every layout the reader accepts orders correctly; litedao's own updates never make it fire and
+ * are recognized without parsing (see {@link touchConditionSql}).
  */
 export function touchTriggerSql(table: string): string {
   const t = quoteIdent(table);
   const floor = `max(coalesce(${canonicalTimestampSql('OLD."updated_at"')}, ''), coalesce(${canonicalTimestampSql('NEW."created_at"')}, ''))`;
   return (
     `CREATE TRIGGER ${quoteIdent(touchTriggerName(table))} AFTER UPDATE ON ${t} FOR EACH ROW ` +
-    `WHEN NEW."updated_at" IS OLD."updated_at" OR coalesce(${canonicalTimestampSql('NEW."updated_at"')}, '') < ${floor} ` +
+    `WHEN ${touchConditionSql('NEW."updated_at"', 'OLD."updated_at"', 'NEW."created_at"')} ` +
     `BEGIN UPDATE ${t} SET "updated_at" = max(${NOW_SQL}, ${floor}) WHERE "id" = NEW."id"; END`
   );
 }
