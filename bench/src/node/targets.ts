@@ -18,7 +18,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { Kysely, sql as ksql, SqliteDialect } from 'kysely';
 import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
-import { type KyselyDatabase, users } from '../shared/models.ts';
+import { type KyselyDatabase, users, usersWithDates } from '../shared/models.ts';
 import { type Inputs, type LitedaoSql, NOW_SQL, PLAIN_SQL, SQL, toDate, type WorkloadId } from '../shared/workloads.ts';
 
 /** A workload: returns a checksum of what it read (0 for writes, whose checksum is the database digest). */
@@ -351,6 +351,104 @@ const drizzlePrepared: NodeTarget = {
   },
 };
 
+/**
+ * drizzle-orm's prepared form doing litedao's work: `Date` timestamps (a `customType` over the text column),
+ * `updated_at` written with the exact expression litedao sends (taken from the captured SQL), the changed-row
+ * count checked and ids collected, and load-modify-commit reading the new `updated_at` back with RETURNING.
+ * The like-for-like rival of the "at or below drizzle-prepared" target; the target above is Drizzle as
+ * its users write it by default (text timestamps, `updated_at = now`).
+ */
+const drizzlePreparedSameWork: NodeTarget = {
+  name: 'drizzle-orm (.prepare(), same work)',
+  missing: { bulk: 'a values list of any length has no prepared form' },
+  open(client, captured) {
+    const touch = /"updated_at" = (.*) WHERE "id" = \?$/.exec(captured.updateWhere)?.[1];
+    if (touch === undefined) throw new Error(`unexpected update SQL: ${captured.updateWhere}`);
+    const touched = dsql.raw(touch) as unknown as Date;
+    const t = usersWithDates;
+    const db = drizzle({ client });
+    const byId = db
+      .select()
+      .from(t)
+      .where(eq(t.id, dsql.placeholder('id')))
+      .prepare();
+    const all = db.select().from(t).orderBy(asc(t.id)).prepare();
+    const update = db
+      .update(t)
+      .set({ name: dsql.placeholder('name') as unknown as string, updatedAt: touched })
+      .where(eq(t.id, dsql.placeholder('id')))
+      .prepare();
+    const updateLoaded = db
+      .update(t)
+      .set({ name: dsql.placeholder('name') as unknown as string, updatedAt: touched })
+      .where(eq(t.id, dsql.placeholder('id')))
+      .returning({ updatedAt: t.updatedAt })
+      .prepare();
+    const insert = db
+      .insert(t)
+      .values({ name: dsql.placeholder('name'), email: dsql.placeholder('email') })
+      .prepare();
+    return {
+      point: ({ pointIds }) => {
+        let sum = 0;
+        for (const id of pointIds) {
+          const u = byId.get({ id });
+          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
+        }
+        return sum;
+      },
+      list: ({ sizes }) => {
+        let sum = 0;
+        for (let i = 0; i < sizes.list; i++) {
+          const rows = all.all();
+          for (const r of rows) sum += r.id;
+          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
+        }
+        return sum;
+      },
+      update: ({ updates }) => {
+        const changed = db.transaction(() => {
+          let n = 0;
+          for (const r of updates) n += update.run({ name: r.name, id: r.id }).changes;
+          return n;
+        });
+        if (changed !== updates.length) throw new Error('an update missed its row');
+        return 0;
+      },
+      insert: ({ inserts }) => {
+        const ids = db.transaction(() => {
+          const out: (number | bigint)[] = new Array(inserts.length);
+          for (let i = 0; i < inserts.length; i++) {
+            const r = inserts[i] as Inputs['inserts'][number];
+            out[i] = insert.run({ name: r.name, email: r.email }).lastInsertRowid;
+          }
+          return out;
+        });
+        if (ids.length !== inserts.length) throw new Error('ids missing');
+        return 0;
+      },
+      modify: ({ modify }) => {
+        for (const round of modify) {
+          const objects = round.map((r) => {
+            const o = byId.get({ id: r.id });
+            if (!o) throw new Error(`row ${r.id} missing`);
+            o.name = r.name;
+            return o;
+          });
+          db.transaction(() => {
+            for (const o of objects) {
+              const back = updateLoaded.get({ name: o.name, id: o.id });
+              if (back === undefined) throw new Error(`row ${o.id} changed under us`);
+              o.updatedAt = back.updatedAt;
+            }
+          });
+        }
+        return 0;
+      },
+    };
+  },
+};
+
 /** Kysely over its SqliteDialect (better-sqlite3), a query built per call. */
 const kysely: NodeTarget = {
   name: 'kysely',
@@ -395,6 +493,7 @@ export const NODE_TARGETS: readonly NodeTarget[] = [
   litedao('litedao (session)', false),
   litedao('litedao (DAO)', true),
   drizzlePrepared,
+  drizzlePreparedSameWork,
   drizzleBuilder,
   kysely,
 ];

@@ -3,11 +3,11 @@
  * updated_at)`. The DDL comes from litedao (`createAllSql`), so every target runs on the same schema,
  * trigger included.
  */
-import { BaseDAO, createAllSql, declarativeBase, t } from '@litedao/core';
+import { BaseDAO, createAllSql, declarativeBase, formatTimestamp, t } from '@litedao/core';
 import { sql } from 'drizzle-orm';
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { customType, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Generated } from 'kysely';
-import { NOW_SQL } from './workloads.ts';
+import { NOW_SQL, toDate } from './workloads.ts';
 
 export const Base = declarativeBase();
 
@@ -32,6 +32,29 @@ export const users = sqliteTable('users', {
     .notNull()
     .default(sql.raw(`(${NOW_SQL})`)),
   updatedAt: text('updated_at')
+    .notNull()
+    .default(sql.raw(`(${NOW_SQL})`)),
+});
+
+/**
+ * A stored timestamp read as a `Date` (and written from one), the way a Drizzle user gets `Date`s from a text
+ * column: `customType`, converted the same way as the raw same-work baseline (`toDate`).
+ */
+const timestampText = customType<{ data: Date; driverData: string }>({
+  dataType: () => 'text',
+  fromDriver: (value) => toDate(value),
+  toDriver: (value) => formatTimestamp(value),
+});
+
+/** The same table for Drizzle with litedao's output contract: timestamps as `Date`s. */
+export const usersWithDates = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  createdAt: timestampText('created_at')
+    .notNull()
+    .default(sql.raw(`(${NOW_SQL})`)),
+  updatedAt: timestampText('updated_at')
     .notNull()
     .default(sql.raw(`(${NOW_SQL})`)),
 });
