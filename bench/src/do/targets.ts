@@ -9,6 +9,7 @@ import { asc, sql as dsql, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { users } from '../shared/models.ts';
+import { preparedReads } from '../shared/prepared-reads.ts';
 import { chunks, type Inputs, NOW_SQL, SQL, type WorkloadId } from '../shared/workloads.ts';
 
 export type DoWorkloadFn = (inputs: Inputs) => number | Promise<number>;
@@ -172,23 +173,7 @@ const drizzlePrepared: DoTarget = {
       .values({ name: dsql.placeholder('name'), email: dsql.placeholder('email') })
       .prepare();
     return {
-      point: ({ pointIds }) => {
-        let sum = 0;
-        for (const id of pointIds) {
-          const u = byId.get({ id });
-          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
-        }
-        return sum;
-      },
-      list: ({ sizes }) => {
-        let sum = 0;
-        for (let i = 0; i < sizes.list; i++) {
-          const rows = all.all();
-          for (const r of rows) sum += r.id;
-          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
-        }
-        return sum;
-      },
+      ...preparedReads(byId, all),
       update: ({ updates }) => {
         db.transaction(() => {
           for (const r of updates) update.run({ name: r.name, id: r.id });

@@ -19,6 +19,7 @@ import { Kysely, sql as ksql, SqliteDialect } from 'kysely';
 import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users, usersWithDates } from '../shared/models.ts';
+import { preparedReads } from '../shared/prepared-reads.ts';
 import { type Inputs, type LitedaoSql, NOW_SQL, PLAIN_SQL, SQL, toDate, type WorkloadId } from '../shared/workloads.ts';
 
 /** A workload: returns a checksum of what it read (0 for writes, whose checksum is the database digest). */
@@ -304,23 +305,7 @@ const drizzlePrepared: NodeTarget = {
       .values({ name: dsql.placeholder('name'), email: dsql.placeholder('email') })
       .prepare();
     return {
-      point: ({ pointIds }) => {
-        let sum = 0;
-        for (const id of pointIds) {
-          const u = byId.get({ id });
-          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
-        }
-        return sum;
-      },
-      list: ({ sizes }) => {
-        let sum = 0;
-        for (let i = 0; i < sizes.list; i++) {
-          const rows = all.all();
-          for (const r of rows) sum += r.id;
-          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
-        }
-        return sum;
-      },
+      ...preparedReads(byId, all),
       update: ({ updates }) => {
         db.transaction(() => {
           for (const r of updates) update.run({ name: r.name, id: r.id });
@@ -389,23 +374,7 @@ const drizzlePreparedSameWork: NodeTarget = {
       .values({ name: dsql.placeholder('name'), email: dsql.placeholder('email') })
       .prepare();
     return {
-      point: ({ pointIds }) => {
-        let sum = 0;
-        for (const id of pointIds) {
-          const u = byId.get({ id });
-          sum += (u?.id ?? 0) + (u?.name.length ?? 0);
-        }
-        return sum;
-      },
-      list: ({ sizes }) => {
-        let sum = 0;
-        for (let i = 0; i < sizes.list; i++) {
-          const rows = all.all();
-          for (const r of rows) sum += r.id;
-          sum += rows.length + (rows[rows.length - 1]?.name.length ?? 0);
-        }
-        return sum;
-      },
+      ...preparedReads(byId, all),
       update: ({ updates }) => {
         const changed = db.transaction(() => {
           let n = 0;
