@@ -18,7 +18,7 @@ import { type Relation, type RelationKind, type RelationMeta, relationsOf } from
 // biome-ignore lint/suspicious/noExplicitAny: any relation
 type RelationValueOf<R> = R extends Relation<infer V, RelationKind, any> ? V : never;
 
-import { type EncodedUpdate, encodeValue } from './validate.ts';
+import { encodeValue, type UpdateShape } from './validate.ts';
 
 /**
  * SQL for "now", UTC, in the layout Python's SQLAlchemy writes: `CURRENT_TIMESTAMP` plus six fractional digits
@@ -987,7 +987,7 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
 }
 
 /** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
-function setList(meta: ModelMeta, update: Pick<EncodedUpdate, 'cols' | 'adds'>): string {
+function setList(meta: ModelMeta, update: Pick<UpdateShape, 'cols' | 'adds'>): string {
   const set = update.cols.map((c, i) =>
     update.adds[i] ? `${c.quoted} = ${c.quoted} + ${paramSql(c.kind)}` : `${c.quoted} = ${paramSql(c.kind)}`,
   );
@@ -999,7 +999,7 @@ function setList(meta: ModelMeta, update: Pick<EncodedUpdate, 'cols' | 'adds'>):
  * The columns an `updateWhere` returns when the session holds objects of the model, so it can refresh the
  * ones it changed: `id`, the columns set, `updated_at` (and the version).
  */
-export function updateReturning(meta: ModelMeta, update: Pick<EncodedUpdate, 'cols'>): ColumnMeta[] {
+export function updateReturning(meta: ModelMeta, update: Pick<UpdateShape, 'cols'>): ColumnMeta[] {
   const out = [meta.byName.get('id') as ColumnMeta, ...update.cols, meta.byName.get('updated_at') as ColumnMeta];
   if (meta.version) out.push(meta.version);
   return out;
@@ -1008,7 +1008,7 @@ export function updateReturning(meta: ModelMeta, update: Pick<EncodedUpdate, 'co
 /** UPDATE … SET values, updated_at WHERE filters (the DAO's `update(filters, values)`), optionally RETURNING the changed rows. */
 export function updateWhereSql(
   meta: ModelMeta,
-  update: Pick<EncodedUpdate, 'cols' | 'adds' | 'key'>,
+  update: UpdateShape,
   where: Pick<CompiledWhere, 'key' | 'sql'>,
   returning: boolean,
 ): string {

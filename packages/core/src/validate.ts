@@ -121,21 +121,17 @@ export function checkKeys(meta: ModelMeta, values: Record<string, unknown>, issu
   }
 }
 
-/** The validated, encoded SET part of an UPDATE: which columns, how (`=` a value or `+` an amount), and the values. */
+/** The validated, encoded SET part of an UPDATE: its shape (which columns, `=` or `+`) and the values. */
 export interface EncodedUpdate {
-  readonly cols: readonly ColumnMeta[];
-  /** Per column: false for `col = ?`, true for `col = col + ?`. */
-  readonly adds: readonly boolean[];
-  readonly params: SqlValue[];
-  /** The shape: column names and operators, never values (SQL cache key). */
-  readonly key: string;
-  /** `cols`, `adds` and `key` as one object shared by every update of this shape (what a queued update keeps). */
+  /** Shared by every update of this shape (what a queued update keeps). */
   readonly shape: UpdateShape;
+  readonly params: SqlValue[];
 }
 
 /** The columns and operators of one update shape, shared by every update of that shape (see encodeUpdate). */
 export interface UpdateShape {
   readonly cols: readonly ColumnMeta[];
+  /** Per column: false for `col = ?`, true for `col = col + ?`. */
   readonly adds: readonly boolean[];
   /** The shape: column names and operators, never values (SQL cache key). */
   readonly key: string;
@@ -162,7 +158,7 @@ export function encodeUpdate(
     (Object.getPrototypeOf(values) !== Object.prototype && Object.getPrototypeOf(values) !== null)
   ) {
     issues.push({ path, message: 'expected a plain object of column → value' });
-    return { cols: [], adds: [], params: [], key, shape: { cols: [], adds: [], key } };
+    return { shape: { cols: [], adds: [], key }, params: [] };
   }
   const record = values as Record<string, unknown>;
   checkKeys(meta, record, issues, path);
@@ -211,7 +207,7 @@ export function encodeUpdate(
     shape = { cols, adds, key };
     if (issues.length === 0) byKey.set(key, shape);
   }
-  return { cols: shape.cols, adds: shape.adds, params, key, shape };
+  return { shape, params };
 }
 
 /** Throws ValidationError when any issue was collected. */
