@@ -16,6 +16,7 @@ import {
   ConnectionError,
   DataIntegrityError,
   LimitExceededError,
+  leadingKeyword,
   sqliteErrorToDaoError,
   UnsupportedError,
   ValidationError,
@@ -60,6 +61,8 @@ export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
   bigint: false,
   expectations: false,
   remote: true,
+  // D1's batch() takes one prepared statement per run: core sends repeated statements as separate ones.
+  repeat: false,
 });
 
 /**
@@ -109,6 +112,7 @@ class D1Driver implements Driver {
   readonly capabilities = D1_CAPABILITIES;
   readonly limits = D1_LIMITS;
   readonly #db: D1NativeBinding;
+  readonly #dml = new Map<string, boolean>();
 
   constructor(db: D1NativeBinding) {
     this.#db = db;
@@ -118,6 +122,14 @@ class D1Driver implements Driver {
     const params = toD1Params(statement, 0);
     if (statement.returnsRows !== true) refuseRepeatedNames(statement, 0);
     const prepared = this.#db.prepare(statement.sql).bind(...params);
+    if (this.#counted(statement)) {
+      // A write counted by changes(): the statement and the probe in one batch, on one connection.
+      const [result, probe] = await this.#db.batch([prepared, this.#db.prepare(CHANGES_PROBE)]);
+      return exactChanges(
+        statement.returnsRows === false ? fromMeta(result as D1NativeResult) : fromObjects(result as D1NativeResult, statement.columns),
+        probe,
+      );
+    }
     if (statement.returnsRows === false) return fromMeta(await prepared.run());
     if (statement.readOnly === true && statement.columns && hasUniqueNames(statement.columns)) {
       // A plain SELECT core built: no write metadata needed, so take D1's arrays as they are.
@@ -144,13 +156,48 @@ class D1Driver implements Driver {
       refuseRepeatedNames(s, i);
       return params;
     });
-    const prepared: D1NativePreparedStatement[] = statements.map((s, i) => this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
+    const prepared: D1NativePreparedStatement[] = [];
+    const probed: boolean[] = new Array(statements.length);
+    let probe: D1NativePreparedStatement | undefined;
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i] as Statement;
+      prepared.push(this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
+      probed[i] = this.#counted(s);
+      if (probed[i]) {
+        probe ??= this.#db.prepare(CHANGES_PROBE);
+        prepared.push(probe);
+      }
+    }
     const results = await this.#db.batch(prepared);
     // batch() only returns row objects, so rows are rebuilt in `statement.columns` order when core gave it.
-    return results.map((r, i) => {
-      const s = statements[i];
-      return s?.returnsRows === false ? fromMeta(r) : fromObjects(r, s?.columns);
-    });
+    const out: StatementResult[] = new Array(statements.length);
+    for (let i = 0, r = 0; i < statements.length; i++) {
+      const s = statements[i] as Statement;
+      const res =
+        s.returnsRows === false ? fromMeta(results[r++] as D1NativeResult) : fromObjects(results[r++] as D1NativeResult, s.columns);
+      out[i] = probed[i] ? exactChanges(res, results[r++]) : res;
+    }
+    return out;
+  }
+
+  /**
+   * Whether a statement's row count needs the `changes()` probe: D1's `meta.changes` is the database's total
+   * changes during the statement, so it also counts rows that triggers (litedao's `updated_at` trigger among
+   * them) and foreign-key actions (`ON DELETE CASCADE`) changed; SQLite's `changes()` counts the statement's
+   * own rows, as better-sqlite3, sqlite-wasm and Durable Objects report. A write with RETURNING is counted by
+   * its rows. Decided once per SQL text (a run of 10,000 updates shares one).
+   */
+  #counted(statement: Statement): boolean {
+    if (statement.returnsRows === true || statement.readOnly === true) return false;
+    const sql = statement.sql;
+    let dml = this.#dml.get(sql);
+    if (dml === undefined) {
+      const keyword = leadingKeyword(sql);
+      dml = keyword === 'INSERT' || keyword === 'UPDATE' || keyword === 'DELETE' || keyword === 'REPLACE' || keyword === 'WITH';
+      if (this.#dml.size >= 500) this.#dml.clear();
+      this.#dml.set(sql, dml);
+    }
+    return dml;
   }
 
   async close(): Promise<void> {
@@ -235,6 +282,21 @@ function meta(result: D1NativeResult | undefined): { changes: number; lastInsert
   return rowid === undefined ? { changes } : { changes, lastInsertRowid: rowid };
 }
 
+/** Run right after a write in the same batch: that write's own row count (see `D1Driver.#counted`). */
+const CHANGES_PROBE = 'SELECT changes() AS litedao_changes';
+
+/**
+ * The result with SQLite's own count. A write D1 reports no change for changed nothing (`meta.changes` is at
+ * least `changes()`); otherwise `changes()` right after it is its count, whatever triggers did meanwhile.
+ */
+function exactChanges(result: StatementResult, probe: D1NativeResult | undefined): StatementResult {
+  if (result.changes === 0) return result;
+  const row = probe?.results?.[0] as Record<string, unknown> | undefined;
+  const n = row?.litedao_changes;
+  if (typeof n !== 'number') throw new DataIntegrityError('D1 did not return the changes() of a write');
+  return n === result.changes ? result : { ...result, changes: n };
+}
+
 /** Shared by every result without rows (core never mutates results). */
 const NO_ROWS: SqlValue[][] = [];
 
@@ -265,7 +327,11 @@ function fromObjects(result: D1NativeResult, columns: readonly string[] | undefi
     }
     rows[r] = row;
   }
-  return { rows, columns: names, ...meta(result) };
+  const counts = meta(result);
+  // A write with RETURNING yields one row per row it changed: that is its count (meta.changes would also
+  // count what triggers and foreign-key actions changed).
+  if (counts.changes > 0 && rows.length < counts.changes && columns !== undefined) counts.changes = rows.length;
+  return { rows, columns: names, ...counts };
 }
 
 /** `raw({ columnNames: true })` → header row, then row arrays. It carries no meta. */

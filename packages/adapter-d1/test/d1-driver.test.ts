@@ -58,7 +58,13 @@ describe('driver shape', () => {
   it('declares D1 capabilities and documented limits, and has no transaction()', () => {
     const driver = createD1Driver(db);
     expect(driver.name).toBe('d1');
-    expect(driver.capabilities).toEqual({ interactiveTransactions: false, bigint: false, expectations: false, remote: true });
+    expect(driver.capabilities).toEqual({
+      interactiveTransactions: false,
+      bigint: false,
+      expectations: false,
+      remote: true,
+      repeat: false,
+    });
     expect(driver.limits).toEqual({
       maxParameters: 100,
       maxStatementBytes: 100_000,
@@ -258,16 +264,18 @@ describe('batch', () => {
     await db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL)');
   });
 
-  it('is exactly one D1 batch() call, and an empty list sends nothing', async () => {
+  it('is exactly one D1 batch() call (each write followed by its changes() probe), and an empty list sends nothing', async () => {
     const { binding, traffic } = countingBinding(db);
     const driver = createEngine(createD1Driver(binding));
     const stmts = [1, 2, 3, 4, 5].map((i) => write('INSERT INTO users (email, name) VALUES (?, ?)', [`u${i}@x`, `u${i}`]));
     const results = await driver.batch([...stmts, select('SELECT count(*) AS n FROM users', [], ['n'])]);
-    expect(traffic.batches).toEqual([6]);
+    expect(traffic.batches).toEqual([11]);
+    expect(results.map((r) => r.changes)).toEqual([1, 1, 1, 1, 1, 0]);
     expect(results.at(-1)?.rows).toEqual([[5]]);
     expect(await driver.batch([])).toEqual([]);
-    expect(traffic.batches).toEqual([6]);
-    expect(traffic.prepared).toHaveLength(6);
+    expect(traffic.batches).toEqual([11]);
+    // Five inserts, the probe (prepared once per batch) and the select.
+    expect(traffic.prepared).toHaveLength(7);
   });
 
   it('is atomic: a failing third statement leaves nothing from the first two', async () => {

@@ -67,6 +67,7 @@ export const DURABLE_OBJECT_CAPABILITIES: DriverCapabilities = Object.freeze({
   bigint: false,
   expectations: true,
   remote: false,
+  repeat: false,
 });
 
 const NO_ROWS: SqlValue[][] = [];

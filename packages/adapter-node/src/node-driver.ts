@@ -102,7 +102,11 @@ const SPREAD_MAX = 16;
  * object is named parameters). Such values are errors either way; the array form keeps their error.
  */
 function asArguments(params: readonly SqlValue[]): boolean {
-  if (params.length > SPREAD_MAX) return false;
+  return params.length <= SPREAD_MAX && plainValues(params);
+}
+
+/** No value better-sqlite3 reads differently as an argument than inside an array (see {@link asArguments}). */
+function plainValues(params: readonly SqlValue[]): boolean {
   for (let i = 0; i < params.length; i++) {
     const v = params[i];
     if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) return false;
@@ -112,7 +116,12 @@ function asArguments(params: readonly SqlValue[]): boolean {
 
 class NodeDriver implements Driver {
   readonly name = 'better-sqlite3';
-  readonly capabilities: Partial<DriverCapabilities> = Object.freeze({ interactiveTransactions: true, bigint: true, expectations: true });
+  readonly capabilities: Partial<DriverCapabilities> = Object.freeze({
+    interactiveTransactions: true,
+    bigint: true,
+    expectations: true,
+    repeat: true,
+  });
   readonly limits: DriverLimits;
   readonly #db: NativeDatabase;
   readonly #cache = new Map<string, Prepared>();
@@ -131,6 +140,10 @@ class NodeDriver implements Driver {
       const out: StatementResult[] = new Array(statements.length);
       for (let i = 0; i < statements.length; i++) {
         const s = statements[i] as Statement;
+        if (s.repeat !== undefined) {
+          out[i] = this.#runRepeated(s, s.repeat);
+          continue;
+        }
         const r = this.#run(s);
         // Inside the transaction: throwing rolls the whole batch back before anything is durable.
         if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
@@ -185,6 +198,32 @@ class NodeDriver implements Driver {
     const params = statement.params;
     const info = asArguments(params) ? stmt.run(...params) : stmt.run(params);
     return { rows: NO_ROWS, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
+  }
+
+  /**
+   * A {@link Statement.repeat} statement: one prepared statement run `n` times over consecutive slices of its
+   * values, with no object per run but better-sqlite3's own (core checked the shape: no rows, no post-condition).
+   */
+  #runRepeated(statement: Statement, n: number): StatementResult {
+    const stmt = this.#prepare(statement).stmt;
+    const params = statement.params;
+    const width = params.length / n;
+    const spread = width <= SPREAD_MAX && plainValues(params);
+    const changesEach: number[] = new Array(n);
+    let changes = 0;
+    let info: { changes: number; lastInsertRowid: number | bigint } | undefined;
+    for (let k = 0, o = 0; k < n; k++, o += width) {
+      if (spread && width === 1) info = stmt.run(params[o]);
+      else if (spread && width === 2) info = stmt.run(params[o], params[o + 1]);
+      else if (spread && width === 3) info = stmt.run(params[o], params[o + 1], params[o + 2]);
+      else {
+        const values = params.slice(o, o + width);
+        info = spread ? stmt.run(...values) : stmt.run(values);
+      }
+      changesEach[k] = info.changes;
+      changes += info.changes;
+    }
+    return { rows: NO_ROWS, changes, changesEach, lastInsertRowid: info?.lastInsertRowid };
   }
 
   async execute(statement: Statement): Promise<StatementResult> {

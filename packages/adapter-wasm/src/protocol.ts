@@ -8,7 +8,7 @@
 import type { Expectation, SerializedError, SqlValue, Statement, StatementResult } from '@litedao/core';
 
 /** Protocol version; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Namespace tag on every message. */
 export const PROTOCOL_NS = 'litedao';
 
@@ -73,6 +73,8 @@ export interface WireStatement {
   readonly params: readonly SqlValue[];
   readonly bigints?: boolean | undefined;
   readonly expect?: Expectation | undefined;
+  /** See `Statement.repeat` (core checked it before it was sent). */
+  readonly repeat?: number | undefined;
 }
 
 /** True for a well-formed request of this protocol version. */
@@ -96,12 +98,13 @@ export function isWorkerResponse(data: unknown): data is WorkerResponse {
 
 /** Copies the fields the Worker needs into a plain object, so class instances or extra fields never break cloning. */
 export function toWireStatement(statement: Statement): WireStatement {
-  const { sql, params, bigints, expect } = statement;
-  if (!bigints && !expect) return { sql, params };
+  const { sql, params, bigints, expect, repeat } = statement;
+  if (!bigints && !expect && repeat === undefined) return { sql, params };
   return {
     sql,
     params,
     ...(bigints ? { bigints: true } : {}),
+    ...(repeat === undefined ? {} : { repeat }),
     ...(expect
       ? {
           expect: {

@@ -85,6 +85,7 @@ export class WasmConnection {
       this.#control(nested ? `SAVEPOINT ${BATCH_SAVEPOINT}` : 'BEGIN IMMEDIATE');
       try {
         const results = statements.map((s) => {
+          if (s.repeat !== undefined) return this.#runRepeated(s, s.repeat);
           const r = this.#run(s.sql, s.params, s.bigints === true);
           if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
           return r;
@@ -267,6 +268,22 @@ export class WasmConnection {
       statement.finalize();
       throw error;
     }
+  }
+
+  /** A {@link Statement.repeat} statement: its runs one after the other, each over its slice of the values. */
+  #runRepeated(statement: Statement, n: number): StatementResult {
+    const { sql, params } = statement;
+    const width = params.length / n;
+    const bigints = statement.bigints === true;
+    const changesEach: number[] = new Array(n);
+    let changes = 0;
+    let last: StatementResult | undefined;
+    for (let k = 0; k < n; k++) {
+      last = this.#run(sql, params.slice(k * width, (k + 1) * width), bigints);
+      changesEach[k] = last.changes;
+      changes += last.changes;
+    }
+    return { rows: [], changes, changesEach, lastInsertRowid: last?.lastInsertRowid };
   }
 
   #run(sql: string, params: readonly SqlValue[], bigints: boolean): StatementResult {

@@ -56,7 +56,7 @@ export async function createWasmDriver(options: WasmDriverOptions = {}): Promise
   const connection = new WasmConnection(sqlite3, db, { statementCacheSize: options.statementCacheSize });
   return new InProcessDriver(
     connection,
-    { interactiveTransactions: true, bigint: sqlite3.config.bigIntEnabled, expectations: true, remote: false },
+    { interactiveTransactions: true, bigint: sqlite3.config.bigIntEnabled, expectations: true, remote: false, repeat: true },
     options.database ? 'external' : 'memory',
   );
 }

@@ -183,7 +183,13 @@ class RemoteDriver implements WorkerDriver {
     this.persisted = opened.persisted;
     // The Worker checks post-conditions inside its batch; every call crosses a thread boundary, so a commit
     // whose Worker dies mid-flight has an unknown outcome.
-    this.capabilities = Object.freeze({ interactiveTransactions: true, bigint: opened.bigint, expectations: true, remote: true });
+    this.capabilities = Object.freeze({
+      interactiveTransactions: true,
+      bigint: opened.bigint,
+      expectations: true,
+      remote: true,
+      repeat: true,
+    });
   }
 
   async execute(statement: Statement): Promise<StatementResult> {

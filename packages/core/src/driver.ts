@@ -60,6 +60,14 @@ export interface Statement {
   readonly paramNames?: readonly string[] | undefined;
   /** A post-condition checked inside the atomic batch (see {@link Expectation}). Only meaningful in `batch`. */
   readonly expect?: Expectation | undefined;
+  /**
+   * Run the statement this many times in a row, in `batch` only: `params` holds every run's values one after
+   * the other (`params.length / repeat` each). Its result is one {@link StatementResult} with every run's
+   * changes in `changesEach` (and their sum in `changes`). Core sends it for a run of identical writes (10,000
+   * updates by id) without rows back or post-conditions; drivers that declare {@link DriverCapabilities.repeat}
+   * run it natively, for the others core sends one statement per run and folds their results.
+   */
+  readonly repeat?: number | undefined;
 }
 
 /** What a driver returns for one statement. Core never mutates it. */
@@ -72,6 +80,8 @@ export interface StatementResult {
   readonly changes: number;
   /** `last_insert_rowid()` after a write, when the driver reports it. */
   readonly lastInsertRowid?: number | bigint | undefined;
+  /** For a statement with {@link Statement.repeat}: the changes of each run, in order. */
+  readonly changesEach?: readonly number[] | undefined;
 }
 
 /** Documented limits of an adapter, checked by core before anything is sent. Missing ones are unlimited. */
@@ -107,6 +117,8 @@ export interface DriverCapabilities {
    * Worker). Engines log unit ids on such drivers by default (`unitLog: 'auto'`).
    */
   readonly remote: boolean;
+  /** The driver runs a {@link Statement.repeat} statement itself in `batch` (one prepared statement, no objects per run). */
+  readonly repeat: boolean;
 }
 
 /** Capabilities a driver that declares nothing has. A new capability defaults to false and breaks nobody. */
@@ -115,6 +127,7 @@ export const DEFAULT_CAPABILITIES: DriverCapabilities = Object.freeze({
   bigint: false,
   expectations: false,
   remote: false,
+  repeat: false,
 });
 
 /** SQLite's own default limits, for drivers that declare none. */

@@ -5,7 +5,7 @@
  */
 import { utf8Bytes } from './compile.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
-import { LimitExceededError } from './errors.ts';
+import { LimitExceededError, ValidationError } from './errors.ts';
 
 /** Where a statement sits in a batch, for messages. */
 function at(index: number | undefined): string {
@@ -19,12 +19,15 @@ function paramName(statement: Statement, param: number, index: number | undefine
 
 /**
  * Throws `LimitExceededError` when a statement exceeds the adapter's limits: bound parameters, SQL text bytes,
- * bytes of any string or blob value. Nothing is sent when it throws. `index` is the position in a batch.
+ * bytes of any string or blob value. Nothing is sent when it throws. `index` is the position in a batch
+ * (`undefined`: a single statement, where {@link Statement.repeat} is refused). A repeated statement is checked
+ * per run.
  */
 export function checkStatementLimits(statement: Statement, limits: DriverLimits, index?: number): void {
   const { params } = statement;
-  if (params.length > limits.maxParameters) {
-    throw new LimitExceededError('bound parameters per statement', params.length, limits.maxParameters, at(index));
+  const width = statement.repeat === undefined ? params.length : repeatWidth(statement, index);
+  if (width > limits.maxParameters) {
+    throw new LimitExceededError('bound parameters per statement', width, limits.maxParameters, at(index));
   }
   const maxSql = limits.maxStatementBytes;
   // A string of n UTF-16 units has at most 3n UTF-8 bytes: measure only when that could exceed the limit.
@@ -36,8 +39,29 @@ export function checkStatementLimits(statement: Statement, limits: DriverLimits,
   if (maxValue === undefined) return;
   for (let i = 0; i < params.length; i++) {
     const size = valueBytes(params[i] as SqlValue, maxValue);
-    if (size > maxValue) throw new LimitExceededError('value bytes', size, maxValue, paramName(statement, i, index));
+    if (size > maxValue) throw new LimitExceededError('value bytes', size, maxValue, paramName(statement, i % width, index));
   }
+}
+
+/**
+ * The values per run of a {@link Statement.repeat} statement. Refused (`ValidationError`, nothing sent) outside a
+ * batch, when `repeat` is not a positive integer or does not divide the values evenly, and on a statement
+ * whose runs would each need their own result (rows back, a post-condition): it must say `returnsRows: false`.
+ */
+function repeatWidth(statement: Statement, index: number | undefined): number {
+  const { repeat, params } = statement;
+  const problem =
+    index === undefined
+      ? 'repeat is for statements in a batch'
+      : !Number.isSafeInteger(repeat) || (repeat as number) < 1
+        ? 'repeat must be a positive integer'
+        : params.length % (repeat as number) !== 0
+          ? `${params.length} values do not split into ${repeat} runs`
+          : statement.returnsRows !== false || statement.expect !== undefined
+            ? 'a repeated statement says returnsRows: false and has no post-condition'
+            : undefined;
+  if (problem !== undefined) throw new ValidationError(`invalid ${at(index)}: ${problem}`, [{ path: ['repeat'], message: problem }]);
+  return params.length / (repeat as number);
 }
 
 /** Bytes a string or blob value takes (0 for other values); cheap when clearly under `max`. */

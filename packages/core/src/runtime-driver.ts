@@ -280,7 +280,12 @@ export class RuntimeDriver {
   }
 
   /** Sends a checked batch to `target`, adding guard statements where the target cannot check expectations. */
-  async #runBatch(target: Executor, statements: readonly Statement[], topLevel: boolean): Promise<StatementResult[]> {
+  async #runBatch(target: Executor, given: readonly Statement[], topLevel: boolean): Promise<StatementResult[]> {
+    const repeats = hasRepeats(given);
+    // Repeated statements go as they are to a driver that runs them; otherwise (and for a logger, which sees
+    // every run as its own statement) as one statement per run, whose results are folded back.
+    const expanded = repeats && (!this.capabilities.repeat || this.#log !== undefined);
+    const statements = expanded ? expandRepeats(given) : given;
     const guarded = !this.capabilities.expectations && statements.some((s) => s.expect !== undefined);
     const sent = guarded ? withGuards(statements) : statements;
     let results: StatementResult[];
@@ -308,7 +313,9 @@ export class RuntimeDriver {
         `${this.name} returned ${Array.isArray(results) ? results.length : 'no'} results for ${sent.length} statements`,
       );
     }
-    return guarded ? withoutGuards(statements, results) : results;
+    const out = guarded ? withoutGuards(statements, results) : results;
+    if (!repeats) return out;
+    return expanded ? foldRepeats(given, out) : checkRepeats(given, out, this.name);
   }
 
   #batchError(error: unknown, statements: readonly Statement[], topLevel: boolean): DaoError {
@@ -392,6 +399,61 @@ export class RuntimeDriver {
     for (let i = 0; i < statements.length; i++) checkStatementLimits(statements[i] as Statement, this.limits, i);
     return this.#runBatch(target, statements, false);
   }
+}
+
+function hasRepeats(statements: readonly Statement[]): boolean {
+  for (let i = 0; i < statements.length; i++) if ((statements[i] as Statement).repeat !== undefined) return true;
+  return false;
+}
+
+/** One statement per run of every {@link Statement.repeat} statement (the runs' values sliced out in order). */
+function expandRepeats(statements: readonly Statement[]): Statement[] {
+  const out: Statement[] = [];
+  for (const s of statements) {
+    const n = s.repeat;
+    if (n === undefined) {
+      out.push(s);
+      continue;
+    }
+    const { repeat: _, ...one } = s;
+    const width = s.params.length / n;
+    for (let k = 0; k < n; k++) out.push({ ...one, params: s.params.slice(k * width, (k + 1) * width) });
+  }
+  return out;
+}
+
+/** The results of `statements` from those of their expansion: a repeated statement's runs become one result. */
+function foldRepeats(statements: readonly Statement[], results: readonly StatementResult[]): StatementResult[] {
+  const out: StatementResult[] = new Array(statements.length);
+  let r = 0;
+  for (let i = 0; i < statements.length; i++) {
+    const n = (statements[i] as Statement).repeat;
+    if (n === undefined) {
+      out[i] = results[r++] as StatementResult;
+      continue;
+    }
+    const changesEach: number[] = new Array(n);
+    let changes = 0;
+    let last: StatementResult | undefined;
+    for (let k = 0; k < n; k++) {
+      last = results[r++] as StatementResult;
+      changesEach[k] = last.changes;
+      changes += last.changes;
+    }
+    out[i] = { rows: [], changes, changesEach, lastInsertRowid: last?.lastInsertRowid };
+  }
+  return out;
+}
+
+/** A driver that ran repeated statements itself must report every run. */
+function checkRepeats(statements: readonly Statement[], results: StatementResult[], driver: string): StatementResult[] {
+  for (let i = 0; i < statements.length; i++) {
+    const n = (statements[i] as Statement).repeat;
+    if (n !== undefined && results[i]?.changesEach?.length !== n) {
+      throw new DatabaseError(`${driver} did not report the ${n} runs of repeated statement ${i + 1}`);
+    }
+  }
+  return results;
 }
 
 /** Adds a guard statement after every statement with an expectation. */

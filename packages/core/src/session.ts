@@ -534,10 +534,39 @@ export class Session implements QueryRunner {
 
   #queueUpdate(meta: ModelMeta, update: EncodedUpdate, where: ReturnType<typeof compileWhere>): WriteResult {
     const result = new WriteResult();
-    // The queue keeps the shared shapes and one array of values: everything else of this call dies young.
-    const params = where.params.length === 0 ? update.params : update.params.concat(where.params);
     const whereShape = whereShapeOf(meta, where);
-    this.#uow.ops.push({ kind: 'updateWhere', meta, update: update.shape, where: whereShape, params, result });
+    const ops = this.#uow.ops;
+    const last = ops[ops.length - 1];
+    const set = update.params;
+    const by = where.params;
+    // The same shape as the call before (10,000 updates by id): join its run, keeping only the values and the
+    // result. Everything else of this call dies young.
+    if (
+      last !== undefined &&
+      last.kind === 'updateWhere' &&
+      last.open &&
+      last.meta === meta &&
+      last.update === update.shape &&
+      last.where === whereShape &&
+      last.width === set.length + by.length
+    ) {
+      const params = last.params;
+      for (let i = 0; i < set.length; i++) params.push(set[i] as SqlValue);
+      for (let i = 0; i < by.length; i++) params.push(by[i] as SqlValue);
+      last.results.push(result);
+      return result;
+    }
+    const params = by.length === 0 ? set : set.concat(by);
+    ops.push({
+      kind: 'updateWhere',
+      meta,
+      update: update.shape,
+      where: whereShape,
+      width: params.length,
+      params,
+      results: [result],
+      open: true,
+    });
     return result;
   }
 

@@ -42,17 +42,7 @@ import { WriteResult } from './write-result.ts';
 export type Op =
   | { readonly kind: 'insert'; readonly entity: Entity; readonly meta: ModelMeta }
   | { readonly kind: 'delete'; readonly entity: Entity; readonly meta: ModelMeta }
-  | {
-      readonly kind: 'updateWhere';
-      readonly meta: ModelMeta;
-      /** The shared shape of the SET list (no values: a queued update keeps only what is its own). */
-      readonly update: UpdateShape;
-      /** The WHERE clause's shape key and SQL (cached strings). */
-      readonly where: { readonly key: string; readonly sql: string };
-      /** The SET values, then the WHERE values: the statement's parameters. */
-      readonly params: SqlValue[];
-      readonly result: WriteResult;
-    }
+  | UpdateRun
   | { readonly kind: 'deleteWhere'; readonly meta: ModelMeta; readonly where: CompiledWhere; readonly result: WriteResult }
   | { readonly kind: 'raw'; readonly statement: Statement; readonly result: WriteResult }
   | { readonly kind: 'bulk'; readonly meta: ModelMeta; readonly statements: Statement[]; readonly result: WriteResult }
@@ -64,6 +54,28 @@ export type Op =
       readonly target: readonly string[];
       readonly updateCols: readonly ColumnMeta[];
     };
+
+/**
+ * Consecutive `updateWhere` calls of one shape (model, SET columns and operators, WHERE shape), queued as one
+ * operation: each call adds its values and its result, nothing else (see `Session.updateWhere`). Planned as
+ * one UPDATE per call, in call order, so the batch is the same as one operation per call would give.
+ */
+export interface UpdateRun {
+  readonly kind: 'updateWhere';
+  readonly meta: ModelMeta;
+  /** The shared shape of the SET list (no values: a queued update keeps only what is its own). */
+  readonly update: UpdateShape;
+  /** The WHERE clause's shape key and SQL (cached strings). */
+  readonly where: { readonly key: string; readonly sql: string };
+  /** Parameters per call: its SET values, then its WHERE values. */
+  readonly width: number;
+  /** Every call's parameters, one after the other (`width` each). */
+  readonly params: SqlValue[];
+  /** Every call's result, in call order. */
+  readonly results: WriteResult[];
+  /** Whether later calls may still join; a plan closes every run it takes (see {@link UnitOfWork.plan}). */
+  open: boolean;
+}
 
 /** What a planned step writes, for naming the column of a foreign-key failure. */
 export interface Touch {
@@ -96,21 +108,17 @@ type Add = (
   touch?: Touch,
 ) => void;
 
-/** The step of an `updateWhere`: settles its result, refreshes loaded objects from the RETURNING rows. */
+/** The step of a run of `updateWhere` calls: settles their results, refreshes loaded objects from the RETURNING rows. */
 class UpdateWhereStep implements StepObject {
   start = 0;
-  readonly count = 1;
+  readonly count: number;
   readonly #uow: UnitOfWork;
-  readonly #op: Extract<Op, { kind: 'updateWhere' }>;
+  readonly #op: UpdateRun;
   readonly #returned: { readonly cols: readonly ColumnMeta[] } | undefined;
   readonly touch: Touch;
 
-  constructor(
-    uow: UnitOfWork,
-    op: Extract<Op, { kind: 'updateWhere' }>,
-    returned: { readonly cols: readonly ColumnMeta[] } | undefined,
-    touch: Touch,
-  ) {
+  constructor(uow: UnitOfWork, op: UpdateRun, returned: { readonly cols: readonly ColumnMeta[] } | undefined, touch: Touch, count: number) {
+    this.count = count;
     this.#uow = uow;
     this.#op = op;
     this.#returned = returned;
@@ -118,10 +126,19 @@ class UpdateWhereStep implements StepObject {
   }
 
   apply(results: readonly StatementResult[], at: number): void {
-    const res = results[at] as StatementResult;
     const returned = this.#returned;
-    WriteResult.settle(this.#op.result, returned ? res.rows.length : res.changes);
-    if (returned) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
+    const settled = this.#op.results;
+    const each = this.count === 1 ? (results[at] as StatementResult).changesEach : undefined;
+    if (each !== undefined) {
+      // One repeated statement: its runs' changes, in order.
+      for (let k = 0; k < settled.length; k++) WriteResult.settle(settled[k] as WriteResult, each[k] as number);
+      return;
+    }
+    for (let k = 0; k < settled.length; k++) {
+      const res = results[at + k] as StatementResult;
+      WriteResult.settle(settled[k] as WriteResult, returned ? res.rows.length : res.changes);
+      if (returned) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
+    }
   }
 }
 
@@ -393,6 +410,8 @@ export class UnitOfWork {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as Op;
       if (op.kind === 'insert' || op.kind === 'upsert') this.#newModels.add(op.meta);
+      // Planned now: a later updateWhere starts a run of its own (this one may be sent, or put back as it is).
+      else if (op.kind === 'updateWhere') op.open = false;
     }
     if (effects) for (const e of effects.cascaded.keys()) this.#newModels.add(metaOf(e.constructor));
     let run = 0;
@@ -671,23 +690,31 @@ export class UnitOfWork {
     this.#deletedNow.push(e);
   }
 
-  #planUpdateWhere(op: Extract<Op, { kind: 'updateWhere' }>, add: Add): void {
-    const { meta, update, where } = op;
+  #planUpdateWhere(op: UpdateRun, add: Add): void {
+    const { meta, update, where, width, params } = op;
     // Objects of this model in the session may be among the rows changed: return the changed rows so their
     // values can be refreshed at commit. Without such objects, nothing needs to come back.
     const returning = this.identity.holds(meta) || this.#newModels.has(meta);
     const shape = updateShapeOf(meta, update.cols);
     const returned = returning ? shape.returned(update) : undefined;
-    add(
-      {
-        sql: updateWhereSql(meta, update, where, returning),
-        params: op.params,
-        returnsRows: returning,
-        columns: returned?.names,
-        paramNames: shape.paramNames,
-      },
-      new UpdateWhereStep(this, op, returned, shape.touch),
-    );
+    const sql = updateWhereSql(meta, update, where, returning);
+    const columns = returned?.names;
+    const paramNames = shape.paramNames;
+    const n = op.results.length;
+    if (n === 1 || !returning) {
+      // One statement, run n times (see Statement.repeat): nothing per update but its values and its result.
+      add(
+        { sql, params, returnsRows: returning, columns, paramNames, repeat: n === 1 ? undefined : n },
+        new UpdateWhereStep(this, op, returned, shape.touch, 1),
+      );
+      return;
+    }
+    // Rows come back: one statement per update, each with its own rows.
+    const statements: Statement[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      statements[k] = { sql, params: params.slice(k * width, (k + 1) * width), returnsRows: true, columns, paramNames };
+    }
+    add(statements, new UpdateWhereStep(this, op, returned, shape.touch, n));
   }
 
   /** @internal The rows an `updateWhere` returned: refreshes the loaded objects among them (after commit). */

@@ -23,6 +23,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from '@litedao/core';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ConformanceTarget, rejectsWith } from './harness.ts';
 
@@ -192,6 +193,179 @@ export function driverTests(target: ConformanceTarget): void {
       expect(ok.length).toBe(2);
       expect(ok[0]?.changes).toBe(1);
       expect(ok[1]?.rows).toEqual([[7]]);
+    });
+
+    it("batch: a repeated statement runs once per slice of its values — natively or one by one — with each run's changes, in order, all or nothing", async () => {
+      const SEEDED = 6;
+      const bump = 'UPDATE d_users SET age = age + ? WHERE id = ?';
+      // A batch: repeated UPDATEs (ids 1–8: some match no row), single UPDATEs and reads between them.
+      const item = fc.oneof(
+        fc.record({
+          k: fc.constant('repeat' as const),
+          runs: fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 7 }),
+        }),
+        fc.record({ k: fc.constant('single' as const), inc: fc.integer({ min: 1, max: 9 }), id: fc.integer({ min: 1, max: 8 }) }),
+        fc.constant({ k: 'read' as const }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 6 }), fc.boolean(), async (items, logged) => {
+          const events: string[] = [];
+          // The same database through a second engine that logs (the driver stays open when it closes).
+          const shared: Driver = {
+            name: driver.name,
+            capabilities: { ...driver.capabilities, interactiveTransactions: false },
+            limits: driver.limits,
+            execute: (x) => driver.execute(x),
+            batch: (x) => driver.batch(x),
+            close: async () => {},
+            mapError: (e) => driver.mapError(e),
+          };
+          const runner = logged ? createEngine(shared, { logger: (e) => events.push(e.sql) }) : engine;
+          try {
+            await runner.batch([st('DELETE FROM d_posts'), st('DELETE FROM d_users')]);
+            await runner.batch(
+              Array.from({ length: SEEDED }, (_, i) => st('INSERT INTO d_users (id, email, age) VALUES (?, ?, 0)', [i + 1, `u${i + 1}@x`])),
+            );
+            const ages = new Map(Array.from({ length: SEEDED }, (_, i) => [i + 1, 0]));
+            const statements: Statement[] = [];
+            const expected: (number[] | number | string)[] = [];
+            for (const it of items) {
+              if (it.k === 'repeat') {
+                statements.push(st(bump, it.runs.flat(), { repeat: it.runs.length, returnsRows: false }));
+                expected.push(
+                  it.runs.map(([inc, id]) => {
+                    const age = ages.get(id);
+                    if (age === undefined) return 0;
+                    ages.set(id, age + inc);
+                    return 1;
+                  }),
+                );
+              } else if (it.k === 'single') {
+                statements.push(st(bump, [it.inc, it.id]));
+                const age = ages.get(it.id);
+                if (age !== undefined) ages.set(it.id, age + it.inc);
+                expected.push(age === undefined ? 0 : 1);
+              } else {
+                statements.push(st('SELECT group_concat(age) AS a FROM (SELECT age FROM d_users ORDER BY id)', [], { columns: ['a'] }));
+                expected.push([...ages.values()].join(','));
+              }
+            }
+            const results = await runner.batch(statements);
+            expect(results.length).toBe(statements.length);
+            results.forEach((r, i) => {
+              const want = expected[i];
+              if (Array.isArray(want)) {
+                expect(r.changesEach).toEqual(want);
+                expect(r.changes).toBe(want.reduce((a, b) => a + b, 0));
+                expect(r.rows).toEqual([]);
+              } else if (typeof want === 'number') expect(r.changes).toBe(want);
+              else expect(r.rows).toEqual([[want]]);
+            });
+            const stored = await runner.execute(st('SELECT id, age FROM d_users ORDER BY id', [], { columns: ['id', 'age'] }));
+            expect(stored.rows).toEqual([...ages.entries()].map(([id, age]) => [id, age]));
+            // A logger sees every run as its own statement, with its own values.
+            if (logged) {
+              const sent = items.reduce((n, it) => n + (it.k === 'repeat' ? it.runs.length : 1), 0);
+              expect(events.length).toBe(2 + SEEDED + sent + 1);
+            }
+          } finally {
+            if (logged) await runner.close();
+          }
+        }),
+        { numRuns: 25 },
+      );
+      // A run that fails rolls back the runs before it and everything else in the batch.
+      const before = (await engine.execute(st('SELECT id, age FROM d_users ORDER BY id', [], { columns: ['id', 'age'] }))).rows;
+      await rejectsWith(
+        engine.batch([
+          st(bump, [1, 1, 1, 2], { repeat: 2, returnsRows: false }),
+          st('INSERT INTO d_users (email, age) VALUES (?, ?)', ['r1@x', 1, 'r2@x', 2, 'u1@x', 3], { repeat: 3, returnsRows: false }),
+        ]),
+        UniqueConstraintError,
+      );
+      expect((await engine.execute(st('SELECT id, age FROM d_users ORDER BY id', [], { columns: ['id', 'age'] }))).rows).toEqual(before);
+      // A post-condition after repeated statements still names its own statement.
+      const stale = await rejectsWith(
+        engine.batch([
+          st(bump, [1, 1, 1, 2, 1, 3], { repeat: 3, returnsRows: false }),
+          st(bump, [1, 999], { expect: { changes: 1, table: 'd_users', id: 999, verb: 'update' } }),
+        ]),
+        StaleDataError,
+      );
+      expect(stale.id).toBe(999);
+      expect((await engine.execute(st('SELECT id, age FROM d_users ORDER BY id', [], { columns: ['id', 'age'] }))).rows).toEqual(before);
+    });
+
+    it("a write's row count is its own rows: not those its triggers or foreign-key actions changed", async () => {
+      await engine.batch([
+        st('CREATE TABLE d_parent (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)'),
+        st(
+          'CREATE TABLE d_child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES d_parent(id) ON DELETE CASCADE, seen INTEGER NOT NULL DEFAULT 0)',
+        ),
+        st(
+          'CREATE TRIGGER d_parent_touch AFTER UPDATE ON d_parent FOR EACH ROW BEGIN UPDATE d_child SET seen = seen + 1 WHERE parent_id = NEW.id; END',
+        ),
+        st(
+          'CREATE TRIGGER d_parent_audit AFTER INSERT ON d_parent FOR EACH ROW BEGIN INSERT INTO d_child (parent_id) VALUES (NEW.id), (NEW.id), (NEW.id); END',
+        ),
+      ]);
+      // Each insert adds three children through its trigger: the count is still one row per insert.
+      const inserted = await engine.batch([
+        st('INSERT INTO d_parent (id, n) VALUES (?, 0)', [1], { returnsRows: false }),
+        st('INSERT INTO d_parent (id, n) VALUES (?, 0), (?, 0)', [2, 3], { returnsRows: false }),
+        st('INSERT INTO d_parent (id, n) VALUES (?, 0), (?, 0)', [4, 5, 6, 7], { returnsRows: false, repeat: 2 }),
+      ]);
+      expect(inserted.map((r) => r.changes)).toEqual([1, 2, 4]);
+      expect(inserted[2]?.changesEach).toEqual([2, 2]);
+      expect(await count(engine, 'd_child')).toBe(21);
+      // An update whose trigger changes three child rows; raw SQL (returnsRows unknown) and core's form alike.
+      const raw = await engine.execute(st('UPDATE d_parent SET n = n + 1 WHERE id = ?', [1]));
+      expect(raw.changes).toBe(1);
+      const built = await engine.execute(st('UPDATE d_parent SET n = n + 1 WHERE id = ?', [1], { returnsRows: false }));
+      expect(built.changes).toBe(1);
+      const returning = await engine.execute(
+        st('UPDATE d_parent SET n = n + 1 WHERE id <= ? RETURNING id', [2], { returnsRows: true, columns: ['id'] }),
+      );
+      expect([returning.changes, returning.rows.length]).toEqual([2, 2]);
+      // A delete whose foreign-key action removes three children per parent.
+      const [one, none, two, each] = await engine.batch([
+        st('DELETE FROM d_parent WHERE id = ?', [1], { returnsRows: false }),
+        st('DELETE FROM d_parent WHERE id = ?', [1], { returnsRows: false }),
+        st('DELETE FROM d_parent WHERE id IN (?, ?)', [2, 3]),
+        st('UPDATE d_parent SET n = 9 WHERE id = ?', [4, 99, 5], { returnsRows: false, repeat: 3 }),
+      ]);
+      expect([one?.changes, none?.changes, two?.changes, each?.changes]).toEqual([1, 0, 2, 2]);
+      expect(each?.changesEach).toEqual([1, 0, 1]);
+      expect(await count(engine, 'd_child')).toBe(12);
+      expect(await count(engine, 'd_parent')).toBe(4);
+    });
+
+    it('batch: a repeated statement that cannot be run as one is refused with ValidationError, and nothing is sent', async () => {
+      const one = st('INSERT INTO d_users (email, age) VALUES (?, ?)', ['first@x', 1]);
+      const ins = 'INSERT INTO d_users (email, age) VALUES (?, ?)';
+      const bad: Partial<Statement>[] = [
+        { repeat: 0, returnsRows: false },
+        { repeat: -1, returnsRows: false },
+        { repeat: 1.5, returnsRows: false },
+        { repeat: Number.NaN, returnsRows: false },
+        { repeat: 3, returnsRows: false }, // 4 values do not split into 3 runs
+        { repeat: 2 }, // returnsRows not said
+        { repeat: 2, returnsRows: true },
+        { repeat: 2, returnsRows: false, expect: { changes: 1, table: 'd_users', verb: 'insert' } },
+      ];
+      for (const extra of bad) {
+        await rejectsWith(engine.batch([one, st(ins, ['a@x', 1, 'b@x', 2], extra)]), ValidationError);
+      }
+      // Outside a batch there is nothing to repeat in.
+      await rejectsWith(engine.execute(st(ins, ['a@x', 1, 'b@x', 2], { repeat: 2, returnsRows: false })), ValidationError);
+      expect(await count(engine)).toBe(0);
+      // The parameter limit applies to each run, not to all values together.
+      const limit = driver.limits?.maxParameters ?? 32766;
+      const runs = Math.floor(limit / 2) + 1;
+      const values = Array.from({ length: runs }, (_, i) => [`m${i}@x`, i]).flat();
+      const done = await engine.batch([st(ins, values, { repeat: runs, returnsRows: false })]);
+      expect(done[0]?.changesEach?.length).toBe(runs);
+      expect(await count(engine)).toBe(runs);
     });
 
     it('close is idempotent and every later call fails with EngineClosedError', async () => {

@@ -22,6 +22,7 @@ import {
   ValidationError,
   withSession,
 } from '@litedao/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, dump, faultyDriver, rejectsWith, setup } from './harness.ts';
 import { Account, Doc, Sample, User } from './models.ts';
@@ -178,6 +179,99 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
   });
 
   describe('unit of work: no edit is dropped', () => {
+    it('consecutive updateWhere calls (queued as one run, sent as one repeated statement) each change and count what one statement per call would', async () => {
+      type Call =
+        | { readonly k: 'name'; readonly tid: number; readonly name: string }
+        | { readonly k: 'inc'; readonly tid: number; readonly by: number }
+        | { readonly k: 'rename'; readonly from: string; readonly to: string }
+        | { readonly k: 'both'; readonly tids: readonly number[]; readonly name: string; readonly by: number }
+        | { readonly k: 'add'; readonly tid: number; readonly name: string }
+        | { readonly k: 'commit' };
+      const tid = fc.integer({ min: 1, max: 12 });
+      const name = fc.constantFrom('a1', 'a2', 'a3', 'x', 'y', 'z');
+      const call: fc.Arbitrary<Call> = fc.oneof(
+        { arbitrary: fc.record({ k: fc.constant('name' as const), tid, name }), weight: 4 },
+        { arbitrary: fc.record({ k: fc.constant('inc' as const), tid, by: fc.integer({ min: -3, max: 3 }) }), weight: 4 },
+        { arbitrary: fc.record({ k: fc.constant('rename' as const), from: name, to: name }), weight: 1 },
+        {
+          arbitrary: fc.record({
+            k: fc.constant('both' as const),
+            tids: fc.uniqueArray(tid, { maxLength: 3 }),
+            name,
+            by: fc.integer({ min: -3, max: 3 }),
+          }),
+          weight: 1,
+        },
+        { arbitrary: fc.record({ k: fc.constant('add' as const), tid: fc.integer({ min: 6, max: 12 }), name }), weight: 1 },
+        { arbitrary: fc.constant({ k: 'commit' as const }), weight: 1 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 24 }), fc.boolean(), async (calls, loadFirst) => {
+          const { Session, engine } = await setup(target);
+          try {
+            await Session.begin(async (s) => s.addAll([1, 2, 3, 4, 5].map((n) => new Account({ tid: n, name: `a${n}` }))));
+            // The model: tid → name and balance, and each call's expected row count.
+            const rows = new Map([1, 2, 3, 4, 5].map((n) => [n, { name: `a${n}`, balance: 0 }]));
+            const s = Session();
+            // Loaded objects make every UPDATE return its rows, to refresh them (one statement per call then).
+            const loaded = loadFirst ? await s.select(Account).all() : [];
+            const pending: { result: { rowsAffected: number }; want: number }[] = [];
+            const settled: { result: { rowsAffected: number }; want: number }[] = [];
+            const added = new Set<number>();
+            for (const c of calls) {
+              if (c.k === 'commit') {
+                await s.commit();
+                settled.push(...pending.splice(0));
+                continue;
+              }
+              if (c.k === 'add') {
+                if (rows.has(c.tid) || added.has(c.tid)) continue;
+                added.add(c.tid);
+                s.add(new Account({ tid: c.tid, name: c.name }));
+                rows.set(c.tid, { name: c.name, balance: 0 });
+                continue;
+              }
+              const match = (t: number, r: { name: string }) =>
+                c.k === 'rename' ? r.name === c.from : c.k === 'both' ? c.tids.includes(t) : t === c.tid;
+              let want = 0;
+              for (const [t, r] of rows) {
+                if (!match(t, r)) continue;
+                want++;
+                if (c.k === 'name') r.name = c.name;
+                else if (c.k === 'inc') r.balance += c.by;
+                else if (c.k === 'rename') r.name = c.to;
+                else {
+                  r.name = c.name;
+                  r.balance += c.by;
+                }
+              }
+              const result =
+                c.k === 'name'
+                  ? s.updateWhere(Account, { tid: c.tid }, { name: c.name })
+                  : c.k === 'inc'
+                    ? s.updateWhere(Account, { tid: c.tid }, { balance: increment(c.by) })
+                    : c.k === 'rename'
+                      ? s.updateWhere(Account, { name: c.from }, { name: c.to })
+                      : s.updateWhere(Account, { tid: { in: [...c.tids] } }, { name: c.name, balance: increment(c.by) });
+              pending.push({ result, want });
+            }
+            await s.commit();
+            settled.push(...pending.splice(0));
+            expect(settled.map((x) => x.result.rowsAffected)).toEqual(settled.map((x) => x.want));
+            const stored = await Session().select(Account).orderBy({ tid: 'asc' }).all();
+            expect(stored.map((a) => [a.tid, a.name, a.balance])).toEqual(
+              [...rows.entries()].sort(([a], [b]) => a - b).map(([t, r]) => [t, r.name, r.balance]),
+            );
+            for (const a of loaded) expect([a.tid, a.name, a.balance]).toEqual([a.tid, rows.get(a.tid)?.name, rows.get(a.tid)?.balance]);
+            await s.close();
+          } finally {
+            await engine.close();
+          }
+        }),
+        { numRuns: 25 },
+      );
+    });
+
     it('an in-place edit of a loaded blob is written; a JSON edit in place too', async () => {
       const { Session } = await setup(target);
       await Session.begin(async (s) => s.add(new Doc({ data: new Uint8Array([1, 2, 3]) })));
