@@ -63,6 +63,8 @@ export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
   remote: true,
   // D1's batch() takes one prepared statement per run: core sends repeated statements as separate ones.
   repeat: false,
+  // An exact count of a write without RETURNING takes a changes() probe (see D1Driver.#counted).
+  countByReturning: true,
 });
 
 /**

@@ -64,6 +64,7 @@ describe('driver shape', () => {
       expectations: false,
       remote: true,
       repeat: false,
+      countByReturning: true,
     });
     expect(driver.limits).toEqual({
       maxParameters: 100,

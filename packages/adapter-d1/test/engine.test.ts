@@ -36,6 +36,39 @@ describe('engine on D1', () => {
     expect(await Session.begin((s) => s.select(Account).count())).toBe(30);
   });
 
+  it("counts updateWhere and deleteWhere by the ids they return (D1's meta.changes also counts cascades and triggers), with no probe", async () => {
+    const Session = createSessionMaker(createEngine(createD1Driver(env.DB)));
+    const [a, b] = await Session.begin(async (s) => {
+      const accounts = [new Account({ email: 'a@x', name: 'A' }), new Account({ email: 'b@x', name: 'B' })];
+      s.addAll(accounts);
+      return accounts;
+    });
+    await Session.begin(async (s) => {
+      s.addAll([1, 2, 3].map((i) => new Entry({ account_id: (a as Account).id, body: `e${i}` })));
+    });
+    const { binding, traffic } = countingBinding(env.DB);
+    const counted = createSessionMaker(createEngine(createD1Driver(binding)));
+    const s = counted();
+    // Twice the same row in one batch: the second UPDATE may leave updated_at as it was, and the trigger then
+    // writes the row again, which D1 would count.
+    const first = s.updateWhere(Account, { id: (a as Account).id }, { name: 'A2' });
+    const second = s.updateWhere(Account, { id: (a as Account).id }, { name: 'A3' });
+    const gone = s.deleteWhere(Account, { id: (a as Account).id });
+    const none = s.deleteWhere(Account, { id: (b as Account).id + 100 });
+    await s.commit();
+    expect([first.rowsAffected, second.rowsAffected, gone.rowsAffected, none.rowsAffected]).toEqual([1, 1, 1, 0]);
+    // One batch; the four statements counted by their RETURNING ids, so no changes() probe follows them (the
+    // unit log's own statements, whose counts nobody reads, get one each).
+    expect(traffic.batches).toHaveLength(1);
+    const ours = traffic.prepared.filter((q) => q.includes('"accounts"'));
+    expect(ours).toHaveLength(4);
+    expect(ours.every((q) => q.endsWith('RETURNING "id"'))).toBe(true);
+    const probes = traffic.prepared.filter((q) => q.includes('changes()')).length;
+    expect(probes).toBe(traffic.prepared.filter((q) => q.includes('litedao_units')).length);
+    expect(await Session.begin((x) => x.select(Entry).count())).toBe(0);
+    await s.close();
+  });
+
   it('chunks a large insert under 100 parameters, still in one atomic batch() call', async () => {
     const { binding, traffic } = countingBinding(env.DB);
     const Session = createSessionMaker(createEngine(createD1Driver(binding)));

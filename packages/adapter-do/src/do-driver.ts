@@ -68,6 +68,7 @@ export const DURABLE_OBJECT_CAPABILITIES: DriverCapabilities = Object.freeze({
   expectations: true,
   remote: false,
   repeat: false,
+  countByReturning: false,
 });
 
 const NO_ROWS: SqlValue[][] = [];

@@ -56,7 +56,14 @@ export async function createWasmDriver(options: WasmDriverOptions = {}): Promise
   const connection = new WasmConnection(sqlite3, db, { statementCacheSize: options.statementCacheSize });
   return new InProcessDriver(
     connection,
-    { interactiveTransactions: true, bigint: sqlite3.config.bigIntEnabled, expectations: true, remote: false, repeat: true },
+    {
+      interactiveTransactions: true,
+      bigint: sqlite3.config.bigIntEnabled,
+      expectations: true,
+      remote: false,
+      repeat: true,
+      countByReturning: false,
+    },
     options.database ? 'external' : 'memory',
   );
 }

@@ -189,6 +189,7 @@ class RemoteDriver implements WorkerDriver {
       expectations: true,
       remote: true,
       repeat: true,
+      countByReturning: false,
     });
   }
 

@@ -1010,9 +1010,9 @@ export function updateWhereSql(
   meta: ModelMeta,
   update: UpdateShape,
   where: Pick<CompiledWhere, 'key' | 'sql'>,
-  returning: boolean,
+  returning: boolean | 'id',
 ): string {
-  const colsKey = returning ? `R${update.key}` : update.key;
+  const colsKey = returning === 'id' ? `I${update.key}` : returning ? `R${update.key}` : update.key;
   let byWhere = meta.updateCache.get(colsKey);
   if (byWhere === undefined) {
     byWhere = new Map();
@@ -1021,7 +1021,9 @@ export function updateWhereSql(
   let sql = byWhere.get(where.key);
   if (sql === undefined) {
     sql = `UPDATE ${meta.quotedTable} SET ${setList(meta, update)}${where.sql}`;
-    if (returning) {
+    // Only the ids, to count the rows (a driver whose own count is not exact, D1).
+    if (returning === 'id') sql += ' RETURNING "id"';
+    else if (returning) {
       // Integer columns come back through the same guard as in SELECTs: exact text beyond 2^53, never rounded.
       const cols = updateReturning(meta, update).map((c) =>
         c.kind === 'integer' || c.kind === 'bigint' ? integerSelectSql(c.quoted) : c.quoted,

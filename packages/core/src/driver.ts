@@ -119,6 +119,12 @@ export interface DriverCapabilities {
   readonly remote: boolean;
   /** The driver runs a {@link Statement.repeat} statement itself in `batch` (one prepared statement, no objects per run). */
   readonly repeat: boolean;
+  /**
+   * Core counts the rows of its own UPDATE and DELETE statements by returning them (`RETURNING`) rather than by
+   * `changes`: set where an exact `changes` costs a statement of its own (D1, whose `meta.changes` also counts
+   * rows that triggers and foreign-key actions changed).
+   */
+  readonly countByReturning: boolean;
 }
 
 /** Capabilities a driver that declares nothing has. A new capability defaults to false and breaks nobody. */
@@ -128,6 +134,7 @@ export const DEFAULT_CAPABILITIES: DriverCapabilities = Object.freeze({
   expectations: false,
   remote: false,
   repeat: false,
+  countByReturning: false,
 });
 
 /** SQLite's own default limits, for drivers that declare none. */

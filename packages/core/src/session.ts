@@ -180,7 +180,7 @@ export class Session implements QueryRunner {
   /** @internal Use a session maker, or `engine.transaction()`. */
   constructor(context: SessionContext) {
     this.#ctx = context;
-    this.#uow = new UnitOfWork(this, context.limits, context.inTransaction);
+    this.#uow = new UnitOfWork(this, context.limits, context.inTransaction, context.capabilities.countByReturning);
   }
 
   /** True after `close()`. */

@@ -108,6 +108,12 @@ type Add = (
   touch?: Touch,
 ) => void;
 
+/** What an UPDATE returns when only its row count is wanted (`DriverCapabilities.countByReturning`): the ids. */
+const COUNTED_BY_ID: { readonly cols: readonly ColumnMeta[]; readonly names: readonly string[] } = Object.freeze({
+  cols: Object.freeze([]),
+  names: Object.freeze(['id']),
+});
+
 /** The step of a run of `updateWhere` calls: settles their results, refreshes loaded objects from the RETURNING rows. */
 class UpdateWhereStep implements StepObject {
   start = 0;
@@ -137,7 +143,7 @@ class UpdateWhereStep implements StepObject {
     for (let k = 0; k < settled.length; k++) {
       const res = results[at + k] as StatementResult;
       WriteResult.settle(settled[k] as WriteResult, returned ? res.rows.length : res.changes);
-      if (returned) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
+      if (returned && returned.cols.length > 0) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
     }
   }
 }
@@ -354,6 +360,8 @@ export class UnitOfWork {
   readonly pendingDelete = new Set<Entity>();
   readonly #owner: object;
   readonly #limits: DriverLimits;
+  /** Count this unit's own UPDATEs and DELETEs by their RETURNING rows (see `DriverCapabilities.countByReturning`). */
+  readonly #countByReturning: boolean;
   /** Inside an interactive transaction: what flushed objects were, in order (see {@link revert}). */
   readonly #journal: Memento[] | undefined;
   readonly #remembered: Set<Entity> | undefined;
@@ -363,9 +371,10 @@ export class UnitOfWork {
   /** Loaded objects the plan being built updates by id (a later foreign-key update expects the bumped version). */
   readonly #dirtyPlanned = new Set<Entity>();
 
-  constructor(owner: object, limits: DriverLimits, inTransaction: boolean) {
+  constructor(owner: object, limits: DriverLimits, inTransaction: boolean, countByReturning = false) {
     this.#owner = owner;
     this.#limits = limits;
+    this.#countByReturning = countByReturning;
     this.#journal = inTransaction ? [] : undefined;
     this.#remembered = inTransaction ? new Set() : undefined;
   }
@@ -693,11 +702,13 @@ export class UnitOfWork {
   #planUpdateWhere(op: UpdateRun, add: Add): void {
     const { meta, update, where, width, params } = op;
     // Objects of this model in the session may be among the rows changed: return the changed rows so their
-    // values can be refreshed at commit. Without such objects, nothing needs to come back.
-    const returning = this.identity.holds(meta) || this.#newModels.has(meta);
+    // values can be refreshed at commit. Without such objects, nothing needs to come back — but their ids on a
+    // driver that counts by RETURNING (D1).
+    const refresh = this.identity.holds(meta) || this.#newModels.has(meta);
+    const returning = refresh || this.#countByReturning;
     const shape = updateShapeOf(meta, update.cols);
-    const returned = returning ? shape.returned(update) : undefined;
-    const sql = updateWhereSql(meta, update, where, returning);
+    const returned = refresh ? shape.returned(update) : returning ? COUNTED_BY_ID : undefined;
+    const sql = updateWhereSql(meta, update, where, refresh || (returning ? 'id' : false));
     const columns = returned?.names;
     const paramNames = shape.paramNames;
     const n = op.results.length;
@@ -742,7 +753,7 @@ export class UnitOfWork {
 
   #planDeleteWhere(op: Extract<Op, { kind: 'deleteWhere' }>, add: Add): void {
     const { meta, where } = op;
-    const returning = this.identity.holds(meta) || this.#newModels.has(meta);
+    const returning = this.#countByReturning || this.identity.holds(meta) || this.#newModels.has(meta);
     add(
       {
         sql: deleteWhereSql(meta, where, returning),

@@ -47,7 +47,14 @@ describe('createWorkerDriver on OPFS (opfs-sahpool) in Chromium', () => {
     expect(driver.sqliteVersion).toBe('3.54.1');
     // Headless test profiles are not granted persistent storage: best-effort OPFS, and the driver says so.
     expect(driver.persisted).toBe(false);
-    expect(driver.capabilities).toEqual({ interactiveTransactions: true, bigint: true, expectations: true, remote: true, repeat: true });
+    expect(driver.capabilities).toEqual({
+      interactiveTransactions: true,
+      bigint: true,
+      expectations: true,
+      remote: true,
+      repeat: true,
+      countByReturning: false,
+    });
     expect(driver.limits?.maxParameters).toBe(32766);
     expect((await driver.execute(st('PRAGMA foreign_keys'))).rows).toEqual([[1]]);
   });

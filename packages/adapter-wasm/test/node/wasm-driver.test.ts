@@ -30,7 +30,14 @@ afterEach(async () => {
 describe('createWasmDriver (in-process, :memory:)', () => {
   it('reports its name, capabilities and limits', () => {
     expect(driver.name).toBe('sqlite-wasm');
-    expect(driver.capabilities).toEqual({ interactiveTransactions: true, bigint: true, expectations: true, remote: false, repeat: true });
+    expect(driver.capabilities).toEqual({
+      interactiveTransactions: true,
+      bigint: true,
+      expectations: true,
+      remote: false,
+      repeat: true,
+      countByReturning: false,
+    });
     expect(driver.limits?.maxParameters).toBe(32766);
     expect(typeof driver.transaction).toBe('function');
     expect((driver as WasmDriver).storage).toBe('memory');
