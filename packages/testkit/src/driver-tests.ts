@@ -16,6 +16,7 @@ import {
   ForeignKeyConstraintError,
   NotNullConstraintError,
   SchemaError,
+  type SqlValue,
   StaleDataError,
   type Statement,
   sql,
@@ -204,6 +205,12 @@ export function driverTests(target: ConformanceTarget): void {
           k: fc.constant('repeat' as const),
           runs: fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 7 }),
         }),
+        // Wider runs (1 to 20 values each, every way a driver may bind them), with blobs and text among them.
+        fc.record({
+          k: fc.constant('wide' as const),
+          terms: fc.integer({ min: 0, max: 19 }),
+          runs: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 5 }),
+        }),
         fc.record({ k: fc.constant('single' as const), inc: fc.integer({ min: 1, max: 9 }), id: fc.integer({ min: 1, max: 8 }) }),
         fc.constant({ k: 'read' as const }),
       );
@@ -230,7 +237,27 @@ export function driverTests(target: ConformanceTarget): void {
             const statements: Statement[] = [];
             const expected: (number[] | number | string)[] = [];
             for (const it of items) {
-              if (it.k === 'repeat') {
+              if (it.k === 'wide') {
+                // age = age + ? + … : after the increment, `terms` values in turn a 1, a blob and a text (their lengths).
+                const extra = Array.from({ length: it.terms }, (_, t) => (t % 3 === 0 ? ' + ?' : ' + length(?)'));
+                const text = `UPDATE d_users SET age = age + ?${extra.join('')} WHERE id = ?`;
+                const values: SqlValue[] = [];
+                const want: number[] = [];
+                for (const [inc, id] of it.runs) {
+                  values.push(inc);
+                  let add = inc;
+                  for (let t = 0; t < it.terms; t++) {
+                    values.push(t % 3 === 0 ? 1 : t % 3 === 1 ? new Uint8Array(t) : 'x'.repeat(t));
+                    add += t % 3 === 0 ? 1 : t;
+                  }
+                  values.push(id);
+                  const age = ages.get(id);
+                  if (age !== undefined) ages.set(id, age + add);
+                  want.push(age === undefined ? 0 : 1);
+                }
+                statements.push(st(text, values, { repeat: it.runs.length, returnsRows: false }));
+                expected.push(want);
+              } else if (it.k === 'repeat') {
                 statements.push(st(bump, it.runs.flat(), { repeat: it.runs.length, returnsRows: false }));
                 expected.push(
                   it.runs.map(([inc, id]) => {
@@ -265,7 +292,7 @@ export function driverTests(target: ConformanceTarget): void {
             expect(stored.rows).toEqual([...ages.entries()].map(([id, age]) => [id, age]));
             // A logger sees every run as its own statement, with its own values.
             if (logged) {
-              const sent = items.reduce((n, it) => n + (it.k === 'repeat' ? it.runs.length : 1), 0);
+              const sent = items.reduce((n, it) => n + (it.k === 'repeat' || it.k === 'wide' ? it.runs.length : 1), 0);
               expect(events.length).toBe(2 + SEEDED + sent + 1);
             }
           } finally {
