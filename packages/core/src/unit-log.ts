@@ -23,10 +23,12 @@ const CREATE: Statement = {
   params: [],
   returnsRows: false,
 };
-const INSERT_SQL = `INSERT INTO "${UNIT_TABLE}" ("id", "committed_at") VALUES (?, ${NOW_SQL})`;
+// RETURNING: its row count is known without asking (D1 follows a write that returns nothing with a changes() probe).
+const INSERT_SQL = `INSERT INTO "${UNIT_TABLE}" ("id", "committed_at") VALUES (?, ${NOW_SQL}) RETURNING "id"`;
 const PRUNE_SQL = `DELETE FROM "${UNIT_TABLE}" WHERE "id" < ?`;
 const SELECT_SQL = `SELECT 1 AS "applied" FROM "${UNIT_TABLE}" WHERE "id" = ?`;
 const PRUNE_ONE_IN = 256;
+const INSERT_COLUMNS: readonly string[] = Object.freeze(['id']);
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
@@ -56,7 +58,7 @@ export class UnitLog {
 
   /** The statements that record unit `id`, to put first in its batch. */
   statements(id: string): Statement[] {
-    const insert: Statement = { sql: INSERT_SQL, params: [id], returnsRows: false };
+    const insert: Statement = { sql: INSERT_SQL, params: [id], returnsRows: true, columns: INSERT_COLUMNS };
     if (Math.random() * PRUNE_ONE_IN >= 1) return [insert];
     return [{ sql: PRUNE_SQL, params: [hex(Math.max(0, Date.now() - this.#retentionMs), 12)], returnsRows: false }, insert];
   }
