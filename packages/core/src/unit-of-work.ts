@@ -58,7 +58,8 @@ export type Op =
 /**
  * Consecutive `updateWhere` calls of one shape (model, SET columns and operators, WHERE shape), queued as one
  * operation: each call adds its values and its result, nothing else (see `Session.updateWhere`). Planned as
- * one UPDATE per call, in call order, so the batch is the same as one operation per call would give.
+ * one statement run once per call (`Statement.repeat`), or one UPDATE per call when rows come back, in call
+ * order either way: the database sees what one operation per call would have sent.
  */
 export interface UpdateRun {
   readonly kind: 'updateWhere';
@@ -703,7 +704,7 @@ export class UnitOfWork {
     const { meta, update, where, width, params } = op;
     // Objects of this model in the session may be among the rows changed: return the changed rows so their
     // values can be refreshed at commit. Without such objects, nothing needs to come back — but their ids on a
-    // driver that counts by RETURNING (D1).
+    // driver that counts by RETURNING (D1, Durable Objects).
     const refresh = this.identity.holds(meta) || this.#newModels.has(meta);
     const returning = refresh || this.#countByReturning;
     const shape = updateShapeOf(meta, update.cols);
