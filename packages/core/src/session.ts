@@ -16,6 +16,7 @@
  * Reads run at once. They do not see the session's own pending writes until `commit()` (there is no
  * autoflush: D1 could not give it atomically). Inside `engine.transaction()`, `flush()` sends writes early.
  */
+
 import { sameAsStored } from './codec.ts';
 import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql } from './compile.ts';
 import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement, StatementResult } from './driver.ts';
@@ -38,6 +39,7 @@ import { hasFlag, setFlag, transition } from './object-state.ts';
 import { ProjectionQuery, Query, type QueryRunner } from './query.ts';
 import { type RowSchema, rowsWithSchema, wantsBigints } from './raw-rows.ts';
 import { joinGroup, RELATION_HOST, type RelationHost, type RelationMeta, relationsOf, slotOf, unload } from './relations.ts';
+import { newRowEncoder } from './row-encoder.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
 import { type Plan, UnitOfWork } from './unit-of-work.ts';
@@ -611,30 +613,32 @@ export class Session implements QueryRunner {
     const cols = meta.userColumns;
     const width = cols.length;
     const issues: ValidationIssue[] = [];
-    const encoded: SqlValue[] = new Array(rows.length * width);
-    let p = 0;
-    for (let k = 0; k < rows.length; k++) {
-      const given = rows[k];
-      if (!isPlainObject(given)) {
-        issues.push({ path: [k], message: 'expected a plain object' });
-        p += width;
-        continue;
+    // Each chunk's values are encoded straight into its own array: one array for every row would pass ~16k
+    // elements, where V8 makes it a slow dictionary-mode array (and slicing it costs as much again).
+    const sizes = insertChunks(rows.length, width, this.#ctx.limits, `insert into ${meta.tableName}`);
+    const fast = newRowEncoder(meta);
+    const statements: Statement[] = new Array(sizes.length);
+    let k = 0;
+    for (let s = 0; s < sizes.length; s++) {
+      const size = sizes[s] as number;
+      const params: SqlValue[] = new Array(size * width);
+      for (let r = 0; r < size; r++, k++) {
+        const p = r * width;
+        const given = rows[k];
+        if (!isPlainObject(given)) issues.push({ path: [k], message: 'expected a plain object' });
+        else if (!fast(given, params, p)) {
+          const before = issues.length;
+          checkKeys(meta, given, issues);
+          for (let c = 0; c < width; c++) {
+            const col = cols[c] as ColumnMeta;
+            params[p + c] = encodeColumn(col, newValue(col, given), issues, NO_PATH);
+          }
+          if (issues.length > before) prefixIssues(issues, before, [k]);
+        }
       }
-      const before = issues.length;
-      checkKeys(meta, given, issues);
-      for (let c = 0; c < width; c++) {
-        const col = cols[c] as ColumnMeta;
-        encoded[p++] = encodeColumn(col, newValue(col, given), issues, NO_PATH);
-      }
-      if (issues.length > before) prefixIssues(issues, before, [k]);
+      statements[s] = { sql: insertManySql(meta, size), params, returnsRows: false };
     }
     throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
-    const statements: Statement[] = [];
-    let at = 0;
-    for (const size of insertChunks(rows.length, width, this.#ctx.limits, `insert into ${meta.tableName}`)) {
-      statements.push({ sql: insertManySql(meta, size), params: encoded.slice(at * width, (at + size) * width), returnsRows: false });
-      at += size;
-    }
     const result = new WriteResult();
     if (statements.length) this.#uow.ops.push({ kind: 'bulk', meta, statements, result });
     else WriteResult.settle(result, 0);

@@ -12,6 +12,7 @@
  * - Order in the batch: updates of changed loaded objects first, then the queued operations in call order
  *   (consecutive inserts of one model become multi-row INSERTs chunked under the parameter limit).
  */
+
 import { sameAsStored } from './codec.ts';
 import {
   type CompiledWhere,
@@ -35,6 +36,7 @@ import { type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
 import { hasFlag, setFlag, transition } from './object-state.ts';
 import { type RelationEffects, relationEffects, type Unlink } from './relation-plan.ts';
 import { type RelationMeta, relationsOf, setLoaded, slotOf, unload } from './relations.ts';
+import { objectRowEncoder } from './row-encoder.ts';
 import { encodeColumn, newValue, prefixIssues, throwIfIssues, type UpdateShape } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
@@ -576,16 +578,19 @@ export class UnitOfWork {
     // Each row is encoded into an array of the model's full width, which becomes the object's snapshot after
     // commit (slots 0 and the last two take id and the timestamps from RETURNING).
     const rows: SqlValue[][] = new Array(n);
+    const fast = objectRowEncoder(meta);
     for (let k = 0; k < n; k++) {
       const rec = asRecord(entities[k] as Entity);
       const row: SqlValue[] = new Array(width + 3);
       row[0] = null;
-      const before = issues.length;
-      for (let c = 0; c < width; c++) {
-        const col = cols[c] as ColumnMeta;
-        row[c + 1] = encodeColumn(col, rec[col.name], issues, NO_PATH);
+      if (!fast(rec, row, 1)) {
+        const before = issues.length;
+        for (let c = 0; c < width; c++) {
+          const col = cols[c] as ColumnMeta;
+          row[c + 1] = encodeColumn(col, rec[col.name], issues, NO_PATH);
+        }
+        if (issues.length > before) prefixIssues(issues, before, [meta.name, k]);
       }
-      if (issues.length > before) prefixIssues(issues, before, [meta.name, k]);
       row[width + 1] = null;
       row[width + 2] = null;
       rows[k] = row;

@@ -13,6 +13,7 @@
 import { DataIntegrityError, type Driver, declarativeBase, type SqlValue, type Statement, sql, t, ValidationError } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { type ConformanceTarget, rejectsWith, setup } from './harness.ts';
 import {
   acceptable,
@@ -81,6 +82,28 @@ class PlantedStrict extends SBase(
 /** Only an integer column: no statement of this model reads bigints. */
 const IBase = declarativeBase();
 class PlantedInt extends IBase('PlantedInt', { i: t.integer().nullable() }, { tableName: 'planted' }) {}
+
+/** Required columns, a default and a column's own `.check()` schema: what a bulk row may leave out or get wrong. */
+const RBase = declarativeBase();
+class Strict extends RBase('Strict', {
+  s: t.text().check(z.string().min(2)),
+  n: t.integer().default(7),
+  r: t.real(),
+  f: t.boolean().nullable(),
+}) {}
+const STRICT_KINDS = { s: 'text', n: 'integer', r: 'real', f: 'boolean' } as const;
+
+/** Per kind, values one check away from valid (or valid at a boundary): each refused by exactly one rule. */
+const EDGES: Readonly<Record<Kind, readonly unknown[]>> = {
+  integer: [1.5, Number.NaN, 2 ** 53, -0, Number.MAX_SAFE_INTEGER, 1n, '1', null, undefined],
+  real: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 5e-324, 1n, null, undefined],
+  text: ['a\0b', '\0', 'x\uD800', '\uDFFF', '', '😀', 1, null, undefined],
+  boolean: [0, 1, 'true', null, undefined, true],
+  timestamp: [new Date(Number.NaN), new Date(MIN_MS - 1), new Date(MAX_MS + 1), new Date(MAX_MS), 0, null, undefined],
+  json: [{ a: Number.NaN }, [undefined], new Map(), { a: 1n }, null, 'x', undefined],
+  blob: [[1], new ArrayBuffer(1), new Uint8Array(0), 'AQ==', null, undefined],
+  bigint: [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 63n - 1n, 1, '1', null, undefined],
+};
 
 const COLS = Object.entries(KINDS) as [Col, Kind][];
 type Rec = Record<string, unknown>;
@@ -213,6 +236,136 @@ export function valuesTests(target: ConformanceTarget): void {
         }),
         { numRuns: RUNS },
       );
+    });
+
+    it('insertMany: each plain row stores what new Model(row) + add stores, or the call is refused with the same issues', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Val, Strict]);
+      // A row near a valid one (so that every check of the fast path is reached): a valid row with one column
+      // given a generated value (good or bad) or left out, sometimes a key that is not a column (unknown, managed,
+      // `__proto__` as an own key), sometimes read through getters or without a prototype.
+      const row = (kinds: Readonly<Record<string, Kind>>, good: fc.Arbitrary<Record<string, unknown>>) =>
+        fc
+          .tuple(
+            good,
+            fc
+              .constantFrom(...Object.keys(kinds))
+              .chain((col) =>
+                fc.tuple(
+                  fc.constant(col),
+                  fc.oneof(writeValue(kinds[col] as Kind), { weight: 3, arbitrary: fc.constantFrom(...EDGES[kinds[col] as Kind]) }),
+                ),
+              ),
+            fc.constantFrom('set', 'set', 'set', 'leave out', 'keep'),
+            fc.constantFrom('none', 'none', 'none', 'none', 'none', 'none', 'unknown', 'id', 'created_at', 'undefined id', '__proto__'),
+            fc.constantFrom('plain', 'plain', 'getter', 'null prototype'),
+          )
+          .map(([valid, [col, value], change, extra, form]) => {
+            const values: Record<string, unknown> = { ...valid };
+            if (change === 'set') values[col] = value;
+            else if (change === 'leave out') delete values[col];
+            const out: Record<string, unknown> = form === 'null prototype' ? Object.create(null) : {};
+            for (const [k, v] of Object.entries(values)) {
+              if (form === 'getter') Object.defineProperty(out, k, { get: () => v, enumerable: true, configurable: true });
+              else out[k] = v;
+            }
+            if (extra === 'unknown') out.zz = 1;
+            else if (extra === 'id') out.id = 5;
+            else if (extra === 'created_at') out.created_at = new Date(0);
+            else if (extra === 'undefined id') out.id = undefined;
+            else if (extra === '__proto__') Object.defineProperty(out, '__proto__', { value: 1, enumerable: true, configurable: true });
+            return out;
+          });
+      // Mostly valid rows with every column given, so the calls that write are many.
+      const goodVal = fc.record(Object.fromEntries(COLS.map(([c, k]) => [c, writeValue(k).filter((v) => acceptable(k, v))])));
+      const cases = [
+        { model: Val, kinds: KINDS as Readonly<Record<string, Kind>>, good: goodVal },
+        {
+          model: Strict,
+          kinds: STRICT_KINDS as Readonly<Record<string, Kind>>,
+          good: fc.record({
+            s: fc.string({ minLength: 2, maxLength: 5 }),
+            n: fc.integer(),
+            r: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            f: fc.option(fc.boolean()),
+          }),
+        },
+      ] as const;
+      let written = 0;
+      let refused = 0;
+      const input = fc.constantFrom(0, 1).chain((which) => {
+        const c = cases[which] as (typeof cases)[number];
+        const good = c.good as fc.Arbitrary<Record<string, unknown>>;
+        // Half the calls are all valid rows (they write); the others mix valid and near-valid rows.
+        const anyRow = fc.oneof(good, row(c.kinds, good));
+        return fc.tuple(
+          fc.constant(c),
+          fc.oneof(fc.array(good, { minLength: 1, maxLength: 30 }), fc.array(anyRow, { minLength: 1, maxLength: 30 })),
+        );
+      });
+      await fc.assert(
+        fc.asyncProperty(input, async ([c, rows]) => {
+          const M = c.model as unknown as new (v: unknown) => object;
+          // One of two models: typed as the first for the session's generic signatures.
+          const model = c.model as unknown as typeof Val;
+          // The oracle: the constructor's checks, row by row (issues at the row's index).
+          const want: { path: unknown[]; message: string }[] = [];
+          rows.forEach((r, k) => {
+            try {
+              new M(r);
+            } catch (e) {
+              expect(e).toBeInstanceOf(ValidationError);
+              for (const i of (e as ValidationError).issues) want.push({ path: [k, ...i.path], message: i.message });
+            }
+          });
+          const s = Session();
+          s.deleteWhere(model, {}, { all: true });
+          await s.commit();
+          if (want.length > 0) {
+            let err: unknown;
+            try {
+              s.insertMany(model, rows as never);
+            } catch (e) {
+              err = e;
+            }
+            expect(err).toBeInstanceOf(ValidationError);
+            expect((err as ValidationError).issues.map((i) => ({ path: i.path, message: i.message }))).toEqual(want);
+            await s.commit();
+            expect(await s.select(model).count()).toBe(0);
+            refused++;
+            await s.close();
+            return;
+          }
+          const res = s.insertMany(model, rows as never);
+          for (const r of rows) s.add(new M(r) as never);
+          await s.commit();
+          expect(res.rowsAffected).toBe(rows.length);
+          await s.close();
+          // Read in a new session: the added objects themselves hold the values as given (-0 stays -0 there).
+          const s2 = Session();
+          const stored = (await s2.select(model).orderBy({ id: 'asc' }).all()) as unknown as Rec[];
+          await s2.close();
+          expect(stored).toHaveLength(2 * rows.length);
+          for (let k = 0; k < rows.length; k++) {
+            const bulk = stored[k] as Rec;
+            const added = stored[rows.length + k] as Rec;
+            const given = rows[k] as Rec;
+            for (const [col, kind] of Object.entries(c.kinds)) {
+              if (!sameValue(kind, bulk[col], added[col])) {
+                throw new Error(`row ${k} ${col}: insertMany stored ${show(bulk[col])}, add ${show(added[col])}`);
+              }
+              // And what was given (or the column's default, or NULL) is what reads back.
+              const value = Object.hasOwn(given, col) && given[col] !== undefined ? given[col] : col === 'n' ? 7 : null;
+              expectSame(kind, bulk[col], readBack(kind, value), `row ${k} ${col}`);
+            }
+          }
+          written++;
+        }),
+        { numRuns: RUNS },
+      );
+      // Both outcomes were exercised, not one of them only.
+      expect(written).toBeGreaterThan(RUNS / 10);
+      expect(refused).toBeGreaterThan(RUNS / 10);
     });
 
     it('a loaded blob is an own copy: an in-place edit of its bytes is written at commit', async () => {
