@@ -139,6 +139,8 @@ export const ENTITY_FLAGS = {
   rowDeleted: 2,
   /** Its INSERT or DELETE is in the batch being sent (a flag, not a set: one bit per object, no hashing per row). */
   inFlight: 4,
+  /** New and pending in its owning session (see `PendingNew`: set for models without relationships). */
+  pendingNew: 8,
 } as const;
 
 /** Builds an instance of `cls` from a stored row (raw values in the model's select order), owned by `owner`. */

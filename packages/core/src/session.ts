@@ -256,8 +256,8 @@ export class Session implements QueryRunner {
         return;
       }
       case 'transient':
-        uow.pendingNew.add(entity);
         transition(entity, 'pending', this);
+        uow.pendingNew.added(entity, meta);
         uow.ops.push({ kind: 'insert', entity, meta });
     }
   }
