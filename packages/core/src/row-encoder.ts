@@ -34,17 +34,23 @@ const INLINE: Partial<Record<ColumnMeta['kind'], { test: string; stored: string 
   boolean: { test: "typeof v === 'boolean'", stored: 'v ? 1 : 0' },
 };
 
-const forRows = new WeakMap<ModelMeta, NewRowEncoder>();
-const forObjects = new WeakMap<ModelMeta, NewRowEncoder>();
+/** Per model: the encoder with the key check (plain rows) and the one without (objects). */
+const encoders = new WeakMap<ModelMeta, { rows?: NewRowEncoder; objects?: NewRowEncoder }>();
+
+function encoderOf(meta: ModelMeta, checkKeys: boolean): NewRowEncoder {
+  let pair = encoders.get(meta);
+  if (pair === undefined) {
+    pair = {};
+    encoders.set(meta, pair);
+  }
+  const key = checkKeys ? 'rows' : 'objects';
+  pair[key] ??= compileRowEncoder(meta.userColumns, checkKeys);
+  return pair[key];
+}
 
 /** The model's fast new-row encoder (generated where the runtime allows `new Function`, a loop elsewhere). */
 export function newRowEncoder(meta: ModelMeta): NewRowEncoder {
-  let enc = forRows.get(meta);
-  if (enc === undefined) {
-    enc = compileRowEncoder(meta.userColumns, true);
-    forRows.set(meta, enc);
-  }
-  return enc;
+  return encoderOf(meta, true);
 }
 
 /**
@@ -53,12 +59,7 @@ export function newRowEncoder(meta: ModelMeta): NewRowEncoder {
  * {@link newRowEncoder} does; `false` sends the object to `encodeColumn`, which reports.
  */
 export function objectRowEncoder(meta: ModelMeta): NewRowEncoder {
-  let enc = forObjects.get(meta);
-  if (enc === undefined) {
-    enc = compileRowEncoder(meta.userColumns, false);
-    forObjects.set(meta, enc);
-  }
-  return enc;
+  return encoderOf(meta, false);
 }
 
 /**
