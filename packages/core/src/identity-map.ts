@@ -15,12 +15,14 @@ import type { Entity } from './entity.ts';
 import type { ModelMeta } from './model-meta.ts';
 
 /** Ids per block of {@link IdMap}: consecutive ids share one small array. */
-const BLOCK = 8;
+const BLOCK_BITS = 3;
+const BLOCK = 1 << BLOCK_BITS;
 
 /** The block of an id: a shift for 32-bit ids (a small-integer Map key), division beyond. */
 function blockOf(id: number): number {
-  return (id | 0) === id ? id >> 3 : Math.floor(id / BLOCK);
+  return (id | 0) === id ? id >> BLOCK_BITS : Math.floor(id / BLOCK);
 }
+
 /** Deleted entries an {@link IdMap} tolerates before it compacts its order (and more than half of them). */
 const COMPACT_AFTER = 64;
 

@@ -16,7 +16,6 @@
  * Reads run at once. They do not see the session's own pending writes until `commit()` (there is no
  * autoflush: D1 could not give it atomically). Inside `engine.transaction()`, `flush()` sends writes early.
  */
-
 import { sameAsStored } from './codec.ts';
 import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql } from './compile.ts';
 import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement, StatementResult } from './driver.ts';

@@ -12,7 +12,6 @@
  * - Order in the batch: updates of changed loaded objects first, then the queued operations in call order
  *   (consecutive inserts of one model become multi-row INSERTs chunked under the parameter limit).
  */
-
 import { sameAsStored } from './codec.ts';
 import {
   type CompiledWhere,
@@ -359,7 +358,7 @@ const NO_VALUES: readonly SqlValue[] = Object.freeze([]);
  * one — a model with relationships, or an object reached through one — is kept in a Set, which is what
  * iteration yields: the only objects `holders` asks for are of models that declare relationships.
  */
-export class PendingNew {
+class PendingNew {
   readonly #set = new Set<Entity>();
   readonly #owner: object;
 
