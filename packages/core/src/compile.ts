@@ -435,6 +435,11 @@ export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLi
   return { key, sql: whereSql(meta, key), params };
 }
 
+/** The WHERE clause `col = ?` (one column equal to a value), cached as {@link compileWhere} caches it. */
+export function eqWhereSql(meta: ModelMeta, col: ColumnMeta): string {
+  return whereSql(meta, col.eqKey);
+}
+
 /** The WHERE clause of a shape key, derived once per shape (a lookup, no closure, on every later call). */
 function whereSql(meta: ModelMeta, key: string): string {
   let sql = meta.sqlCache.get(key);

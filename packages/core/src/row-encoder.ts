@@ -16,10 +16,13 @@ import type { ColumnMeta, ModelMeta } from './model-meta.ts';
 export type NewRowEncoder = (given: Record<string, unknown>, out: SqlValue[], at: number) => boolean;
 
 /** What a column's general check returns for a value it refuses (never a stored value). */
-const REFUSED = Symbol('refused');
+export const REFUSED = Symbol('refused');
 
-/** The general check of one non-null value: the codec's, then the column's own `.check()` schema. */
-function generalValue(col: ColumnMeta, v: unknown): SqlValue | typeof REFUSED {
+/**
+ * The general check of one non-null value: the codec's, then the column's own `.check()` schema; the stored
+ * value, or REFUSED where `encodeValue` would report an issue (the same functions, so the two agree).
+ */
+export function generalValue(col: ColumnMeta, v: unknown): SqlValue | typeof REFUSED {
   if (valueProblem(col.kind, v) !== undefined) return REFUSED;
   const schema = col.config.schema;
   if (schema !== undefined && !schema.safeParse(v).success) return REFUSED;

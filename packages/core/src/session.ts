@@ -42,6 +42,7 @@ import { newRowEncoder } from './row-encoder.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
 import { type Plan, UnitOfWork } from './unit-of-work.ts';
+import { queueSimpleUpdate, queueUpdate, whereShapeOf } from './update-queue.ts';
 import { checkId, checkKeys, type EncodedUpdate, encodeColumn, encodeUpdate, newValue, prefixIssues, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
@@ -107,26 +108,6 @@ export interface UpsertOptions<M> {
 const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
 
 const NO_PATH: readonly string[] = Object.freeze([]);
-
-/** A WHERE clause's shape key and SQL as one object per model and shape, shared by every queued update of it. */
-const whereShapes = new WeakMap<ModelMeta, Map<string, { readonly key: string; readonly sql: string }>>();
-
-function whereShapeOf(
-  meta: ModelMeta,
-  where: { readonly key: string; readonly sql: string },
-): { readonly key: string; readonly sql: string } {
-  let byKey = whereShapes.get(meta);
-  if (byKey === undefined) {
-    byKey = new Map();
-    whereShapes.set(meta, byKey);
-  }
-  let shape = byKey.get(where.key);
-  if (shape === undefined || shape.sql !== where.sql) {
-    shape = { key: where.key, sql: where.sql };
-    byKey.set(where.key, shape);
-  }
-  return shape;
-}
 
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
@@ -521,6 +502,10 @@ export class Session implements QueryRunner {
   updateWhere<M extends AnyModel>(model: M, filters: Filters<M>, values: Update<M>, options?: DeleteOptions): WriteResult {
     this.#checkOpen();
     const meta = metaOf(model);
+    const ops = this.#uow.ops;
+    // The common call (one column equal to a value, plain values) without the general path's objects.
+    const simple = queueSimpleUpdate(ops, meta, filters, values);
+    if (simple !== undefined) return simple;
     const where = compileWhere(meta, filters, this.#ctx.limits);
     if (where.sql === '' && options?.all !== true) {
       throw new ValidationError(`refusing to update every ${meta.name}`, [
@@ -530,45 +515,7 @@ export class Session implements QueryRunner {
     const issues: ValidationIssue[] = [];
     const update = encodeUpdate(meta, values, issues, []);
     throwIfIssues(issues, `invalid values for ${meta.name}`);
-    return this.#queueUpdate(meta, update, where);
-  }
-
-  #queueUpdate(meta: ModelMeta, update: EncodedUpdate, where: ReturnType<typeof compileWhere>): WriteResult {
-    const result = new WriteResult();
-    const whereShape = whereShapeOf(meta, where);
-    const ops = this.#uow.ops;
-    const last = ops[ops.length - 1];
-    const set = update.params;
-    const by = where.params;
-    // The same shape as the call before (10,000 updates by id): join its run, keeping only the values and the
-    // result. Everything else of this call dies young.
-    if (
-      last !== undefined &&
-      last.kind === 'updateWhere' &&
-      last.open &&
-      last.meta === meta &&
-      last.update === update.shape &&
-      last.where === whereShape &&
-      last.width === set.length + by.length
-    ) {
-      const params = last.params;
-      for (let i = 0; i < set.length; i++) params.push(set[i] as SqlValue);
-      for (let i = 0; i < by.length; i++) params.push(by[i] as SqlValue);
-      last.results.push(result);
-      return result;
-    }
-    const params = by.length === 0 ? set : set.concat(by);
-    ops.push({
-      kind: 'updateWhere',
-      meta,
-      update: update.shape,
-      where: whereShape,
-      width: params.length,
-      params,
-      results: [result],
-      open: true,
-    });
-    return result;
+    return queueUpdate(ops, meta, update.shape, update.params, whereShapeOf(meta, where.key, where.sql), where.params);
   }
 
   /**
@@ -595,7 +542,12 @@ export class Session implements QueryRunner {
       prepared.push([update, compileWhere(meta, { id }, this.#ctx.limits)]);
     });
     throwIfIssues(issues, `invalid records for ${meta.name}; nothing was queued`);
-    return WriteResult.combine(prepared.map(([update, where]) => this.#queueUpdate(meta, update, where)));
+    const ops = this.#uow.ops;
+    return WriteResult.combine(
+      prepared.map(([update, where]) =>
+        queueUpdate(ops, meta, update.shape, update.params, whereShapeOf(meta, where.key, where.sql), where.params),
+      ),
+    );
   }
 
   /**

@@ -139,6 +139,11 @@ export interface UpdateShape {
 
 const updateShapes = new WeakMap<ModelMeta, Map<string, UpdateShape>>();
 
+/** The shared shape of an update with this key (`name,` per column), if an update of it was encoded before. */
+export function cachedUpdateShape(meta: ModelMeta, key: string): UpdateShape | undefined {
+  return updateShapes.get(meta)?.get(key);
+}
+
 /**
  * Validates and encodes the values of an update (plain values and {@link increment} expressions), pushing
  * issues at `path`. Unknown and managed columns are issues; so is an empty update. Updates of one shape (the

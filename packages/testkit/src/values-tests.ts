@@ -368,6 +368,76 @@ export function valuesTests(target: ConformanceTarget): void {
       expect(refused).toBeGreaterThan(RUNS / 10);
     });
 
+    it('updateWhere by id: each call stores what it was given, or is refused (ValidationError) and writes nothing', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Val]);
+      // Calls on two columns of a run, so that calls of one shape follow each other (they join one queued run,
+      // the common call takes the fast path) and other shapes break the run; values good, bad, at an edge.
+      const call = (col: Col) =>
+        fc.tuple(
+          fc.constant(col),
+          fc.oneof(writeValue(KINDS[col]), { weight: 2, arbitrary: fc.constantFrom(...EDGES[KINDS[col]]) }),
+          fc.constantFrom(0, 1),
+          fc.constantFrom('id', 'id', 'id', 'id', 'id', 'bad id', 'null prototype', 'two columns'),
+        );
+      const input = fc
+        .tuple(fc.constantFrom(...COLS.map(([c]) => c)), fc.constantFrom(...COLS.map(([c]) => c)))
+        .chain(([a, b]) => fc.array(fc.oneof(call(a), call(b)), { minLength: 1, maxLength: 12 }));
+      let written = 0;
+      let refused = 0;
+      await fc.assert(
+        fc.asyncProperty(input, async (calls) => {
+          const s = Session();
+          s.deleteWhere(Val, {}, { all: true });
+          const objects = [new Val({ i: 1, s: 'one' }), new Val({ i: 2, s: 'two' })];
+          for (const o of objects) s.add(o);
+          await s.commit();
+          const ids = objects.map((o) => o.id);
+          await s.close();
+          // What each row must hold after the commit: its values at insert, then every accepted call's.
+          const want: Rec[] = [
+            { i: 1, s: 'one' },
+            { i: 2, s: 'two' },
+          ];
+          const u = Session();
+          const results: ReturnType<typeof u.updateWhere>[] = [];
+          for (const [col, value, row, form] of calls) {
+            const id = form === 'bad id' ? 1.5 : (ids[row] as number);
+            const filters: Rec = form === 'null prototype' ? Object.assign(Object.create(null), { id }) : { id };
+            const values: Rec = form === 'two columns' && col !== 'i' ? { [col]: value, i: 10 + row } : { [col]: value };
+            // An undefined value is left out (the call refused when nothing else is set).
+            const ok = form !== 'bad id' && (value === undefined ? Object.keys(values).length > 1 : acceptable(KINDS[col], value));
+            let err: unknown;
+            try {
+              results.push(u.updateWhere(Val, filters as never, values as never));
+            } catch (e) {
+              err = e;
+            }
+            if (!ok) {
+              expect(err, `${col} ← ${show(value)} (${form})`).toBeInstanceOf(ValidationError);
+              refused++;
+              continue;
+            }
+            expect(err, `${col} ← ${show(value)} (${form})`).toBeUndefined();
+            for (const [k, v] of Object.entries(values)) if (v !== undefined) (want[row] as Rec)[k] = v;
+            written++;
+          }
+          await u.commit();
+          for (const r of results) expect(r.rowsAffected).toBe(1);
+          await u.close();
+          const r = Session();
+          const rows = (await r.select(Val).orderBy({ id: 'asc' }).all()) as unknown as Rec[];
+          await r.close();
+          rows.forEach((got, k) => {
+            for (const [col, kind] of COLS) expectSame(kind, got[col], readBack(kind, (want[k] as Rec)[col] ?? null), `row ${k} ${col}`);
+          });
+        }),
+        { numRuns: RUNS },
+      );
+      expect(written).toBeGreaterThan(RUNS / 2);
+      expect(refused).toBeGreaterThan(RUNS / 10);
+    });
+
     it('a loaded blob is an own copy: an in-place edit of its bytes is written at commit', async () => {
       const { engine, Session } = await setup(target, false);
       await engine.createAll([Val]);
