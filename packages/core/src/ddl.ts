@@ -14,7 +14,7 @@
 
 import { defaultLiteral } from './column-default.ts';
 import type { ReferentialAction } from './columns.ts';
-import { canonicalTimestampSql, NOW_SQL } from './compile.ts';
+import { canonicalTimestampSql, NOW_SQL, STORED_LAYOUT_GLOB } from './compile.ts';
 import type { Statement } from './driver.ts';
 import { ConfigurationError } from './errors.ts';
 import { type AnyModel, type ColumnMeta, type ModelMeta, metaOf } from './model-meta.ts';
@@ -159,12 +159,6 @@ function columnDef(meta: ModelMeta, col: ColumnMeta, strict: boolean): ColumnDef
 export function touchTriggerName(table: string): string {
   return `${table}_touch_updated_at`;
 }
-
-/**
- * litedao's stored timestamp layout as a GLOB (`YYYY-MM-DD HH:MM:SS.ffffff`, 26 characters, four digits
- * first): 43 bytes, under D1's 50-byte pattern limit.
- */
-const STORED_LAYOUT_GLOB = "'[0-9][0-9][0-9][0-9]-??-?? ??:??:??.??????'";
 
 /**
  * The condition of the updated_at trigger, over the new and old `updated_at` and the new `created_at`: the

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, parseTimestamp } from '../src/codec.ts';
-import { canonicalTimestampSql, NOW_SQL } from '../src/compile.ts';
+import { canonicalTimestampSql, NOW_SQL, TOUCH_SQL } from '../src/compile.ts';
 import { touchConditionSql, touchTriggerSql } from '../src/ddl.ts';
 
 const RUNS = Number(process.env.LITEDAO_FC_RUNS ?? 300);
@@ -28,7 +28,7 @@ type NewValue = { readonly text: string } | { readonly sql: 'now' | 'litedao' };
 const compare = db.prepare(
   `SELECT (${touchConditionSql('nu', 'ou', 'nc')}) AS fast, (${fullConditionSql('nu', 'ou', 'nc')}) AS full, ` +
     `(nu = ${NOW_SQL}) AS isNow FROM (SELECT CASE :kind WHEN 'now' THEN ${NOW_SQL} ` +
-    `WHEN 'litedao' THEN max(${NOW_SQL}, coalesce(${canonicalTimestampSql(':ou')}, ''), coalesce(${canonicalTimestampSql(':nc')}, '')) ` +
+    `WHEN 'litedao' THEN (SELECT ${TOUCH_SQL} FROM (SELECT :ou AS "updated_at", :nc AS "created_at")) ` +
     `ELSE :nu END AS nu, :ou AS ou, :nc AS nc)`,
 );
 
@@ -132,5 +132,38 @@ describe('updated_at trigger condition', () => {
     // An old value whose text is lower but whose instant is later (an offset west of UTC).
     const later = `${formatTimestamp(new Date(Date.now() - 3_600_000)).slice(0, 19)}-05:00`;
     expect(decide({ sql: 'now' }, later, now.slice(0, 10)).fast).toBe(1);
+  });
+});
+
+/** The rule TOUCH_SQL implements, without its shortcut: now, never earlier than either stored instant. */
+const fullTouchSql = `max(${NOW_SQL}, coalesce(${canonicalTimestampSql(':ou')}, ''), coalesce(${canonicalTimestampSql(':nc')}, ''))`;
+const touch = db.prepare(
+  `SELECT t.v AS value, ${fullTouchSql} AS full, t.v = ${NOW_SQL} AS isNow FROM (SELECT ${TOUCH_SQL} AS v FROM (SELECT :ou AS "updated_at", :nc AS "created_at")) AS t`,
+);
+
+describe("updated_at written by litedao's updates (TOUCH_SQL)", () => {
+  it('is the full rule — now, never earlier than the stored instants — for every layout (generated, evaluated by SQLite)', () => {
+    let shortcut = 0;
+    fc.assert(
+      fc.property(anyText, anyText, (ou, nc) => {
+        const r = touch.get({ ou, nc }) as { value: string; full: string; isNow: number };
+        if (rollsForward(ou) || rollsForward(nc)) return;
+        expect(r.value, JSON.stringify({ ou, nc })).toBe(r.full);
+        if (r.isNow === 1 && ou < r.value) shortcut++;
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    expect(shortcut).toBeGreaterThan(0);
+  });
+
+  it("keeps a stored value later than now (another writer's clock), and rounds it as the instant it is", () => {
+    const later = new Date(Date.now() + 60_000);
+    const stored = formatTimestamp(later);
+    expect((touch.get({ ou: stored, nc: stored }) as { value: string }).value).toBe(stored);
+    // Six digits of a microsecond fraction (the Python template's datetime): the full rule's millisecond instant.
+    const micro = `${stored.slice(0, 23)}600`;
+    expect((touch.get({ ou: micro, nc: stored }) as { value: string }).value).toBe(
+      (db.prepare(`SELECT ${canonicalTimestampSql('?')} AS c`).get(micro) as { c: string }).c,
+    );
   });
 });
