@@ -7,34 +7,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { compileWhere } from '../src/compile.ts';
 import type { DriverLimits } from '../src/driver.ts';
-import { declarativeBase, increment, t } from '../src/index.ts';
+import { increment, t } from '../src/index.ts';
 import { type ModelMeta, metaOf } from '../src/model-meta.ts';
 import type { Op } from '../src/unit-of-work.ts';
 import { queueSimpleUpdate, queueUpdate, whereShapeOf } from '../src/update-queue.ts';
 import { encodeUpdate } from '../src/validate.ts';
-import { corpus, describeValue } from './value-corpus.ts';
-
-const Base = declarativeBase();
-class All extends Base('All', {
-  i: t.integer(),
-  r: t.real(),
-  s: t.text(),
-  b: t.boolean(),
-  ts: t.timestamp(),
-  j: t.json(),
-  bl: t.blob(),
-  big: t.bigint(),
-  ni: t.integer().nullable(),
-  ns: t.text().nullable(),
-}) {}
-class Checked extends Base('Checked', {
-  s: t.text().check(z.string().min(2)),
-  n: t.integer().default(7),
-  ns: t.text().nullable(),
-}) {}
+import { All, Base, Checked, corpus, describeValue } from './value-corpus.ts';
 
 const LIMITS: DriverLimits = { maxParameters: 100, maxLikePatternBytes: 50 };
 const METAS = [metaOf(All), metaOf(Checked)];

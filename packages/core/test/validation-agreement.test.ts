@@ -4,34 +4,11 @@
  * column kind, nullable or not, and a corpus of good, bad and hostile values, both accept or both refuse.
  */
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
-import { declarativeBase, t, ValidationError } from '../src/index.ts';
+import { ValidationError } from '../src/index.ts';
 import { metaOf } from '../src/model-meta.ts';
 import { compileRowEncoder } from '../src/row-encoder.ts';
 import { checkKeys, encodeColumn, newValue } from '../src/validate.ts';
-import { corpus, describeValue } from './value-corpus.ts';
-
-const Base = declarativeBase();
-class All extends Base('All', {
-  i: t.integer(),
-  r: t.real(),
-  s: t.text(),
-  b: t.boolean(),
-  ts: t.timestamp(),
-  j: t.json(),
-  bl: t.blob(),
-  big: t.bigint(),
-  ni: t.integer().nullable(),
-  ns: t.text().nullable(),
-  nts: t.timestamp().nullable(),
-}) {}
-
-/** Columns with a default and a column's own check: the fast path leaves both to the general one. */
-class Checked extends Base('Checked', {
-  s: t.text().check(z.string().min(2)),
-  n: t.integer().default(7),
-  ns: t.text().nullable(),
-}) {}
+import { All, Checked, corpus, describeValue } from './value-corpus.ts';
 
 describe('codec validation agrees with the derived zod schemas', () => {
   const meta = metaOf(All);

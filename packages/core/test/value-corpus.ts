@@ -1,7 +1,34 @@
 /**
  * Good, bad and hostile values for every column kind, shared by the tests that hold litedao's fast checks in
- * agreement with its general ones (validation-agreement, update-queue).
+ * agreement with its general ones (validation-agreement, update-queue), and the models they check them on.
  */
+import * as z from 'zod';
+import { declarativeBase, t } from '../src/index.ts';
+
+export const Base = declarativeBase();
+
+/** Every column kind, nullable or not. */
+export class All extends Base('All', {
+  i: t.integer(),
+  r: t.real(),
+  s: t.text(),
+  b: t.boolean(),
+  ts: t.timestamp(),
+  j: t.json(),
+  bl: t.blob(),
+  big: t.bigint(),
+  ni: t.integer().nullable(),
+  ns: t.text().nullable(),
+  nts: t.timestamp().nullable(),
+}) {}
+
+/** Columns with a default and a column's own check: the fast path leaves both to the general one. */
+export class Checked extends Base('Checked', {
+  s: t.text().check(z.string().min(2)),
+  n: t.integer().default(7),
+  ns: t.text().nullable(),
+}) {}
+
 class Cyclic {
   self: unknown = this;
 }
