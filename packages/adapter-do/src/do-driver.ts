@@ -123,6 +123,14 @@ class DurableObjectDriver implements Driver {
   }
 
   async execute(statement: Statement): Promise<StatementResult> {
+    return this.executeSync(statement);
+  }
+
+  /**
+   * `sql.exec()` is synchronous: core runs its own reads through here without a promise (see
+   * `Driver.executeSync`), as `execute` runs everything — the same checks, in the same turn.
+   */
+  executeSync(statement: Statement): StatementResult {
     const kind = statementKind(statement.sql);
     refuseHazards(kind, 0);
     const result = this.#run(statement, toBindings(statement, 0), kind);

@@ -465,3 +465,57 @@ describe('errors', () => {
     await rejects(createEngine(driver).execute(st('SELECT 1', [], { returnsRows: true })), ConfigurationError);
   });
 });
+
+describe('reads core builds run in the same turn (sql.exec() is synchronous)', () => {
+  /** Promise turns until `p` settles. */
+  const turns = async (p: Promise<unknown>): Promise<number> => {
+    let settled = false;
+    void p.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    let n = 0;
+    while (!settled && n < 50) {
+      await null;
+      n++;
+    }
+    return n;
+  };
+
+  it('a lookup by id settles in one promise turn, a select in at most two, with the rows execute() returns', async () => {
+    await inFreshObject(async (driver) => {
+      const B = declarativeBase();
+      class Pin extends B('Pin', { label: t.text() }) {}
+      const engine = createEngine(driver);
+      await B.metadata.createAll(engine);
+      const Session = createSessionMaker(engine);
+      await Session.begin(async (s) => s.addAll([new Pin({ label: 'a' }), new Pin({ label: 'b' })]));
+      const s = Session();
+      await s.get(Pin, 1);
+      expect(await turns(s.get(Pin, 2))).toBe(1);
+      expect(await turns(s.select(Pin).all())).toBeLessThanOrEqual(2);
+      expect((await s.get(Pin, 2))?.label).toBe('b');
+      await s.close();
+      // The synchronous path and execute() agree, rows and columns alike.
+      const read = st('SELECT id, label FROM pins ORDER BY id', [], { readOnly: true, returnsRows: true, columns: ['id', 'label'] });
+      expect(driver.executeSync?.(read)).toEqual(await driver.execute(read));
+    });
+  });
+
+  it('a failing read through the synchronous path is the same typed error as through execute()', async () => {
+    await inFreshObject(async (driver) => {
+      const B = declarativeBase();
+      class Gone extends B('Gone', { label: t.text() }) {}
+      const Session = createSessionMaker(createEngine(driver));
+      const s = Session();
+      // No table: the lookup reads through executeSync and fails as SchemaError, as execute() does.
+      await rejects(s.get(Gone, 1), SchemaError);
+      await rejects(s.select(Gone).all(), SchemaError);
+      await s.close();
+    });
+  });
+});
