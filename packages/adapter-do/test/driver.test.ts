@@ -20,6 +20,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from '@litedao/core';
+import { promiseTurns } from '@litedao/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDurableObjectDriver, DURABLE_OBJECT_CAPABILITIES, mapDurableObjectError } from '../src/index.ts';
@@ -467,25 +468,6 @@ describe('errors', () => {
 });
 
 describe('reads core builds run in the same turn (sql.exec() is synchronous)', () => {
-  /** Promise turns until `p` settles. */
-  const turns = async (p: Promise<unknown>): Promise<number> => {
-    let settled = false;
-    void p.then(
-      () => {
-        settled = true;
-      },
-      () => {
-        settled = true;
-      },
-    );
-    let n = 0;
-    while (!settled && n < 50) {
-      await null;
-      n++;
-    }
-    return n;
-  };
-
   it('a lookup by id settles in one promise turn, a select in at most two, with the rows execute() returns', async () => {
     await inFreshObject(async (driver) => {
       const B = declarativeBase();
@@ -496,8 +478,8 @@ describe('reads core builds run in the same turn (sql.exec() is synchronous)', (
       await Session.begin(async (s) => s.addAll([new Pin({ label: 'a' }), new Pin({ label: 'b' })]));
       const s = Session();
       await s.get(Pin, 1);
-      expect(await turns(s.get(Pin, 2))).toBe(1);
-      expect(await turns(s.select(Pin).all())).toBeLessThanOrEqual(2);
+      expect(await promiseTurns(s.get(Pin, 2))).toBe(1);
+      expect(await promiseTurns(s.select(Pin).all())).toBeLessThanOrEqual(2);
       expect((await s.get(Pin, 2))?.label).toBe('b');
       await s.close();
       // The synchronous path and execute() agree, rows and columns alike.

@@ -15,6 +15,7 @@
 import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createEngine, createSessionMaker, type Driver, declarativeBase, type Statement, t } from '@litedao/core';
+import { promiseTurns } from '@litedao/testkit';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeDriver } from '../src/index.ts';
@@ -153,21 +154,8 @@ describe('statements per operation (better-sqlite3)', () => {
     opened = open(10);
     const s = opened.Session();
     await s.get(User, 1);
-    /** Promise turns until `p` settles. */
-    const turns = async (p: Promise<unknown>) => {
-      let settled = false;
-      void p.then(() => {
-        settled = true;
-      });
-      let n = 0;
-      while (!settled && n < 50) {
-        await null;
-        n++;
-      }
-      return n;
-    };
-    expect(await turns(s.get(User, 2))).toBe(1);
-    expect(await turns(s.select(User).all())).toBeLessThanOrEqual(2);
+    expect(await promiseTurns(s.get(User, 2))).toBe(1);
+    expect(await promiseTurns(s.select(User).all())).toBeLessThanOrEqual(2);
     await s.close();
   });
 

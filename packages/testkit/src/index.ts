@@ -5,3 +5,4 @@
 
 export type { ConformanceTarget } from './conformance.ts';
 export { defineConformanceSuite } from './conformance.ts';
+export { promiseTurns } from './promise-turns.ts';
