@@ -22,6 +22,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, rejectsWith, setup } from './harness.ts';
 import { User } from './models.ts';
+import { show } from './value-arbitraries.ts';
 
 /** Rows of a raw query through the driver (never litedao's own read path). */
 export async function rows(driver: Driver, sql: string, params: SqlValue[] = []): Promise<Record<string, SqlValue>[]> {
@@ -207,7 +208,7 @@ export function schemaTests(target: ConformanceTarget): void {
               }
               const got = (await s.select(M).one()) as unknown as { v: unknown };
               const expected = kind === 'json' && value !== null ? JSON.parse(JSON.stringify(value)) : value;
-              expect(same(got.v, expected), `${kind} default ${String(value)} read back as ${String(got.v)}`).toBe(true);
+              expect(same(got.v, expected), `${kind} default ${show(value)} read back as ${show(got.v)}`).toBe(true);
             } finally {
               await s.close();
             }

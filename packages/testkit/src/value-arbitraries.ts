@@ -539,3 +539,20 @@ export function operands(kind: Kind, d: Domain): fc.Arbitrary<[Op, unknown][]> {
   }
   return fc.tuple(...ops);
 }
+
+/**
+ * A value in a failure message, for any value a generator makes: never throws (`String({ toString: 0 })` does,
+ * and such an object is valid JSON data), so building the message cannot fail the test by itself.
+ */
+export function show(v: unknown): string {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+  if (v instanceof Uint8Array) return `bytes[${[...v].join(',')}]`;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' && Object.is(v, -0)) return '-0';
+  if (typeof v === 'symbol' || typeof v === 'function' || v === undefined) return typeof v;
+  try {
+    return JSON.stringify(v) ?? Object.prototype.toString.call(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}

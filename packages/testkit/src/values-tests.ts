@@ -34,6 +34,7 @@ import {
   renderInstant,
   type Stored,
   sameValue,
+  show,
   writeValue,
 } from './value-arbitraries.ts';
 
@@ -159,18 +160,6 @@ function expectSame(kind: Kind, got: unknown, want: unknown, where: string): voi
     throw new Error(`${where}: read ${show(got)}, expected ${show(want)}`);
   }
   if (kind === 'blob' && got !== null) expect((got as Uint8Array).constructor).toBe(Uint8Array);
-}
-
-function show(v: unknown): string {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
-  if (v instanceof Uint8Array) return `bytes[${[...v].join(',')}]`;
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number' && Object.is(v, -0)) return '-0';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 export function valuesTests(target: ConformanceTarget): void {
