@@ -143,19 +143,16 @@ export function queueSimpleUpdate(ops: Op[], meta: ModelMeta, filters: unknown, 
   if (update === undefined) return undefined;
   const where = whereShapeOf(meta, col.eqKey, eqWhereSql(meta, col));
 
+  if (count !== 1) return queueUpdate(ops, meta, update, set as SqlValue[], where, [by]);
+  // One SET value and one WHERE value: joined or queued without an array of this call's own.
   const result = new WriteResult();
-  const width = count + 1;
-  const run = openRun(ops, meta, update, where, width);
+  const run = openRun(ops, meta, update, where, 2);
   if (run !== undefined) {
-    const params = run.params;
-    if (count === 1) params.push(set as SqlValue);
-    else for (let i = 0; i < count; i++) params.push((set as SqlValue[])[i] as SqlValue);
-    params.push(by);
+    run.params.push(set as SqlValue, by);
     run.results.push(result);
     return result;
   }
-  const params = count === 1 ? [set as SqlValue, by] : (set as SqlValue[]).concat(by);
-  ops.push({ kind: 'updateWhere', meta, update, where, width, params, results: [result], open: true });
+  ops.push({ kind: 'updateWhere', meta, update, where, width: 2, params: [set as SqlValue, by], results: [result], open: true });
   return result;
 }
 
