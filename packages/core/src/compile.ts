@@ -28,6 +28,15 @@ import { encodeValue, type UpdateShape } from './validate.ts';
 export const NOW_SQL = "strftime('%Y-%m-%d %H:%M:%f000', 'now')";
 
 /**
+ * The same text as {@link NOW_SQL}, for the statements litedao sends (the schema's defaults and trigger keep
+ * `NOW_SQL`, whose text is part of the stored schema). `datetime(…, 'subsec')` formats the same instant with
+ * the same millisecond digits at about a third of `strftime`'s cost (measured: 0.5 vs 1.7 µs a call, most of
+ * an UPDATE by id's own SQL time); SQLite before 3.42 has no `subsec` modifier and returns NULL, so the
+ * `strftime` form is the fallback. A generated test holds the two texts equal over instants of years 0000–9999.
+ */
+export const STATEMENT_NOW_SQL = `coalesce(datetime('now', 'subsec') || '000', ${NOW_SQL})`;
+
+/**
  * A stored timestamp in litedao's layout, whatever layout it was written in (SQLite parses the text, so a
  * template-written `2026-11-22 03:04:05` and a `2026-11-22T03:04:05Z` compare as the instants they are).
  * NULL when the text is not a timestamp SQLite can read. The `'+0 seconds'` modifier makes SQLite print the
@@ -76,23 +85,30 @@ export function jsOrderTextSql(expr: string): string {
 export const STORED_LAYOUT_GLOB = "'[0-9][0-9][0-9][0-9]-??-?? ??:??:??.??????'";
 
 /**
+ * litedao's stored layout on SQLite's millisecond grid (the last three fractional digits zero), as a GLOB:
+ * the text of every timestamp litedao writes. 43 bytes, under D1's 50-byte pattern limit.
+ */
+export const STORED_GRID_GLOB = "'[0-9][0-9][0-9][0-9]-??-?? ??:??:??.???000'";
+
+/**
  * What every update litedao sends writes to `updated_at`: now, but never earlier than the row's stored
  * `updated_at` or `created_at` (compared as instants). A writer with a coarser clock (the Python template
  * writes whole seconds) or a skewed one can then never move `updated_at` backwards, and the table trigger
  * applies the same rule to everyone else's updates.
  *
  * Comparing instants parses both stored values with `strftime`, most of the SQL cost of an update by id. Rows
- * litedao wrote are recognized without parsing, as the trigger recognizes litedao's writes (`touchConditionSql`
- * in ddl.ts): both values in the stored layout, `created_at <= updated_at < now` as text. For such text with
- * valid fields, text order is instant order and rounding a microsecond fraction to SQLite's milliseconds never
- * passes "now" (on the millisecond grid), so the full rule would give "now" too. Any other row takes the full
- * rule. (A stored value with a field out of range — which the reader refuses, and SQLite rolls forward —
- * compares as its text on the shortcut, as in the trigger: docs/design.md.)
+ * litedao wrote are recognized without parsing: `updated_at` in the stored layout on the millisecond grid,
+ * `created_at` in the stored layout, `created_at <= updated_at` as text. For such text with valid fields the
+ * parsed instant of `updated_at` is its own text, text order is instant order (and rounding `created_at`'s
+ * fraction to milliseconds keeps it there), so the full rule's answer is `max(now, updated_at)`. Any other row
+ * takes the full rule. "now" appears once: SQLite computes each occurrence of it separately. (A stored value
+ * with a field out of range — which the reader refuses, and SQLite rolls forward — compares as its text on the
+ * shortcut, as in the trigger: docs/design.md.)
  */
 export const TOUCH_SQL =
-  `CASE WHEN "updated_at" GLOB ${STORED_LAYOUT_GLOB} AND "created_at" GLOB ${STORED_LAYOUT_GLOB} ` +
-  `AND "created_at" <= "updated_at" AND "updated_at" < ${NOW_SQL} THEN ${NOW_SQL} ` +
-  `ELSE max(${NOW_SQL}, coalesce(${canonicalTimestampSql('"updated_at"')}, ''), coalesce(${canonicalTimestampSql('"created_at"')}, '')) END`;
+  `max(${STATEMENT_NOW_SQL}, CASE WHEN "updated_at" GLOB ${STORED_GRID_GLOB} AND "created_at" GLOB ${STORED_LAYOUT_GLOB} ` +
+  `AND "created_at" <= "updated_at" THEN "updated_at" ` +
+  `ELSE max(coalesce(${canonicalTimestampSql('"updated_at"')}, ''), coalesce(${canonicalTimestampSql('"created_at"')}, '')) END)`;
 
 /**
  * Comparison operators of a filter on one column. `K` names the columns a value may be compared with instead

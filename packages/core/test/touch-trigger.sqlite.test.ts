@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, parseTimestamp } from '../src/codec.ts';
-import { canonicalTimestampSql, NOW_SQL, TOUCH_SQL } from '../src/compile.ts';
+import { canonicalTimestampSql, NOW_SQL, STATEMENT_NOW_SQL, TOUCH_SQL } from '../src/compile.ts';
 import { touchConditionSql, touchTriggerSql } from '../src/ddl.ts';
 
 const RUNS = Number(process.env.LITEDAO_FC_RUNS ?? 300);
@@ -95,9 +95,9 @@ function rollsForward(text: string): boolean {
 }
 
 describe('updated_at trigger condition', () => {
-  it("keeps its GLOB patterns within D1's 50-byte pattern limit", () => {
-    const patterns = [...touchTriggerSql('t').matchAll(/GLOB '([^']*)'/g)].map((m) => m[1] as string);
-    expect(patterns.length).toBeGreaterThan(0);
+  it("keeps its GLOB patterns, and TOUCH_SQL's, within D1's 50-byte pattern limit", () => {
+    const patterns = [...`${touchTriggerSql('t')} ${TOUCH_SQL}`.matchAll(/GLOB '([^']*)'/g)].map((m) => m[1] as string);
+    expect(patterns.length).toBeGreaterThan(2);
     for (const p of patterns) expect(new TextEncoder().encode(p).length, p).toBeLessThanOrEqual(50);
   });
 
@@ -165,5 +165,43 @@ describe("updated_at written by litedao's updates (TOUCH_SQL)", () => {
     expect((touch.get({ ou: micro, nc: stored }) as { value: string }).value).toBe(
       (db.prepare(`SELECT ${canonicalTimestampSql('?')} AS c`).get(micro) as { c: string }).c,
     );
+  });
+});
+
+describe('"now" in the statements litedao sends (STATEMENT_NOW_SQL)', () => {
+  // Both texts with "now" replaced by the same generated instant (unix milliseconds, as SQLite's clock has).
+  const at = (sql: string) => sql.replaceAll("'now'", ":t, 'unixepoch'");
+  const both = db.prepare(
+    `SELECT ${at(STATEMENT_NOW_SQL)} AS fast, ${at(NOW_SQL)} AS schema, datetime(:t, 'unixepoch', 'subsec') AS direct`,
+  );
+
+  it("is the schema's NOW_SQL text, instant for instant, over years 0000–9999 (generated, evaluated by SQLite)", () => {
+    const ms = fc.oneof(
+      fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+      fc.integer({ min: -5_000_000, max: 5_000_000 }).map((d) => Date.now() + d),
+      fc.constantFrom(0, 999, 1000, 59_999, 86_399_999, 951_782_399_999, 253_402_300_799_999, -62_167_219_200_000),
+    );
+    fc.assert(
+      fc.property(ms, (t) => {
+        const r = both.get({ t: t / 1000 }) as { fast: string | null; schema: string | null; direct: string | null };
+        // The fast form was the one evaluated (this SQLite has `subsec`), and agrees.
+        expect(r.direct, String(t)).not.toBeNull();
+        expect(r.fast, String(t)).toBe(r.schema);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('is the same text as NOW_SQL inside one statement', () => {
+    const r = db.prepare(`SELECT ${STATEMENT_NOW_SQL} AS fast, ${NOW_SQL} AS schema`).get() as { fast: string; schema: string };
+    expect(r.fast).toBe(r.schema);
+    expect(r.fast).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}000$/);
+  });
+
+  it("falls back to strftime where SQLite has no 'subsec' modifier (NULL from datetime)", () => {
+    const old = STATEMENT_NOW_SQL.replace("'subsec'", "'no such modifier'");
+    expect(old).not.toBe(STATEMENT_NOW_SQL);
+    const r = db.prepare(`SELECT ${old} AS fast, ${NOW_SQL} AS schema`).get() as { fast: string; schema: string };
+    expect(r.fast).toBe(r.schema);
   });
 });
