@@ -93,7 +93,7 @@ it('migrates at startup: a database at 0001 with notes gets 0002 and 0003 when t
   await engine.close();
   worker.terminate();
 
-  // The current app opens the same file: it applies 0002 and 0003 at startup; the notes are all there.
+  // The current app opens the same file: it applies 0002, 0003 and 0004 at startup; the notes are all there.
   const iframe = document.createElement('iframe');
   iframe.style.cssText = 'width: 860px; height: 640px; border: 0;';
   const firstLoad = loaded(iframe);
@@ -103,7 +103,7 @@ it('migrates at startup: a database at 0001 with notes gets 0002 and 0003 when t
   const app = page.frameLocator(page.elementLocator(iframe));
   await expect
     .element(app.getByTestId('schema'), { timeout: 20_000 })
-    .toHaveTextContent('Migrated: 0002_add_pinned.sql, 0003_touch_trigger_shortcut.sql');
+    .toHaveTextContent('Migrated: 0002_add_pinned.sql, 0003_touch_trigger_shortcut.sql, 0004_touch_trigger_cheap_now.sql');
   await expect.poll(() => noteTexts(iframe)).toEqual(['Old note', 'Another old note']);
   expect(doneFlags(iframe)).toEqual([true, false]);
 
@@ -117,7 +117,7 @@ it('migrates at startup: a database at 0001 with notes gets 0002 and 0003 when t
   await reloaded;
   await expect
     .element(app.getByTestId('schema'), { timeout: 20_000 })
-    .toHaveTextContent('Schema up to date (0003_touch_trigger_shortcut.sql)');
+    .toHaveTextContent('Schema up to date (0004_touch_trigger_cheap_now.sql)');
   await expect.poll(() => noteTexts(iframe)).toEqual(['Another old note', 'Old note']);
   expect(doneFlags(iframe)).toEqual([false, true]);
   expect(iframe.contentDocument?.querySelector('[data-testid="error"]')?.hasAttribute('hidden')).toBe(true);

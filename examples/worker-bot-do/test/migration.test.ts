@@ -11,7 +11,11 @@ import { chatMigrations } from '../src/chat-migrations.ts';
 import { chatModels, globalModels } from '../src/models.ts';
 
 it('the D1 migrations give exactly the schema the global models declare', async () => {
-  expect(env.TEST_MIGRATIONS.map((m) => m.name)).toEqual(['0001_init.sql', '0002_touch_trigger_shortcut.sql']);
+  expect(env.TEST_MIGRATIONS.map((m) => m.name)).toEqual([
+    '0001_init.sql',
+    '0002_touch_trigger_shortcut.sql',
+    '0003_touch_trigger_cheap_now.sql',
+  ]);
   const engine = createEngine(createD1Driver(env.DB));
   await engine.verifySchema(globalModels);
   expect((await introspectSchema(engine)).filter((t) => t.name !== 'd1_migrations')).toEqual(snapshotOf(globalModels).tables);

@@ -28,6 +28,7 @@ it('the applied migrations give exactly the schema the models declare', async ()
     '0002_add_language.sql',
     '0003_chat_states.sql',
     '0004_touch_trigger_shortcut.sql',
+    '0005_touch_trigger_cheap_now.sql',
   ]);
   const engine = createEngine(createD1Driver(env.DB));
   await engine.verifySchema(models);

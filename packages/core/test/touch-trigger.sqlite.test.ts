@@ -116,6 +116,13 @@ describe('updated_at trigger condition', () => {
     expect(shortcut).toBeGreaterThan(0);
   });
 
+  it('decides the shortcut with the cheap "now" (STATEMENT_NOW_SQL) and parses nothing', () => {
+    const condition = touchConditionSql('nu', 'ou', 'nc');
+    const shortcut = condition.slice(0, condition.indexOf(', 0)'));
+    expect(shortcut).toContain(`nu = ${STATEMENT_NOW_SQL}`);
+    expect(shortcut.replace(STATEMENT_NOW_SQL, '')).not.toMatch(/'now'|strftime|datetime/);
+  });
+
   it("does not fire for litedao's own write over rows litedao wrote (the shortcut), nor does the full comparison", () => {
     const before = formatTimestamp(new Date(Date.now() - 60_000));
     const r = decide({ sql: 'litedao' }, before, before);
