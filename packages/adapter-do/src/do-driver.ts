@@ -67,7 +67,8 @@ export const DURABLE_OBJECT_CAPABILITIES: DriverCapabilities = Object.freeze({
   bigint: false,
   expectations: true,
   remote: false,
-  repeat: false,
+  // Repeated statements run here, one `sql.exec()` per run with no statement object per run (see #runRepeated).
+  repeat: true,
   // A write without RETURNING is counted by a changes() call of its own (see #changes): returned ids are cheaper.
   countByReturning: true,
 });
@@ -207,6 +208,10 @@ class DurableObjectDriver implements Driver {
       const out: StatementResult[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const s = statements[i] as Statement;
+        if (s.repeat !== undefined) {
+          out[i] = this.#runRepeated(s, s.repeat, bindings[i] as unknown[], kinds[i] as StatementKind);
+          continue;
+        }
         const r = this.#run(s, bindings[i] as unknown[], kinds[i] as StatementKind);
         // Inside the savepoint: throwing rolls the whole batch back before anything is durable.
         if (s.expect !== undefined && r.changes !== s.expect.changes) throw staleDataError(s.expect, r.changes);
@@ -243,6 +248,43 @@ class DurableObjectDriver implements Driver {
     // Raw SQL, rows unknown: whatever it returned, and its count if it was an INSERT/UPDATE/DELETE.
     if (written === 0 || kind.schema) return { rows, columns, changes: 0 };
     return this.#changes(rows, columns);
+  }
+
+  /**
+   * A {@link Statement.repeat} statement: `n` runs over consecutive slices of its values (checked and converted
+   * as a whole before anything ran), each counted as {@link #run} counts one — by its returned rows when it
+   * returns rows (core's `RETURNING "id"`), else by `changes()` when it wrote — with no statement or result
+   * object per run and no rows kept.
+   */
+  #runRepeated(statement: Statement, n: number, bindings: unknown[], kind: StatementKind): StatementResult {
+    const sql = this.#storage.sql;
+    const text = statement.sql;
+    const width = bindings.length / n;
+    const byRows = statement.returnsRows === true;
+    const changesEach: number[] = new Array(n);
+    let changes = 0;
+    let lastInsertRowid: number | undefined;
+    for (let k = 0, o = 0; k < n; k++, o += width) {
+      const cursor =
+        width === 1
+          ? sql.exec(text, bindings[o])
+          : width === 2
+            ? sql.exec(text, bindings[o], bindings[o + 1])
+            : sql.exec(text, ...bindings.slice(o, o + width));
+      let c = 0;
+      if (byRows) {
+        // Consumed at once, as #run does; only the count is kept.
+        for (const _ of cursor.raw()) c++;
+        if (cursor.rowsWritten === 0) c = 0;
+      } else if (cursor.rowsWritten !== 0 && !kind.schema) {
+        const r = this.#changes(undefined, undefined);
+        c = r.changes;
+        lastInsertRowid = r.lastInsertRowid as number | undefined;
+      }
+      changesEach[k] = c;
+      changes += c;
+    }
+    return { rows: NO_ROWS, changes, changesEach, lastInsertRowid };
   }
 
   /**

@@ -63,9 +63,11 @@ export interface Statement {
   /**
    * Run the statement this many times in a row, in `batch` only: `params` holds every run's values one after
    * the other (`params.length / repeat` each). Its result is one {@link StatementResult} with every run's
-   * changes in `changesEach` (and their sum in `changes`). Core sends it for a run of identical writes (10,000
-   * updates by id) without rows back or post-conditions; drivers that declare {@link DriverCapabilities.repeat}
-   * run it natively, for the others core sends one statement per run and folds their results.
+   * changes in `changesEach` (and their sum in `changes`), and no rows. Core sends it for a run of identical
+   * writes (10,000 updates by id) without post-conditions; drivers that declare {@link DriverCapabilities.repeat}
+   * run it natively, for the others core sends one statement per run and folds their results. With
+   * `returnsRows: true` (`RETURNING "id"`, on a driver that declares {@link DriverCapabilities.countByReturning})
+   * each run's changes are the rows it returned; core expands such a statement for any other driver.
    */
   readonly repeat?: number | undefined;
 }

@@ -46,7 +46,8 @@ export function checkStatementLimits(statement: Statement, limits: DriverLimits,
 /**
  * The values per run of a {@link Statement.repeat} statement. Refused (`ValidationError`, nothing sent) outside a
  * batch, when `repeat` is not a positive integer or does not divide the values evenly, and on a statement
- * whose runs would each need their own result (rows back, a post-condition): it must say `returnsRows: false`.
+ * whose runs would each need their own result: it must say whether it returns rows (`returnsRows: false`, or
+ * `true` for a write counted by its `RETURNING` rows, which are not kept) and have no post-condition.
  */
 function repeatWidth(statement: Statement, index: number | undefined): number {
   const { repeat, params } = statement;
@@ -57,8 +58,8 @@ function repeatWidth(statement: Statement, index: number | undefined): number {
         ? 'repeat must be a positive integer'
         : params.length % (repeat as number) !== 0
           ? `${params.length} values do not split into ${repeat} runs`
-          : statement.returnsRows !== false || statement.expect !== undefined
-            ? 'a repeated statement says returnsRows: false and has no post-condition'
+          : typeof statement.returnsRows !== 'boolean' || statement.expect !== undefined
+            ? 'a repeated statement says whether it returns rows (returnsRows) and has no post-condition'
             : undefined;
   if (problem !== undefined) throw new ValidationError(`invalid ${at(index)}: ${problem}`, [{ path: ['repeat'], message: problem }]);
   return params.length / (repeat as number);

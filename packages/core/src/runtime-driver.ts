@@ -283,8 +283,12 @@ export class RuntimeDriver {
   async #runBatch(target: Executor, given: readonly Statement[], topLevel: boolean): Promise<StatementResult[]> {
     const repeats = hasRepeats(given);
     // Repeated statements go as they are to a driver that runs them; otherwise (and for a logger, which sees
-    // every run as its own statement) as one statement per run, whose results are folded back.
-    const expanded = repeats && (!this.capabilities.repeat || this.#log !== undefined);
+    // every run as its own statement) as one statement per run, whose results are folded back. A repeated
+    // statement that returns rows (RETURNING, each run counted by its rows) goes as it is only to a driver that
+    // counts writes that way (`countByReturning`).
+    const expanded =
+      repeats &&
+      (!this.capabilities.repeat || this.#log !== undefined || (!this.capabilities.countByReturning && hasReturningRepeats(given)));
     const statements = expanded ? expandRepeats(given) : given;
     const guarded = !this.capabilities.expectations && statements.some((s) => s.expect !== undefined);
     const sent = guarded ? withGuards(statements) : statements;
@@ -406,6 +410,14 @@ function hasRepeats(statements: readonly Statement[]): boolean {
   return false;
 }
 
+function hasReturningRepeats(statements: readonly Statement[]): boolean {
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i] as Statement;
+    if (s.repeat !== undefined && s.returnsRows === true) return true;
+  }
+  return false;
+}
+
 /** One statement per run of every {@link Statement.repeat} statement (the runs' values sliced out in order). */
 function expandRepeats(statements: readonly Statement[]): Statement[] {
   const out: Statement[] = [];
@@ -435,10 +447,13 @@ function foldRepeats(statements: readonly Statement[], results: readonly Stateme
     const changesEach: number[] = new Array(n);
     let changes = 0;
     let last: StatementResult | undefined;
+    // A run that returns rows (RETURNING) is counted by them, as a driver counting that way does natively.
+    const byRows = (statements[i] as Statement).returnsRows === true;
     for (let k = 0; k < n; k++) {
       last = results[r++] as StatementResult;
-      changesEach[k] = last.changes;
-      changes += last.changes;
+      const c = byRows ? last.rows.length : last.changes;
+      changesEach[k] = c;
+      changes += c;
     }
     out[i] = { rows: [], changes, changesEach, lastInsertRowid: last?.lastInsertRowid };
   }

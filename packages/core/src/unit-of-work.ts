@@ -758,8 +758,10 @@ export class UnitOfWork {
     const columns = returned?.names;
     const paramNames = shape.paramNames;
     const n = op.results.length;
-    if (n === 1 || !returning) {
-      // One statement, run n times (see Statement.repeat): nothing per update but its values and its result.
+    if (n === 1 || !refresh) {
+      // One statement, run n times (see Statement.repeat): nothing per update but its values and its result. On a
+      // driver counting by RETURNING each run's count is its returned ids (the runtime driver expands it for a
+      // driver that cannot run it as one).
       add(
         { sql, params, returnsRows: returning, columns, paramNames, repeat: n === 1 ? undefined : n },
         new UpdateWhereStep(this, op, returned, shape.touch, 1),
