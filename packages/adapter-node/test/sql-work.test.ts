@@ -68,6 +68,15 @@ function seedAt(o: ReturnType<typeof open>, stamp: string): number[] {
   return ids;
 }
 
+/** `updateWhere` by id on every row in one commit; every row's `updated_at` is then "now". */
+async function renameAll(o: ReturnType<typeof open>, ids: readonly number[]): Promise<void> {
+  const s = o.Session();
+  for (const id of ids) s.updateWhere(User, { id }, { name: `renamed ${id}` });
+  await s.commit();
+  await s.close();
+  expect(o.db.prepare('SELECT DISTINCT updated_at AS u FROM users').all()).toEqual([{ u: `${NOW}000` }]);
+}
+
 describe('SQLite date-function calls per written row (better-sqlite3, litedao schema and trigger)', () => {
   it('the counting functions answer exactly what the built-ins do', () => {
     opened = open();
@@ -90,13 +99,8 @@ describe('SQLite date-function calls per written row (better-sqlite3, litedao sc
 
   it('updateWhere by id over rows litedao wrote: one cheap "now" in the SET list and one in the trigger, nothing parsed', async () => {
     opened = open();
-    const ids = seedAt(opened, '2026-12-01 00:00:00.000000');
-    const s = opened.Session();
-    for (const id of ids) s.updateWhere(User, { id }, { name: `renamed ${id}` });
-    await s.commit();
-    await s.close();
+    await renameAll(opened, seedAt(opened, '2026-12-01 00:00:00.000000'));
     expect(opened.calls).toEqual({ strftime: 0, datetime: 2 * ROWS });
-    expect(opened.db.prepare('SELECT DISTINCT updated_at AS u FROM users').all()).toEqual([{ u: `${NOW}000` }]);
   });
 
   it('load-modify-commit over rows litedao wrote: the same two per row', async () => {
@@ -114,14 +118,9 @@ describe('SQLite date-function calls per written row (better-sqlite3, litedao sc
 
   it('a row in another layout (the Python template writes whole seconds) takes the full rule, and the trigger stays quiet', async () => {
     opened = open();
-    const ids = seedAt(opened, '2026-12-01 00:00:00');
-    const s = opened.Session();
-    for (const id of ids) s.updateWhere(User, { id }, { name: `renamed ${id}` });
-    await s.commit();
-    await s.close();
+    await renameAll(opened, seedAt(opened, '2026-12-01 00:00:00'));
     // SET: one "now" and two parses. Trigger: its "now", then (the old value is in another layout) the full
     // comparison's three parses, which find the new value not earlier: it does not fire.
     expect(opened.calls).toEqual({ strftime: 5 * ROWS, datetime: 2 * ROWS });
-    expect(opened.db.prepare('SELECT DISTINCT updated_at AS u FROM users').all()).toEqual([{ u: `${NOW}000` }]);
   });
 });
