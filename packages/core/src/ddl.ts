@@ -168,10 +168,11 @@ export function touchTriggerName(table: string): string {
  * Comparing instants means parsing three timestamps with `strftime` on every updated row, most of the cost of
  * an UPDATE. litedao's own updates cannot need the trigger, and they are recognized without parsing: the new
  * value is exactly "now" (SQLite fixes "now" per statement, so the SET list and the trigger see the same
- * instant; written as `STATEMENT_NOW_SQL`, the same text as `NOW_SQL` at a third of its cost), and the previous `updated_at` and the `created_at` are in the stored layout and compare lower as
- * text. For text in that layout with valid fields, text order is instant order, and rounding a microsecond
- * fraction to SQLite's milliseconds never passes "now", which is on the millisecond grid — so the shortcut
- * only skips rows where the full comparison would not fire. Any other row takes the full comparison.
+ * instant; written as `STATEMENT_NOW_SQL`, the same text as `NOW_SQL` at a third of its cost), and the
+ * previous `updated_at` and the `created_at` are in the stored layout and compare lower as text. For text in
+ * that layout with valid fields, text order is instant order, and rounding a microsecond fraction to SQLite's
+ * milliseconds never passes "now", which is on the millisecond grid — so the shortcut only skips rows where
+ * the full comparison would not fire. Any other row takes the full comparison.
  * (A stored value with a day past its month's end or hour 24 — which the reader refuses as no timestamp, and
  * SQLite rolls forward — compares as its text on the shortcut: docs/design.md.)
  */
