@@ -232,11 +232,8 @@ class DurableObjectDriver implements Driver {
   #run(statement: Statement, bindings: unknown[], kind: StatementKind): StatementResult {
     const sql = this.#storage.sql;
     const cursor = sql.exec(statement.sql, ...bindings);
-    if (statement.returnsRows === false) {
-      // No rows by construction (core built it), so exec() ran it to completion: only the count is left.
-      if (cursor.rowsWritten === 0 || kind.schema) return NO_CHANGES;
-      return this.#changes(undefined, undefined);
-    }
+    // No rows by construction (core built it), so exec() ran it to completion: only the count is left.
+    if (statement.returnsRows === false) return this.#writeCount(cursor, kind);
     // Consumed at once: a cursor read after an await has no snapshot isolation (Cloudflare's docs).
     const raw = rowsOf(cursor);
     const rows = raw.length === 0 ? NO_ROWS : fromRows(raw);
@@ -276,15 +273,21 @@ class DurableObjectDriver implements Driver {
         // Consumed at once, as #run does; only the count is kept.
         for (const _ of cursor.raw()) c++;
         if (cursor.rowsWritten === 0) c = 0;
-      } else if (cursor.rowsWritten !== 0 && !kind.schema) {
-        const r = this.#changes(undefined, undefined);
+      } else {
+        const r = this.#writeCount(cursor, kind);
         c = r.changes;
-        lastInsertRowid = r.lastInsertRowid as number | undefined;
+        if (r.lastInsertRowid !== undefined) lastInsertRowid = r.lastInsertRowid as number;
       }
       changesEach[k] = c;
       changes += c;
     }
     return { rows: NO_ROWS, changes, changesEach, lastInsertRowid };
+  }
+
+  /** The count of a statement that returned no rows: none if it wrote nothing or changed the schema, else `changes()`. */
+  #writeCount(cursor: DurableObjectSqlCursor, kind: StatementKind): StatementResult {
+    if (cursor.rowsWritten === 0 || kind.schema) return NO_CHANGES;
+    return this.#changes(undefined, undefined);
   }
 
   /**
