@@ -91,7 +91,7 @@ describe('SQLite date-function calls per written row (better-sqlite3, litedao sc
     for (let i = 0; i < ROWS; i++) s.add(new User({ name: `user ${i}`, email: `u${i}@example.com` }));
     await s.commit();
     await s.close();
-    // One 128-row and one 64-row and one 8-row INSERT (powers of two under the 512-row chunk): 2 defaults each.
+    // One 128-row and one 64-row and one 8-row INSERT (powers of two under the 256-row chunk): 2 defaults each.
     expect(opened.calls).toEqual({ strftime: 6, datetime: 0 });
     const row = opened.db.prepare('SELECT created_at, updated_at FROM users WHERE id = 1').get();
     expect(row).toEqual({ created_at: `${NOW}000`, updated_at: `${NOW}000` });

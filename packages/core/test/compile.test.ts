@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileWhere, insertChunks, selectByIdSql, selectStatement } from '../src/compile.ts';
+import { compileWhere, insertChunks, MAX_ROWS_PER_INSERT, selectByIdSql, selectStatement } from '../src/compile.ts';
 import { createEngine, type Driver, declarativeBase, LimitExceededError, type Statement, t } from '../src/index.ts';
 import { metaOf } from '../src/model-meta.ts';
 
@@ -58,6 +58,14 @@ describe('SQL compilation', () => {
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(2000);
     expect(new Set(chunks).size).toBeLessThanOrEqual(5);
     expect(() => insertChunks(1, 101, { maxParameters: 100 }, 'x')).toThrow(LimitExceededError);
+  });
+
+  it('caps a chunk at MAX_ROWS_PER_INSERT rows where the parameter limit would allow more', () => {
+    const sqlite = { maxParameters: 32766 };
+    expect(insertChunks(10_000, 2, sqlite, 'x')).toEqual([...Array(39).fill(MAX_ROWS_PER_INSERT), 16]);
+    expect(insertChunks(MAX_ROWS_PER_INSERT - 1, 2, sqlite, 'x')).toEqual([128, 64, 32, 16, 8, 4, 2, 1]);
+    // A wide row: the parameter limit decides (32766 / 1000 = 32 rows).
+    expect(new Set(insertChunks(100, 1000, sqlite, 'x'))).toEqual(new Set([32, 4]));
   });
 });
 
