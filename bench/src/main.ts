@@ -114,7 +114,7 @@ if (only.has('d1')) {
 
 if (only.has('do')) {
   log('Durable Objects in workerd (bundling the Worker, starting Miniflare)\n');
-  const section = await doSection(nodeSizes);
+  const section = await doSection(nodeSizes, litedaoSql);
   try {
     const clock = await section.clock();
     const result = await runSection(section, { rounds, log });

@@ -11,7 +11,18 @@ import { D1Dialect } from 'kysely-d1';
 import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users } from '../shared/models.ts';
-import { chunks, type Inputs, type LitedaoSql, NOW_SQL, SQL, toDate, type WorkloadId } from '../shared/workloads.ts';
+import {
+  chunks,
+  type DateRow,
+  type Inputs,
+  type LitedaoSql,
+  NOW_SQL,
+  SQL,
+  type TextRow,
+  toDate,
+  type WorkloadId,
+  withDates,
+} from '../shared/workloads.ts';
 
 /** The subset of the D1 binding the bench uses (the full type is @cloudflare/workers-types' D1Database). */
 export interface D1Binding {
@@ -35,13 +46,7 @@ export interface D1Target {
 /** D1 binds at most 100 parameters per statement (https://developers.cloudflare.com/d1/platform/limits/). */
 export const D1_ROWS_PER_INSERT = 50;
 
-type TextRow = { id: number; name: string; email: string; created_at: string; updated_at: string };
-type DateRow = { id: number; name: string; email: string; created_at: Date; updated_at: Date };
 type D1Meta = { meta: { changes: number; last_row_id: number }; results?: unknown[] };
-
-function withDates(r: TextRow): DateRow {
-  return { id: r.id, name: r.name, email: r.email, created_at: toDate(r.created_at), updated_at: toDate(r.updated_at) };
-}
 
 /**
  * The raw binding doing litedao's work: litedao's SQL texts, rows as objects with `Date`s, writes sent as one

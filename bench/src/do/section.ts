@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import type { Section } from '../shared/harness.ts';
-import { type Measurement, type Sizes, WORKLOADS } from '../shared/workloads.ts';
-import { DO_BASELINE, DO_CONTROL, DO_TARGETS } from './targets.ts';
+import { type LitedaoSql, type Measurement, type Sizes, WORKLOADS } from '../shared/workloads.ts';
+import { DO_BASELINE, DO_CONTROL, DO_PLAIN, DO_TARGETS } from './targets.ts';
 
 export interface DoClockReport {
   readonly cpuOnly30ms: number;
@@ -41,7 +41,7 @@ export interface DoSection extends Section {
   dispose(): Promise<void>;
 }
 
-export async function doSection(sizes: Sizes): Promise<DoSection> {
+export async function doSection(sizes: Sizes, sql: LitedaoSql): Promise<DoSection> {
   const script = await bundleWorker();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -56,18 +56,19 @@ export async function doSection(sizes: Sizes): Promise<DoSection> {
   const missing = new Map<string, string>();
   for (const t of DO_TARGETS) for (const [w, why] of Object.entries(t.missing ?? {})) missing.set(`${t.name}\u0000${w}`, why);
   const sizesParam = JSON.stringify(sizes);
+  const sqlParam = JSON.stringify(sql);
   return {
     id: 'do',
     title: 'SQLite-backed Durable Objects in workerd (Miniflare), timed inside the object',
     targets: DO_TARGETS.map((t) => t.name),
     baseline: DO_BASELINE,
     control: DO_CONTROL,
-    // (f) load-modify-commit is not written for this section yet: its five workloads as recorded.
-    workloads: WORKLOADS.filter((w) => w !== 'modify'),
+    plain: DO_PLAIN,
+    workloads: WORKLOADS,
     missing,
     supports: (target, w) => !missing.has(`${target}\u0000${w}`),
     async measure(target, workload): Promise<Measurement> {
-      const q = new URLSearchParams({ target, workload, sizes: sizesParam });
+      const q = new URLSearchParams({ target, workload, sizes: sizesParam, sql: sqlParam });
       const res = await mf.dispatchFetch(`http://bench/run?${q}`, { method: 'POST' });
       const text = await res.text();
       if (!res.ok) throw new Error(`DO ${target} / ${workload}: ${res.status} ${text}`);

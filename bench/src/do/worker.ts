@@ -3,13 +3,13 @@
  * section.ts). Each run gets a fresh SQLite-backed object (a fresh, empty database); the loop and its clock
  * run inside the object, next to `ctx.storage.sql`.
  *
- *   POST /run?target=…&workload=…&sizes=…  fresh object, seed, one timed workload → { ms, checksum }
+ *   POST /run?target=…&workload=…&sizes=…&sql=…  fresh object, seed, one timed workload → { ms, checksum }
  *   GET  /clock                            how the clock behaves inside an object (reported with the results)
  */
 import { DurableObject } from 'cloudflare:workers';
 import { createAllStatements } from '@litedao/core';
 import { User } from '../shared/models.ts';
-import { buildInputs, chunks, digestString, type Inputs, type Sizes, SQL, type WorkloadId } from '../shared/workloads.ts';
+import { buildInputs, chunks, digestString, type Inputs, type LitedaoSql, type Sizes, SQL, type WorkloadId } from '../shared/workloads.ts';
 import { DO_ROWS_PER_INSERT, DO_TARGETS } from './targets.ts';
 
 interface Env {
@@ -24,7 +24,8 @@ function fence(): Promise<void> {
 }
 
 export class BenchObject extends DurableObject {
-  async run(targetName: string, workload: WorkloadId, sizesText: string): Promise<{ ms: number; checksum: string }> {
+  async run(targetName: string, workload: WorkloadId, sizesText: string, sqlText: string): Promise<{ ms: number; checksum: string }> {
+    const captured = JSON.parse(sqlText) as LitedaoSql;
     let inputs = inputsCache.get(sizesText);
     if (!inputs) {
       inputs = buildInputs(JSON.parse(sizesText) as Sizes);
@@ -38,7 +39,7 @@ export class BenchObject extends DurableObject {
       for (const s of createAllStatements([User])) sql.exec(s.sql);
       for (const c of chunks(inputs.seed, DO_ROWS_PER_INSERT)) sql.exec(SQL.insertMany(c.length), ...c.flatMap((r) => [r.name, r.email]));
     });
-    const fn = target.open(storage)[workload];
+    const fn = target.open(storage, captured)[workload];
     if (!fn) throw new Error(`${targetName} has no ${workload}`);
     await fence();
     const t0 = performance.now();
@@ -85,7 +86,9 @@ export default {
       if (url.pathname === '/run') {
         const p = url.searchParams;
         const stub = env.BENCH.get(env.BENCH.idFromName(crypto.randomUUID()));
-        return Response.json(await stub.run(p.get('target') ?? '', p.get('workload') as WorkloadId, p.get('sizes') ?? ''));
+        return Response.json(
+          await stub.run(p.get('target') ?? '', p.get('workload') as WorkloadId, p.get('sizes') ?? '', p.get('sql') ?? ''),
+        );
       }
       if (url.pathname === '/clock') {
         // The Worker → object round trip (an RPC to a running object in the same process), for the README.

@@ -20,7 +20,18 @@ import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users, usersWithDates } from '../shared/models.ts';
 import { preparedReads } from '../shared/prepared-reads.ts';
-import { type Inputs, type LitedaoSql, NOW_SQL, PLAIN_SQL, SQL, toDate, type WorkloadId } from '../shared/workloads.ts';
+import {
+  type DateRow,
+  type Inputs,
+  type LitedaoSql,
+  NOW_SQL,
+  PLAIN_SQL,
+  SQL,
+  type TextRow,
+  toDate,
+  type WorkloadId,
+  withDates,
+} from '../shared/workloads.ts';
 
 /** A workload: returns a checksum of what it read (0 for writes, whose checksum is the database digest). */
 export type WorkloadFn = (inputs: Inputs) => number | Promise<number>;
@@ -33,14 +44,6 @@ export interface NodeTarget {
   readonly open: (db: Database, sql: LitedaoSql) => Workloads & { close?: () => Promise<void> | void };
   /** Why a workload is missing, for the report. */
   readonly missing?: Partial<Record<WorkloadId, string>>;
-}
-
-type TextRow = { id: number; name: string; email: string; created_at: string; updated_at: string };
-type DateRow = { id: number; name: string; email: string; created_at: Date; updated_at: Date };
-
-/** A stored row as an object with `Date`s: what litedao hands out, written the way an application would. */
-function withDates(r: TextRow): DateRow {
-  return { id: r.id, name: r.name, email: r.email, created_at: toDate(r.created_at), updated_at: toDate(r.updated_at) };
 }
 
 /** Raw better-sqlite3 doing litedao's work, every statement prepared once: the baseline (and, as a second copy, the control). */

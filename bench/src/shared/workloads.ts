@@ -107,6 +107,16 @@ export { NOW_SQL };
 /** Stored timestamp text → Date, the way a hand-written data layer would do it (what the raw "same work" does). */
 export const toDate = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
 
+/** A stored row as the driver returns it (timestamps as text). */
+export type TextRow = { id: number; name: string; email: string; created_at: string; updated_at: string };
+/** The same row with `Date`s: what litedao hands out. */
+export type DateRow = { id: number; name: string; email: string; created_at: Date; updated_at: Date };
+
+/** A stored row as an object with `Date`s, written the way an application would (every "same work" baseline). */
+export function withDates(r: TextRow): DateRow {
+  return { id: r.id, name: r.name, email: r.email, created_at: toDate(r.created_at), updated_at: toDate(r.updated_at) };
+}
+
 export interface NewUser {
   readonly name: string;
   readonly email: string;
