@@ -17,9 +17,10 @@ import { buildInputs, FULL_SIZES, type Sizes } from './shared/workloads.ts';
 import { measureSizes, sizesMarkdown } from './sizes/section.ts';
 import { wasmSection } from './wasm/section.ts';
 
-const HELP = `usage: npm run bench -- [--quick] [--rounds=N] [--only=node,memory,d1,do,wasm,sizes] [--out=FILE]
-  --quick     3 measured rounds on a quarter of the work (a smoke run; the recorded numbers use the default)
-  --rounds=N  measured rounds after the warm-up (default 5)
+const HELP = `usage: npm run bench -- [--quick] [--rounds=N] [--best-of=N] [--only=node,memory,d1,do,wasm,sizes] [--out=FILE]
+  --quick      3 measured rounds of 1 run on a quarter of the work (a smoke run; the recorded numbers use the defaults)
+  --rounds=N   measured rounds after the warm-up (default 5)
+  --best-of=N  runs per target and workload in a round, the fastest kept (default 3)
   --only=…    sections to run (default: all)
   --out=FILE  also write the markdown report to FILE`;
 
@@ -34,6 +35,8 @@ const rounds = Number(option('rounds') ?? (quick ? 3 : 5));
 const only = new Set((option('only') ?? 'node,memory,d1,do,wasm,sizes').split(','));
 const out = option('out');
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+const bestOf = Number(option('best-of') ?? (quick ? 1 : 3));
+if (!Number.isInteger(bestOf) || bestOf < 1) throw new Error('--best-of must be a positive integer');
 
 const scale = (s: Sizes, f: number): Sizes => ({
   point: Math.round(s.point * f),
@@ -70,14 +73,14 @@ const envExtra: Record<string, string> = { 'SQLite (better-sqlite3)': bsqliteVer
 
 print('## litedao benchmarks');
 print(
-  `Rounds: ${rounds} measured + 1 warm-up (discarded) per section; target order rotated each round; a fresh database per target, workload and round.${quick ? ' **--quick: reduced work, not for the record.**' : ''}`,
+  `Rounds: ${rounds} measured + 1 warm-up (discarded) per section; in each, every target runs ${bestOf === 1 ? 'once' : `${bestOf} times (interleaved) and its fastest run counts`}; targets in a new random order (fixed seed) for every pass; a fresh database per run.${quick ? ' **--quick: reduced work, not for the record.**' : ''}`,
 );
 
 if (only.has('node')) {
   const inputs = buildInputs(nodeSizes);
   const section = nodeSection(inputs, litedaoSql);
   log('Node / better-sqlite3\n');
-  const result: SectionResult = await runSection(section, { rounds, log });
+  const result: SectionResult = await runSection(section, { rounds, bestOf, log });
   print(sectionMarkdown(result, nodeSizes, section.missing));
   checks.push({ result, env: 'node' });
 }
@@ -97,7 +100,7 @@ if (only.has('d1')) {
   const section = await d1Section(d1Sizes, litedaoSql);
   try {
     const clock = await section.clock();
-    const result = await runSection(section, { rounds, log });
+    const result = await runSection(section, { rounds, bestOf, log });
     print(sectionMarkdown(result, d1Sizes, section.missing));
     print(
       [
@@ -117,7 +120,7 @@ if (only.has('do')) {
   const section = await doSection(nodeSizes, litedaoSql);
   try {
     const clock = await section.clock();
-    const result = await runSection(section, { rounds, log });
+    const result = await runSection(section, { rounds, bestOf, log });
     print(sectionMarkdown(result, nodeSizes, section.missing));
     print(
       [
@@ -137,7 +140,7 @@ if (only.has('wasm')) {
   const section = await wasmSection(inputs, litedaoSql);
   envExtra['SQLite (sqlite-wasm)'] = section.sqliteVersion;
   log('sqlite-wasm\n');
-  const result = await runSection(section, { rounds, log });
+  const result = await runSection(section, { rounds, bestOf, log });
   print(sectionMarkdown(result, nodeSizes));
   checks.push({ result, env: 'wasm' });
 }
