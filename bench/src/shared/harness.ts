@@ -4,8 +4,8 @@
  * after the same other target — a rotated order kept each target behind the same neighbour, and the
  * identical-code control, always run right after the baseline, read 0.72–0.89× on point selects in every round
  * of a 5-round run. A target's fastest run is its time in the round; the time ratio against the baseline is
- * taken within the round. Round 0 is a warm-up (JIT, statement caches, page
- * cache of the allocator) and is discarded. Reported: the median of the per-round ratios and their min–max.
+ * taken within the round. Round 0 is a warm-up (JIT, statement caches, page cache of the allocator) and is
+ * discarded. Reported: the median of the per-round ratios and their min–max.
  */
 import type { Measurement, WorkloadId } from './workloads.ts';
 
