@@ -61,10 +61,8 @@ export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
   bigint: false,
   expectations: false,
   remote: true,
-  // D1's batch() takes one bound statement per run: the driver binds every run of a repeated statement to one
-  // prepared statement itself and counts each run from D1's result (see D1Driver.batch), with no statement,
-  // parameter array or row array per run on core's side.
-  repeat: true,
+  // D1's batch() takes one prepared statement per run: core sends repeated statements as separate ones.
+  repeat: false,
   // An exact count of a write without RETURNING takes a changes() probe (see D1Driver.#counted).
   countByReturning: true,
 });
@@ -165,24 +163,11 @@ class D1Driver implements Driver {
     let probe: D1NativePreparedStatement | undefined;
     for (let i = 0; i < statements.length; i++) {
       const s = statements[i] as Statement;
-      const values = bound[i] as unknown[];
+      prepared.push(this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
       probed[i] = this.#counted(s);
-      if (probed[i]) probe ??= this.#db.prepare(CHANGES_PROBE);
-      const n = s.repeat;
-      if (n === undefined) {
-        prepared.push(this.#db.prepare(s.sql).bind(...values));
-        if (probe !== undefined && probed[i]) prepared.push(probe);
-        continue;
-      }
-      // A repeated statement (core checked it: n runs of equal width, no post-condition): every run bound to
-      // one prepared statement, each followed by the probe when its count needs one.
-      const one = this.#db.prepare(s.sql);
-      const width = values.length / n;
-      for (let k = 0, o = 0; k < n; k++, o += width) {
-        prepared.push(
-          width === 1 ? one.bind(values[o]) : width === 2 ? one.bind(values[o], values[o + 1]) : one.bind(...values.slice(o, o + width)),
-        );
-        if (probe !== undefined && probed[i]) prepared.push(probe);
+      if (probed[i]) {
+        probe ??= this.#db.prepare(CHANGES_PROBE);
+        prepared.push(probe);
       }
     }
     const results = await this.#db.batch(prepared);
@@ -190,27 +175,9 @@ class D1Driver implements Driver {
     const out: StatementResult[] = new Array(statements.length);
     for (let i = 0, r = 0; i < statements.length; i++) {
       const s = statements[i] as Statement;
-      const n = s.repeat;
-      if (n === undefined) {
-        const res =
-          s.returnsRows === false ? fromMeta(results[r++] as D1NativeResult) : fromObjects(results[r++] as D1NativeResult, s.columns);
-        out[i] = probed[i] ? exactChanges(res, results[r++]) : res;
-        continue;
-      }
-      // Each run counted as a single statement is (its RETURNING rows, or changes() after it), no rows kept.
-      const changesEach: number[] = new Array(n);
-      let changes = 0;
-      let lastInsertRowid: number | undefined;
-      for (let k = 0; k < n; k++) {
-        const result = results[r++] as D1NativeResult;
-        const res = s.returnsRows === true ? countedByRows(result) : fromMeta(result);
-        const c = probed[i] ? exactChanges(res, results[r++]).changes : res.changes;
-        changesEach[k] = c;
-        changes += c;
-        if (res.lastInsertRowid !== undefined) lastInsertRowid = res.lastInsertRowid as number;
-      }
-      out[i] =
-        lastInsertRowid === undefined ? { rows: NO_ROWS, changes, changesEach } : { rows: NO_ROWS, changes, changesEach, lastInsertRowid };
+      const res =
+        s.returnsRows === false ? fromMeta(results[r++] as D1NativeResult) : fromObjects(results[r++] as D1NativeResult, s.columns);
+      out[i] = probed[i] ? exactChanges(res, results[r++]) : res;
     }
     return out;
   }
@@ -340,16 +307,6 @@ function fromMeta(result: D1NativeResult): StatementResult {
   const changes = typeof m?.changes === 'number' ? m.changes : 0;
   const rowid = typeof m?.last_row_id === 'number' && changes > 0 ? m.last_row_id : undefined;
   return rowid === undefined ? { rows: NO_ROWS, changes } : { rows: NO_ROWS, changes, lastInsertRowid: rowid };
-}
-
-/**
- * A run of a repeated write with RETURNING (core's `RETURNING "id"`) is counted by its returned rows, as core
- * counts each run of one it expanded itself; the rows are not rebuilt (a repeated statement keeps none).
- */
-function countedByRows(result: D1NativeResult): StatementResult {
-  const objects = result?.results;
-  if (!Array.isArray(objects)) throw new DataIntegrityError('D1 returned no rows array for a statement with RETURNING');
-  return { ...meta(result), rows: NO_ROWS, changes: objects.length };
 }
 
 /** Rebuilds row arrays from D1's row objects, in `columns` order when given, else the objects' key order. */

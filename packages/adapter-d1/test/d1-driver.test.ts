@@ -63,7 +63,7 @@ describe('driver shape', () => {
       bigint: false,
       expectations: false,
       remote: true,
-      repeat: true,
+      repeat: false,
       countByReturning: true,
     });
     expect(driver.limits).toEqual({
@@ -277,54 +277,6 @@ describe('batch', () => {
     expect(traffic.batches).toEqual([11]);
     // Five inserts, the probe (prepared once per batch) and the select.
     expect(traffic.prepared).toHaveLength(7);
-  });
-
-  it('runs a repeated statement as one bound statement per run on one prepared statement, each run counted', async () => {
-    await db.exec("INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'a'), (2, 'b@x', 'b'), (3, 'c@x', 'c')");
-    // A trigger that changes a row of its own on every rename: D1's meta.changes counts it, the runs' counts must not.
-    await db.exec('CREATE TABLE log (n INTEGER)');
-    await db.exec('CREATE TRIGGER users_log AFTER UPDATE OF name ON users BEGIN INSERT INTO log (n) VALUES (NEW.id); END');
-    const { binding, traffic } = countingBinding(db);
-    const driver = createD1Driver(binding);
-    const rename = 'UPDATE users SET name = ? WHERE id = ?';
-    const results = await driver.batch([
-      { sql: `${rename} RETURNING id`, params: ['A', 1, 'X', 9, 'B', 2], returnsRows: true, columns: ['id'], repeat: 3 },
-      { sql: rename, params: ['C', 3, 'Y', 8], returnsRows: false, repeat: 2 },
-      { sql: 'INSERT INTO users (email, name) VALUES (?, ?)', params: ['d@x', 'd', 'e@x', 'e'], returnsRows: false, repeat: 2 },
-    ]);
-    // 3 runs with RETURNING, 2 runs + 2 probes, 2 runs + 2 probes: one batch() call.
-    expect(traffic.batches).toEqual([11]);
-    // One prepare per repeated statement (and the probe), not one per run.
-    expect(traffic.prepared.filter((sql) => sql.startsWith('UPDATE') || sql.startsWith('INSERT'))).toHaveLength(3);
-    expect(results.map((r) => r.changesEach)).toEqual([
-      [1, 0, 1],
-      [1, 0],
-      [1, 1],
-    ]);
-    expect(results.map((r) => r.changes)).toEqual([2, 1, 2]);
-    expect(results.every((r) => r.rows.length === 0)).toBe(true);
-    expect(results[2]?.lastInsertRowid).toBe(5);
-    const rows = await db.prepare('SELECT id, name FROM users ORDER BY id').raw();
-    expect(rows).toEqual([
-      [1, 'A'],
-      [2, 'B'],
-      [3, 'C'],
-      [4, 'd'],
-      [5, 'e'],
-    ]);
-  });
-
-  it('a failing run of a repeated statement leaves nothing of the batch', async () => {
-    await db.exec("INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'a')");
-    const driver = createEngine(createD1Driver(db));
-    const err = await failure(() =>
-      driver.batch([
-        write("UPDATE users SET name = 'changed' WHERE id = 1"),
-        { sql: 'INSERT INTO users (email, name) VALUES (?, ?)', params: ['n@x', 'n', 'a@x', 'dup'], returnsRows: false, repeat: 2 },
-      ]),
-    );
-    expect(err).toBeInstanceOf(UniqueConstraintError);
-    expect(await db.prepare('SELECT name FROM users').raw()).toEqual([['a']]);
   });
 
   it('is atomic: a failing third statement leaves nothing from the first two', async () => {
