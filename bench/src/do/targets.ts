@@ -9,7 +9,7 @@ import { asc, sql as dsql, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { users } from '../shared/models.ts';
-import { preparedReads } from '../shared/prepared-reads.ts';
+import { preparedReads, preparedWriteBack } from '../shared/prepared-reads.ts';
 import {
   chunks,
   type DateRow,
@@ -275,21 +275,7 @@ const drizzlePrepared: DoTarget = {
         });
         return 0;
       },
-      // As on Node: the objects its prepared select returned, written back by the prepared update.
-      modify: ({ modify }) => {
-        for (const round of modify) {
-          const objects = round.map((r) => {
-            const o = byId.get({ id: r.id });
-            if (!o) throw new Error(`row ${r.id} missing`);
-            o.name = r.name;
-            return o;
-          });
-          db.transaction(() => {
-            for (const o of objects) update.run({ name: o.name, id: o.id });
-          });
-        }
-        return 0;
-      },
+      modify: preparedWriteBack(byId, update, (fn) => db.transaction(fn)),
     };
   },
 };

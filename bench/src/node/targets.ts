@@ -19,7 +19,7 @@ import { Kysely, sql as ksql, SqliteDialect } from 'kysely';
 import { kyselyReads } from '../shared/kysely-reads.ts';
 import { litedaoWorkloads } from '../shared/litedao-workloads.ts';
 import { type KyselyDatabase, users, usersWithDates } from '../shared/models.ts';
-import { preparedReads } from '../shared/prepared-reads.ts';
+import { preparedReads, preparedWriteBack } from '../shared/prepared-reads.ts';
 import {
   type DateRow,
   type Inputs,
@@ -321,20 +321,7 @@ const drizzlePrepared: NodeTarget = {
         });
         return 0;
       },
-      modify: ({ modify }) => {
-        for (const round of modify) {
-          const objects = round.map((r) => {
-            const o = byId.get({ id: r.id });
-            if (!o) throw new Error(`row ${r.id} missing`);
-            o.name = r.name;
-            return o;
-          });
-          db.transaction(() => {
-            for (const o of objects) update.run({ name: o.name, id: o.id });
-          });
-        }
-        return 0;
-      },
+      modify: preparedWriteBack(byId, update, (fn) => db.transaction(fn)),
     };
   },
 };

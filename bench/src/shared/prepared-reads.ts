@@ -30,3 +30,29 @@ export function preparedReads(byId: { get(values: { id: number }): Row | undefin
     },
   };
 }
+
+/**
+ * Load-modify-commit over the same prepared queries (Drizzle's default form): each round's rows loaded by the
+ * prepared select, renamed, and written back by the prepared update in one `transaction` (synchronous on
+ * better-sqlite3 and inside a Durable Object). Nothing is read back.
+ */
+export function preparedWriteBack(
+  byId: { get(values: { id: number }): { id: number; name: string } | undefined },
+  update: { run(values: { name: string; id: number }): unknown },
+  transaction: (fn: () => void) => unknown,
+) {
+  return ({ modify }: Inputs) => {
+    for (const round of modify) {
+      const objects = round.map((r) => {
+        const o = byId.get({ id: r.id });
+        if (!o) throw new Error(`row ${r.id} missing`);
+        o.name = r.name;
+        return o;
+      });
+      transaction(() => {
+        for (const o of objects) update.run({ name: o.name, id: o.id });
+      });
+    }
+    return 0;
+  };
+}
