@@ -275,7 +275,12 @@ const drizzlePrepared: DoTarget = {
         });
         return 0;
       },
-      modify: preparedWriteBack(byId, update, (fn) => db.transaction(fn)),
+      // Drizzle's default: nothing read back.
+      modify: preparedWriteBack(
+        byId,
+        (o) => update.run({ name: o.name, id: o.id }),
+        (fn) => db.transaction(fn),
+      ),
     };
   },
 };

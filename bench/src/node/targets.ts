@@ -321,7 +321,12 @@ const drizzlePrepared: NodeTarget = {
         });
         return 0;
       },
-      modify: preparedWriteBack(byId, update, (fn) => db.transaction(fn)),
+      // Drizzle's default: nothing read back.
+      modify: preparedWriteBack(
+        byId,
+        (o) => update.run({ name: o.name, id: o.id }),
+        (fn) => db.transaction(fn),
+      ),
     };
   },
 };
@@ -386,24 +391,16 @@ const drizzlePreparedSameWork: NodeTarget = {
         if (ids.length !== inserts.length) throw new Error('ids missing');
         return 0;
       },
-      modify: ({ modify }) => {
-        for (const round of modify) {
-          const objects = round.map((r) => {
-            const o = byId.get({ id: r.id });
-            if (!o) throw new Error(`row ${r.id} missing`);
-            o.name = r.name;
-            return o;
-          });
-          db.transaction(() => {
-            for (const o of objects) {
-              const back = updateLoaded.get({ name: o.name, id: o.id });
-              if (back === undefined) throw new Error(`row ${o.id} changed under us`);
-              o.updatedAt = back.updatedAt;
-            }
-          });
-        }
-        return 0;
-      },
+      // The new updated_at read back onto each object, the changed row checked.
+      modify: preparedWriteBack(
+        byId,
+        (o) => {
+          const back = updateLoaded.get({ name: o.name, id: o.id });
+          if (back === undefined) throw new Error(`row ${o.id} changed under us`);
+          o.updatedAt = back.updatedAt;
+        },
+        (fn) => db.transaction(fn),
+      ),
     };
   },
 };

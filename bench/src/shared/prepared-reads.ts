@@ -32,13 +32,12 @@ export function preparedReads(byId: { get(values: { id: number }): Row | undefin
 }
 
 /**
- * Load-modify-commit over the same prepared queries (Drizzle's default form): each round's rows loaded by the
- * prepared select, renamed, and written back by the prepared update in one `transaction` (synchronous on
- * better-sqlite3 and inside a Durable Object). Nothing is read back.
+ * Load-modify-commit over prepared queries: each round's rows loaded by the prepared select, renamed, and each
+ * written back by `write` in one `transaction` (synchronous on better-sqlite3 and inside a Durable Object).
  */
-export function preparedWriteBack(
-  byId: { get(values: { id: number }): { id: number; name: string } | undefined },
-  update: { run(values: { name: string; id: number }): unknown },
+export function preparedWriteBack<O extends { id: number; name: string }>(
+  byId: { get(values: { id: number }): O | undefined },
+  write: (o: O) => void,
   transaction: (fn: () => void) => unknown,
 ) {
   return ({ modify }: Inputs) => {
@@ -50,7 +49,7 @@ export function preparedWriteBack(
         return o;
       });
       transaction(() => {
-        for (const o of objects) update.run({ name: o.name, id: o.id });
+        for (const o of objects) write(o);
       });
     }
     return 0;
