@@ -729,6 +729,7 @@ export class Session implements QueryRunner {
     const prefix = units && unitId ? units.statements(unitId) : [];
     const statements = prefix.length ? [...prefix, ...plan.statements] : plan.statements;
     uow.take(plan);
+    const discards = uow.discards;
     let results: Awaited<ReturnType<Executor['batch']>>;
     let offset = prefix.length;
     try {
@@ -741,7 +742,7 @@ export class Session implements QueryRunner {
         offset++;
       }
     } catch (error) {
-      uow.restore(plan);
+      uow.restore(plan, uow.discards !== discards);
       throw await this.#commitError(error, plan, unitId);
     }
     this.#unitId = undefined;
@@ -787,7 +788,9 @@ export class Session implements QueryRunner {
    * Discards queued writes: new objects become transient again, pending deletions are cancelled. A plain
    * session also forgets its loaded objects (they become detached and keep their values). Inside
    * `engine.transaction()` it discards only what was not flushed and keeps the session open; to undo flushed
-   * work, throw from the transaction's function. Safe on a closed session.
+   * work, throw from the transaction's function. Safe on a closed session. A commit already in flight is not
+   * undone: if it succeeds, its rows are written and its objects carry them; if it fails, its work is
+   * discarded with the rest rather than kept for the next commit.
    */
   rollback(): void {
     this.#uow.discardQueued();

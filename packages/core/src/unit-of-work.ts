@@ -396,6 +396,8 @@ export class UnitOfWork {
   readonly identity = new IdentityMap();
   /** Queued operations, in call order. */
   ops: Op[] = [];
+  /** How many times the queue was discarded: a commit compares it before and after its batch. */
+  discards = 0;
   /** New objects waiting for their INSERT (queued or in flight). */
   readonly pendingNew: PendingNew;
   /** Loaded objects waiting for their DELETE. */
@@ -1365,8 +1367,12 @@ export class UnitOfWork {
     }
   }
 
-  /** Puts the plan's operations back in front of anything queued since (the batch failed; nothing was written). */
-  restore(plan: Plan): void {
+  /**
+   * Puts the plan's operations back in front of anything queued since (the batch failed; nothing was written).
+   * If the queue was discarded while the batch was in flight (`rollback()`, `close()`), the plan's work is
+   * discarded too instead: a rolled-back session must not send it with its next commit.
+   */
+  restore(plan: Plan, discardedSince: boolean): void {
     this.ops = [...plan.ops, ...this.ops];
     for (const op of plan.ops)
       if (op.kind === 'insert' || op.kind === 'delete' || op.kind === 'upsert') setFlag(op.entity, ENTITY_FLAGS.inFlight, false);
@@ -1375,6 +1381,10 @@ export class UnitOfWork {
       setFlag(e, ENTITY_FLAGS.inFlight, false);
       this.pendingNew.delete(e);
       if (entityState.state(e) === 'pending') transition(e, 'transient');
+    }
+    if (discardedSince) {
+      this.#discard(plan.ops);
+      this.ops = this.ops.slice(plan.ops.length);
     }
   }
 
@@ -1470,7 +1480,13 @@ export class UnitOfWork {
    * whose INSERT or DELETE is in flight are left to their batch.
    */
   discardQueued(): void {
-    for (const op of this.ops) {
+    this.#discard(this.ops);
+    this.ops = [];
+    this.discards++;
+  }
+
+  #discard(ops: readonly Op[]): void {
+    for (const op of ops) {
       if (op.kind === 'insert' && entityState.state(op.entity) === 'pending') {
         this.pendingNew.delete(op.entity);
         transition(op.entity, 'transient');
@@ -1481,7 +1497,6 @@ export class UnitOfWork {
         transition(op.entity, 'transient');
       }
     }
-    this.ops = [];
   }
 
   /** Forgets every loaded object: they become detached and keep their values and snapshots. */

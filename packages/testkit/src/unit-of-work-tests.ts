@@ -17,6 +17,7 @@ import {
   StateError,
   type StatementResult,
   sql,
+  UniqueConstraintError,
   UnitAlreadyAppliedError,
   UnsupportedError,
   ValidationError,
@@ -517,6 +518,102 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       expect(inspect(u).state).toBe('transient');
       await s.commit();
       expect(await s.select(User).count()).toBe(0);
+      await s.close();
+    });
+  });
+
+  describe('unit of work: rollback while a commit is in flight', () => {
+    const usersById = async (driver: Driver) =>
+      (await driver.execute({ sql: 'SELECT id, telegram_id FROM users ORDER BY id', params: [], returnsRows: true })).rows.map((r) =>
+        r.map(Number),
+      );
+
+    /** A real driver whose next batch waits, once it has been called, until `release()`. */
+    function holdingDriver(driver: Driver) {
+      let hold: { sent: () => void; gate: Promise<void> } | undefined;
+      const wrapped: Driver = {
+        name: driver.name,
+        capabilities: driver.capabilities,
+        limits: driver.limits,
+        execute: (st) => driver.execute(st),
+        batch: async (st) => {
+          const h = hold;
+          hold = undefined;
+          if (h) {
+            h.sent();
+            await h.gate;
+          }
+          return driver.batch(st);
+        },
+        close: () => driver.close(),
+        mapError: (e) => driver.mapError(e),
+        ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
+      };
+      const holdNext = () => {
+        let sent!: () => void;
+        let release!: () => void;
+        const called = new Promise<void>((r) => {
+          sent = r;
+        });
+        hold = { sent, gate: new Promise<void>((r) => (release = r)) };
+        return { called, release };
+      };
+      return { driver: wrapped, holdNext };
+    }
+
+    it("a failing commit's work is discarded, not kept for the next commit; work queued after the rollback is kept", async () => {
+      let held!: ReturnType<typeof holdingDriver>;
+      const { Session, driver } = await setup(target, {
+        wrap: (d) => {
+          held = holdingDriver(d);
+          return held.driver;
+        },
+      });
+      await Session.begin(async (o) => o.add(new User({ telegram_id: 1 })));
+      const s = Session();
+      const dup = new User({ telegram_id: 1 });
+      s.add(dup);
+      const h = held.holdNext();
+      const committing = s.commit();
+      const failed = committing.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await h.called;
+      s.rollback();
+      const later = new User({ telegram_id: 2 });
+      s.add(later);
+      h.release();
+      expect(await failed).toBeInstanceOf(UniqueConstraintError);
+      expect(inspect(dup)).toMatchObject({ state: 'transient', id: undefined });
+      expect(inspect(later).state).toBe('pending');
+      await s.commit();
+      expect(typeof later.id).toBe('number');
+      expect((await usersById(driver)).map((r) => r[1])).toEqual([1, 2]);
+      await s.close();
+    });
+
+    it('a succeeding commit stands: its rows are written and its objects carry them', async () => {
+      let held!: ReturnType<typeof holdingDriver>;
+      const { Session, driver } = await setup(target, {
+        wrap: (d) => {
+          held = holdingDriver(d);
+          return held.driver;
+        },
+      });
+      const s = Session();
+      const u = new User({ telegram_id: 3 });
+      s.add(u);
+      const h = held.holdNext();
+      const committing = s.commit();
+      await h.called;
+      s.rollback();
+      h.release();
+      await committing;
+      expect(typeof u.id).toBe('number');
+      expect(u.created_at).toBeInstanceOf(Date);
+      await s.commit(); // nothing left to send
+      expect(await usersById(driver)).toEqual([[u.id, 3]]);
       await s.close();
     });
   });
