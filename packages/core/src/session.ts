@@ -138,9 +138,36 @@ export class Session implements QueryRunner {
       const map = this.#uow.identity.of(rel.owner);
       for (const e of map.values()) holds(e);
       for (const e of this.#uow.pendingNew) if (e instanceof rel.owner.cls && !out.includes(e)) holds(e);
+      // New objects reached only through a relationship (pushed into a collection, never added) join the
+      // session at commit: walk to them, so an assignment also takes the object out of their collections.
+      for (const e of this.#reachedNew()) if (e instanceof rel.owner.cls && !out.includes(e)) holds(e);
       return out;
     },
   };
+  /** Transient objects reachable through the loaded relationships of the session's objects (loaded and new). */
+  #reachedNew(): Entity[] {
+    const found: Entity[] = [];
+    const seen = new Set<Entity>();
+    const walk = (e: Entity) => {
+      const slots = entityState.rel(e)?.slots;
+      if (slots === undefined) return;
+      for (const slot of slots.values()) {
+        const v = slot.value;
+        if (Array.isArray(v)) for (const x of v) reach(x as Entity);
+        else if (v !== null && v !== undefined) reach(v as Entity);
+      }
+    };
+    const reach = (x: Entity) => {
+      if (seen.has(x) || entityState.state(x) !== 'transient') return;
+      seen.add(x);
+      found.push(x);
+      walk(x);
+    };
+    this.#uow.identity.forEach(walk);
+    for (const e of this.#uow.pendingNew) walk(e);
+    return found;
+  }
+
   readonly #loaderHost = {
     execute: (statement: Statement) => {
       this.#checkOpen();

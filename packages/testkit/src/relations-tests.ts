@@ -732,6 +732,38 @@ export function relationsTests(target: ConformanceTarget): void {
       await r.close();
     });
 
+    it('a stored object moved into a new parent reached only through a collection, then assigned away: it leaves that collection', async () => {
+      const { Session, driver } = await relSetup(target);
+      const postIds = async () =>
+        (await driver.execute({ sql: 'SELECT post_id FROM rel_tags', params: [], returnsRows: true })).rows.map((r) =>
+          r[0] === null ? null : Number(r[0]),
+        );
+      for (const to of ['null', 'old'] as const) {
+        const s = Session();
+        const ada = new Person({ name: 'ada' });
+        const p0 = new Post({ title: 'a' });
+        ada.posts.push(p0);
+        s.add(ada);
+        const g = new Tag({ label: 'g' });
+        p0.tags.push(g);
+        await s.commit();
+        expect(g.post).toBe(p0);
+        const fresh = new Post({ title: 'new' }); // never added: the session reaches it through ada.posts
+        ada.posts.push(fresh);
+        p0.tags.splice(0, 1);
+        fresh.tags.push(g);
+        g.post = to === 'null' ? null : p0;
+        expect(fresh.tags).toEqual([]);
+        await s.commit();
+        expect(typeof fresh.id).toBe('number');
+        expect(await postIds()).toEqual([to === 'null' ? null : p0.id]);
+        s.deleteWhere(Person, {}, { all: true });
+        s.deleteWhere(Tag, {}, { all: true });
+        await s.commit();
+        await s.close();
+      }
+    });
+
     it('a new object assigned away from a new parent is not inserted through that parent', async () => {
       const { Session, driver } = await relSetup(target);
       const s = Session();
@@ -762,9 +794,10 @@ export function relationsTests(target: ConformanceTarget): void {
         posts: { post: Post; author: number }[];
         /**
          * Each tag and the post it is on (or null); `assigned` once `tag.post` was set; `stale`: a post whose
-         * collection still lists the tag because the assignment could not see it (see 'retag' below).
+         * collection still lists the tag because the assignment could not see it (see 'retag' below); `held`: a
+         * post deleted in this unit of work whose collection still lists the tag (the key is set NULL at commit).
          */
-        tags: { tag: Tag; post: Post | null; assigned?: boolean; stale?: Post | undefined }[];
+        tags: { tag: Tag; post: Post | null; assigned?: boolean; stale?: Post | undefined; held?: Post | undefined }[];
       }
       type Op =
         | { k: 'person'; posts: number }
@@ -803,7 +836,10 @@ export function relationsTests(target: ConformanceTarget): void {
           const world: World = { people: [], posts: [], tags: [] };
           const check = async () => {
             await s.commit();
-            for (const t of world.tags) t.stale = undefined; // the commit took the tag out of the stale collection
+            for (const t of world.tags) {
+              t.stale = undefined; // the commit took the tag out of the stale collection
+              t.held = undefined; // and out of the deleted post's
+            }
             const posts = (await driver.execute({ sql: 'SELECT id, author_id FROM rel_posts ORDER BY id', params: [], returnsRows: true }))
               .rows;
             expect(posts.map((r) => [Number(r[0]), Number(r[1])])).toEqual(
@@ -909,7 +945,10 @@ export function relationsTests(target: ConformanceTarget): void {
                   prev !== to &&
                   (to === null || inspect(to).state === 'transient' || inspect(prev).state === 'transient');
                 if (o.k === 'movetag') {
-                  if (t.post) t.post.tags.splice(t.post.tags.indexOf(t.tag), 1);
+                  // A move takes it out of the collection that lists it: its post's, or a deleted post's.
+                  const from = t.post ?? t.held;
+                  const i = from ? from.tags.indexOf(t.tag) : -1;
+                  if (from && i >= 0) from.tags.splice(i, 1);
                   if (to) to.tags.push(t.tag);
                 } else {
                   t.tag.post = to;
@@ -920,6 +959,7 @@ export function relationsTests(target: ConformanceTarget): void {
                   if (o.k === 'assigndrop' && to) to.tags.splice(to.tags.indexOf(t.tag), 1);
                 }
                 t.post = o.k === 'assigndrop' ? null : to;
+                t.held = undefined; // moved or assigned: out of the deleted post's collection
                 // A new tag held by no post is reached by nothing: it is never inserted.
                 if (t.post === null && inspect(t.tag).state === 'transient') world.tags.splice(world.tags.indexOf(t), 1);
                 break;
@@ -929,7 +969,11 @@ export function relationsTests(target: ConformanceTarget): void {
                 if (!x || inspect(x.post).state !== 'persistent') break; // a new post is simply not added
                 s.delete(x.post);
                 world.posts.splice(world.posts.indexOf(x), 1);
-                for (const t of world.tags) if (t.post === x.post) t.post = null; // ON DELETE SET NULL
+                for (const t of world.tags) {
+                  if (t.post !== x.post) continue;
+                  t.post = null; // ON DELETE SET NULL
+                  t.held = x.post; // until the commit, the deleted post's collection still lists it
+                }
                 // New tags reachable only from a post being deleted are reached by nothing: never inserted.
                 world.tags = world.tags.filter(
                   (t) => t.post !== null || inspect(t.tag).state !== 'transient' || t.tag.post_id === undefined,
