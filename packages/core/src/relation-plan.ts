@@ -323,6 +323,13 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   for (const [child, cols] of fks) {
     for (const [col, parent] of cols) {
       if (parent !== null && entityState.state(parent) === 'deleted') {
+        // ON DELETE SET NULL: the parent's DELETE would leave the key NULL anyway, so a child assigned to it (or
+        // left with it) follows like every other child of that row. Other actions stay refused: cascade would
+        // delete an object the caller just attached, restrict and no action fail.
+        if (col.nullable && col.config.references?.onDelete === 'set null') {
+          cols.set(col, null);
+          continue;
+        }
         issues.push({
           path: [metaOf(child.constructor).name, String(idOf(child) ?? 'new'), col.name],
           message: 'points at an object whose deletion is pending in this unit of work',

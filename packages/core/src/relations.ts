@@ -550,9 +550,10 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown, fresh = false):
   slot.assigned = true;
   if (rel.back) {
     // The reference is known and its parent's collection (where loaded) still lists the object: nothing else can.
-    const current = known && (old === null || old === undefined || holdsOrUnknown(old, rel.back, e));
+    // A known null is not enough: the object may have been pushed into a collection since.
+    const current = known && old !== null && old !== undefined && holdsOrUnknown(old, rel.back, e);
     if (current) {
-      if (old && old !== target) detachFromBack(old, rel.back, e);
+      if (old !== target) detachFromBack(old, rel.back, e);
     } else if (!fresh) {
       // The previous parent is not loaded here: the session knows which of its objects hold this one (a new
       // object may have been pushed into a collection before this assignment).
