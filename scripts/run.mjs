@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -152,6 +152,8 @@ function summarize(reports, notRun) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  /** Failed tests, printed last: CI often keeps only the tail of the output (a fast-check seed is in the message). */
+  const failures = [];
   log('summary');
   for (const r of reports) {
     let line = `${r.name}: exit ${r.code}`;
@@ -166,6 +168,14 @@ function summarize(reports, notRun) {
       skipped += j.numPendingTests + (j.numTodoTests ?? 0);
       line += `, ${j.numPassedTests} passed, ${j.numFailedTests} failed`;
       if (j.numTotalTests === 0 || (r.code !== 0 && j.numFailedTests === 0)) failed += 1;
+      for (const file of j.testResults ?? []) {
+        for (const a of file.assertionResults ?? []) {
+          if (a.status === 'failed') failures.push({ lane: r.name, name: a.fullName, message: (a.failureMessages ?? []).join('\n') });
+        }
+        if ((file.assertionResults ?? []).length === 0 && file.status === 'failed') {
+          failures.push({ lane: r.name, name: relative(root, file.name), message: file.message ?? '' });
+        }
+      }
     } else {
       failed += 1;
       line += ', no report';
@@ -176,6 +186,16 @@ function summarize(reports, notRun) {
   if (notRun.length) {
     process.stdout.write(`\nNot every lane ran: ${notRun.map((n) => n.name).join(', ')}.\n`);
     for (const fix of new Set(notRun.map((n) => n.fix))) process.stdout.write(`To run them: ${fix}\n`);
+  }
+  if (failures.length) {
+    process.stdout.write('\nFailed tests:\n');
+    for (const f of failures) {
+      const head = f.message
+        .split('\n')
+        .filter((l) => l.trim() && !/^\s+at /.test(l))
+        .slice(0, 8);
+      process.stdout.write(`  [${f.lane}] ${f.name}\n${head.map((l) => `      ${l.slice(0, 300)}\n`).join('')}`);
+    }
   }
   process.stdout.write(`\nTests: ${passed} passed, ${failed + notRun.length} failed, ${skipped} skipped\n`);
   return failed === 0 && notRun.length === 0 ? 0 : 1;
