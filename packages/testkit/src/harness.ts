@@ -47,29 +47,62 @@ export type Fault = 'none' | 'before' | 'after';
  */
 export function faultyDriver(driver: Driver): { driver: Driver; failNext(fault: Fault): void } {
   let next: Fault = 'none';
-  const wrapped: Driver = {
+  return {
+    driver: wrapDriver(driver, {
+      batch: async (s) => {
+        const fault = next;
+        next = 'none';
+        if (fault === 'before') throw new ConnectionError('injected fault: connection lost before the batch was sent');
+        const results = await driver.batch(s);
+        if (fault === 'after') throw new ConnectionError('injected fault: connection lost after the batch committed');
+        return results;
+      },
+    }),
+    failNext(fault) {
+      next = fault;
+    },
+  };
+}
+
+/**
+ * Wraps a real driver so that its next `batch()`, once called, waits for `release()` before it goes to the
+ * database: a commit held in flight, to run something during it deterministically.
+ */
+export function holdingDriver(driver: Driver): { driver: Driver; holdNext(): { called: Promise<void>; release(): void } } {
+  let hold: { sent: () => void; gate: Promise<void> } | undefined;
+  return {
+    driver: wrapDriver(driver, {
+      batch: async (s) => {
+        const h = hold;
+        hold = undefined;
+        if (h) {
+          h.sent();
+          await h.gate;
+        }
+        return driver.batch(s);
+      },
+    }),
+    holdNext() {
+      const called = Promise.withResolvers<void>();
+      const gate = Promise.withResolvers<void>();
+      hold = { sent: called.resolve, gate: gate.promise };
+      return { called: called.promise, release: gate.resolve };
+    },
+  };
+}
+
+/** A driver that forwards every call to `driver`, except those given. */
+function wrapDriver(driver: Driver, over: Partial<Pick<Driver, 'execute' | 'batch'>>): Driver {
+  return {
     name: driver.name,
     capabilities: driver.capabilities,
     limits: driver.limits,
-    execute: (s) => driver.execute(s),
-    batch: async (s) => {
-      const fault = next;
-      next = 'none';
-      if (fault === 'before') throw new ConnectionError('injected fault: connection lost before the batch was sent');
-      const results = await driver.batch(s);
-      if (fault === 'after') throw new ConnectionError('injected fault: connection lost after the batch committed');
-      return results;
-    },
+    execute: over.execute ?? ((s) => driver.execute(s)),
+    batch: over.batch ?? ((s) => driver.batch(s)),
     close: () => driver.close(),
     mapError: (e) => driver.mapError(e),
     ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
     ...(driver.bookmark ? { bookmark: driver.bookmark.bind(driver) } : {}),
-  };
-  return {
-    driver: wrapped,
-    failNext(fault) {
-      next = fault;
-    },
   };
 }
 
@@ -87,10 +120,7 @@ export interface CallCounts {
  */
 export function countingDriver(driver: Driver): { driver: Driver; calls: CallCounts; reset(): void } {
   const calls: CallCounts = { execute: 0, batch: 0, sql: [] };
-  const wrapped: Driver = {
-    name: driver.name,
-    capabilities: driver.capabilities,
-    limits: driver.limits,
+  const wrapped = wrapDriver(driver, {
     execute: (s) => {
       calls.execute++;
       calls.sql.push(s.sql);
@@ -101,11 +131,7 @@ export function countingDriver(driver: Driver): { driver: Driver; calls: CallCou
       for (const x of s) calls.sql.push(x.sql);
       return driver.batch(s);
     },
-    close: () => driver.close(),
-    mapError: (e) => driver.mapError(e),
-    ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
-    ...(driver.bookmark ? { bookmark: driver.bookmark.bind(driver) } : {}),
-  };
+  });
   return {
     driver: wrapped,
     calls,

@@ -25,7 +25,7 @@ import {
 } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ConformanceTarget, counts, dump, faultyDriver, rejectsWith, setup } from './harness.ts';
+import { type ConformanceTarget, counts, dump, faultyDriver, holdingDriver, rejectsWith, setup } from './harness.ts';
 import { Account, Doc, Sample, User } from './models.ts';
 
 const ids = (objects: readonly { id: number }[]) => objects.map((o) => o.id);
@@ -523,52 +523,24 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
   });
 
   describe('unit of work: rollback while a commit is in flight', () => {
-    const usersById = async (driver: Driver) =>
-      (await driver.execute({ sql: 'SELECT id, telegram_id FROM users ORDER BY id', params: [], returnsRows: true })).rows.map((r) =>
-        r.map(Number),
-      );
-
-    /** A real driver whose next batch waits, once it has been called, until `release()`. */
-    function holdingDriver(driver: Driver) {
-      let hold: { sent: () => void; gate: Promise<void> } | undefined;
-      const wrapped: Driver = {
-        name: driver.name,
-        capabilities: driver.capabilities,
-        limits: driver.limits,
-        execute: (st) => driver.execute(st),
-        batch: async (st) => {
-          const h = hold;
-          hold = undefined;
-          if (h) {
-            h.sent();
-            await h.gate;
-          }
-          return driver.batch(st);
-        },
-        close: () => driver.close(),
-        mapError: (e) => driver.mapError(e),
-        ...(driver.transaction ? { transaction: driver.transaction.bind(driver) } : {}),
-      };
-      const holdNext = () => {
-        let sent!: () => void;
-        let release!: () => void;
-        const called = new Promise<void>((r) => {
-          sent = r;
-        });
-        hold = { sent, gate: new Promise<void>((r) => (release = r)) };
-        return { called, release };
-      };
-      return { driver: wrapped, holdNext };
-    }
-
-    it("a failing commit's work is discarded, not kept for the next commit; work queued after the rollback is kept", async () => {
+    /** The suite's database behind a {@link holdingDriver}. */
+    const heldSetup = async () => {
       let held!: ReturnType<typeof holdingDriver>;
-      const { Session, driver } = await setup(target, {
+      const ctx = await setup(target, {
         wrap: (d) => {
           held = holdingDriver(d);
           return held.driver;
         },
       });
+      return { ...ctx, held };
+    };
+    const usersById = async (driver: Driver) =>
+      (await driver.execute({ sql: 'SELECT id, telegram_id FROM users ORDER BY id', params: [], returnsRows: true })).rows.map((r) =>
+        r.map(Number),
+      );
+
+    it("a failing commit's work is discarded, not kept for the next commit; work queued after the rollback is kept", async () => {
+      const { Session, driver, held } = await heldSetup();
       await Session.begin(async (o) => o.add(new User({ telegram_id: 1 })));
       const s = Session();
       const dup = new User({ telegram_id: 1 });
@@ -594,13 +566,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
     });
 
     it('a succeeding commit stands: its rows are written and its objects carry them', async () => {
-      let held!: ReturnType<typeof holdingDriver>;
-      const { Session, driver } = await setup(target, {
-        wrap: (d) => {
-          held = holdingDriver(d);
-          return held.driver;
-        },
-      });
+      const { Session, driver, held } = await heldSetup();
       const s = Session();
       const u = new User({ telegram_id: 3 });
       s.add(u);
