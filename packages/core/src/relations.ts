@@ -549,8 +549,9 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown, fresh = false):
   slot.value = target;
   slot.assigned = true;
   if (rel.back) {
-    // The reference is known and its parent's collection (where loaded) still lists the object: nothing else can.
-    // A known null is not enough: the object may have been pushed into a collection since.
+    // The reference is known and its parent's collection (where loaded) still lists the object: only that one
+    // gives it up (an object pushed into a second collection as well follows the commit's documented rule). A
+    // known null is not enough: the object may have been pushed into a collection since.
     const current = known && old !== null && old !== undefined && holdsOrUnknown(old, rel.back, e);
     if (current) {
       if (old !== target) detachFromBack(old, rel.back, e);
