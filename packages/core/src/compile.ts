@@ -1082,6 +1082,48 @@ export function updateWhereSql(
   return sql;
 }
 
+/** The alias of the VALUES list in {@link updateByIdsSql}; its columns are SQLite's `column1`, `column2`, … */
+const BY_IDS_VALUES = '"litedao_v"';
+
+/**
+ * A run of `updateWhere` calls by id, sent as one statement for `rows` of them: `UPDATE t SET "a" = v.column1,
+ * …, updated_at FROM (VALUES (?, …, ?), …) AS v WHERE t."id" = v.columnN RETURNING "id"`, each tuple one call's
+ * values in queue order (its SET values, then its id). Every id in one statement must differ (SQLite uses one
+ * arbitrary VALUES row per target row); the caller splits the run where an id repeats. Each call's count is
+ * whether its id came back. Only for an update {@link canUpdateByIds} accepts.
+ */
+export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: number): string {
+  return cached(meta, `updids|${update.key}|${rows}`, () => {
+    const set = update.cols.map((c, i) => {
+      const value = paramSql(c.kind).replace('?', `${BY_IDS_VALUES}."column${i + 1}"`);
+      return update.adds[i] ? `${c.quoted} = ${c.quoted} + ${value}` : `${c.quoted} = ${value}`;
+    });
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
+    const width = update.cols.length + 1;
+    const tuple = `(${Array(width).fill('?').join(', ')})`;
+    return (
+      `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${versionBump(meta)} FROM (VALUES ${Array(rows).fill(tuple).join(', ')}) ` +
+      `AS ${BY_IDS_VALUES} WHERE ${meta.quotedTable}."id" = ${BY_IDS_VALUES}."column${width}" RETURNING "id"`
+    );
+  });
+}
+
+/**
+ * Whether updates of this shape may go as {@link updateByIdsSql}: not when a column of the table is named like
+ * one of VALUES' own columns (`column1`, …), which would make the SET list ambiguous, nor when the update sets a
+ * column of a UNIQUE constraint the model declares — SQLite changes the rows of one `UPDATE … FROM` in its own
+ * order, not the calls', so such a run could collide where the calls one by one would not, or the reverse.
+ */
+export function canUpdateByIds(meta: ModelMeta, update: UpdateShape): boolean {
+  const width = update.cols.length + 1;
+  for (const c of meta.columns) {
+    const m = /^column([0-9]+)$/i.exec(c.name);
+    if (m !== null && Number(m[1]) <= width) return false;
+  }
+  for (const c of update.cols) for (const set of meta.uniqueSets) if (set.includes(c.name)) return false;
+  return true;
+}
+
 /** DELETE of one row by id (and, for a versioned model, by the version it was read at). Planned with the post-condition "1 row". */
 export function deleteByIdSql(meta: ModelMeta): string {
   return cached(meta, 'delid', () =>

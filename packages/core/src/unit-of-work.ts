@@ -15,6 +15,7 @@
 import { sameAsStored } from './codec.ts';
 import {
   type CompiledWhere,
+  canUpdateByIds,
   deleteByIdSql,
   deleteWhereSql,
   fixupUpdateSql,
@@ -23,6 +24,7 @@ import {
   insertSql,
   unlinkSql,
   updateByIdSql,
+  updateByIdsSql,
   updateReturning,
   updateWhereSql,
   upsertSql,
@@ -148,6 +150,65 @@ class UpdateWhereStep implements StepObject {
       if (returned && returned.cols.length > 0) this.#uow.refreshReturned(this.#op.meta, returned.cols, res.rows);
     }
   }
+}
+
+/**
+ * The step of a run of `updateWhere` calls by id sent as `UPDATE … FROM (VALUES …)` statements (see
+ * {@link updateByIdsSql}): call `k` changed its row exactly when its id came back from its statement.
+ */
+class UpdateByIdsStep implements StepObject {
+  start = 0;
+  readonly count: number;
+  readonly #op: UpdateRun;
+  /** The number of calls each statement carries, in order. */
+  readonly #sizes: readonly number[];
+  readonly touch: Touch;
+
+  constructor(op: UpdateRun, sizes: readonly number[], touch: Touch) {
+    this.count = sizes.length;
+    this.#op = op;
+    this.#sizes = sizes;
+    this.touch = touch;
+  }
+
+  apply(results: readonly StatementResult[], at: number): void {
+    const { results: settled, params, width } = this.#op;
+    let call = 0;
+    for (let i = 0; i < this.#sizes.length; i++) {
+      const size = this.#sizes[i] as number;
+      const rows = (results[at + i] as StatementResult).rows;
+      const back = new Set<number>();
+      for (let r = 0; r < rows.length; r++) back.add(Number((rows[r] as readonly SqlValue[])[0]));
+      for (let k = 0; k < size; k++, call++) {
+        const id = params[call * width + width - 1] as number;
+        WriteResult.settle(settled[call] as WriteResult, back.has(id) ? 1 : 0);
+      }
+    }
+  }
+}
+
+/**
+ * How a run of `updateWhere` calls by id splits into `UPDATE … FROM (VALUES …)` statements: chunks under the
+ * parameter limit, cut wherever an id repeats (a later call must see the earlier one's row), or `undefined`
+ * when an id is not a plain number (SQLite's affinity would let `2` and `'2'` name one row).
+ */
+function byIdsChunks(params: readonly SqlValue[], width: number, n: number, limits: DriverLimits, what: string): number[] | undefined {
+  const sizes: number[] = [];
+  let seen = new Set<number>();
+  let size = 0;
+  for (let k = 0; k < n; k++) {
+    const id = params[k * width + width - 1];
+    if (typeof id !== 'number') return undefined;
+    if (seen.has(id)) {
+      for (const c of insertChunks(size, width, limits, what)) sizes.push(c);
+      seen = new Set();
+      size = 0;
+    }
+    seen.add(id);
+    size++;
+  }
+  for (const c of insertChunks(size, width, limits, what)) sizes.push(c);
+  return sizes;
 }
 
 /** The plan of one commit. */
@@ -760,6 +821,31 @@ export class UnitOfWork {
     const columns = returned?.names;
     const paramNames = shape.paramNames;
     const n = op.results.length;
+    if (n > 1 && !refresh && returning && where.key === (meta.byName.get('id') as ColumnMeta).eqKey && canUpdateByIds(meta, update)) {
+      // On a driver counting by RETURNING (one statement per run, D1 and Durable Objects), a run of updates by id
+      // goes as `UPDATE … FROM (VALUES …)` statements of up to the parameter limit's calls each.
+      const sizes = byIdsChunks(params, width, n, this.#limits, `updates of ${meta.tableName}`);
+      if (sizes !== undefined) {
+        const statements: Statement[] = new Array(sizes.length);
+        for (let i = 0, call = 0; i < sizes.length; i++) {
+          const size = sizes[i] as number;
+          const chunk = params.slice(call * width, (call + size) * width);
+          statements[i] =
+            size === 1
+              ? { sql, params: chunk, returnsRows: true, columns, paramNames }
+              : {
+                  sql: updateByIdsSql(meta, update, size),
+                  params: chunk,
+                  returnsRows: true,
+                  columns,
+                  paramNames: paramNames && Array<readonly string[]>(size).fill(paramNames).flat(),
+                };
+          call += size;
+        }
+        add(statements, new UpdateByIdsStep(op, sizes, shape.touch));
+        return;
+      }
+    }
     if (n === 1 || !refresh) {
       // One statement, run n times (see Statement.repeat): nothing per update but its values and its result. On a
       // driver counting by RETURNING each run's count is its returned ids (the runtime driver expands it for a

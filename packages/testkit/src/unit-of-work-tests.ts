@@ -273,6 +273,113 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       );
     });
 
+    it('runs of updateWhere calls by id (one UPDATE … FROM VALUES per chunk where the driver counts by RETURNING) each change and count what one statement per call would, in call order', async () => {
+      type Kind = 'name' | 'inc' | 'both' | 'tid';
+      type Block = { readonly k: Kind; readonly calls: readonly (readonly [number, number])[] } | { readonly k: 'commit' };
+      const SEEDED = 60;
+      // Ids past the seeded rows match nothing; small tids collide with stored ones (tid is UNIQUE).
+      const byId = fc.tuple(fc.integer({ min: 1, max: SEEDED + 6 }), fc.integer({ min: -3, max: 3 }));
+      const block: fc.Arbitrary<Block> = fc.oneof(
+        {
+          arbitrary: fc.record({
+            k: fc.constantFrom<Kind>('name', 'inc', 'both'),
+            calls: fc.oneof(fc.array(byId, { maxLength: 8 }), fc.array(byId, { minLength: 40, maxLength: 140 })),
+          }),
+          weight: 6,
+        },
+        {
+          // Few rows, few values: sequences that free a tid and take it again, where the order of the calls decides.
+          arbitrary: fc.record({
+            k: fc.constant<Kind>('tid'),
+            calls: fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: -3, max: 0 })), { minLength: 1, maxLength: 8 }),
+          }),
+          weight: 2,
+        },
+        { arbitrary: fc.constant({ k: 'commit' as const }), weight: 2 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(block, { minLength: 1, maxLength: 6 }), fc.boolean(), async (blocks, loadFirst) => {
+          const { Session, engine } = await setup(target);
+          try {
+            await Session.begin(async (s) =>
+              s.addAll(Array.from({ length: SEEDED }, (_, i) => new Account({ tid: (i + 1) * 10, name: `a${i + 1}` }))),
+            );
+            // The model, applied call by call: id → row as committed, and as the calls so far leave it.
+            type Row = { tid: number; name: string; balance: number };
+            let committed = new Map(
+              Array.from({ length: SEEDED }, (_, i) => [i + 1, { tid: (i + 1) * 10, name: `a${i + 1}`, balance: 0 }]),
+            );
+            const copy = (m: Map<number, Row>) => new Map([...m].map(([id, r]) => [id, { ...r }]));
+            let rows = copy(committed);
+            let collides = false;
+            // A rollback detaches the loaded objects; until then every update refreshes them.
+            let rolledBack = false;
+            const s = Session();
+            const loaded = loadFirst ? await s.select(Account).all() : [];
+            let pending: { result: { rowsAffected: number }; want: number }[] = [];
+            const commit = async () => {
+              if (collides) {
+                await rejectsWith(s.commit(), UniqueConstraintError);
+                s.rollback();
+                rolledBack = true;
+                rows = copy(committed);
+              } else {
+                await s.commit();
+                for (const p of pending) expect(p.result.rowsAffected).toBe(p.want);
+                committed = copy(rows);
+              }
+              pending = [];
+              collides = false;
+            };
+            for (const b of blocks) {
+              if (b.k === 'commit') {
+                await commit();
+                continue;
+              }
+              for (const [id, by] of b.calls) {
+                const name = `v${by + 3}`;
+                const row = rows.get(id);
+                if (row !== undefined) {
+                  if (b.k === 'name') row.name = name;
+                  else if (b.k === 'inc') row.balance += by;
+                  else if (b.k === 'both') {
+                    row.name = name;
+                    row.balance += by;
+                  } else {
+                    const tid = by + 4;
+                    if ([...rows].some(([other, r]) => other !== id && r.tid === tid)) collides = true;
+                    row.tid = tid;
+                  }
+                }
+                const result =
+                  b.k === 'name'
+                    ? s.updateWhere(Account, { id }, { name })
+                    : b.k === 'inc'
+                      ? s.updateWhere(Account, { id }, { balance: increment(by) })
+                      : b.k === 'both'
+                        ? s.updateWhere(Account, { id }, { name, balance: increment(by) })
+                        : s.updateWhere(Account, { id }, { tid: by + 4 });
+                pending.push({ result, want: row === undefined ? 0 : 1 });
+              }
+            }
+            await commit();
+            const stored = await Session().select(Account).orderBy({ id: 'asc' }).all();
+            expect(stored.map((a) => [a.id, a.tid, a.name, a.balance])).toEqual(
+              [...committed].map(([id, r]) => [id, r.tid, r.name, r.balance]),
+            );
+            for (const a of rolledBack ? [] : loaded) {
+              const want = committed.get(a.id);
+              expect([a.tid, a.name, a.balance]).toEqual([want?.tid, want?.name, want?.balance]);
+            }
+            await s.close();
+          } finally {
+            await engine.close();
+          }
+        }),
+        { numRuns: 25 },
+      );
+    });
+
     it('an in-place edit of a loaded blob is written; a JSON edit in place too', async () => {
       const { Session } = await setup(target);
       await Session.begin(async (s) => s.add(new Doc({ data: new Uint8Array([1, 2, 3]) })));
