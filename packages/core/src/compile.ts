@@ -1115,13 +1115,39 @@ export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: numbe
  * order, not the calls', so such a run could collide where the calls one by one would not, or the reverse.
  */
 export function canUpdateByIds(meta: ModelMeta, update: UpdateShape): boolean {
-  const width = update.cols.length + 1;
+  return canSetByIds(meta, update.cols, update.cols.length + 1);
+}
+
+/** {@link canUpdateByIds} for `cols` set from VALUES rows `width` wide. */
+export function canSetByIds(meta: ModelMeta, cols: readonly ColumnMeta[], width: number): boolean {
   for (const c of meta.columns) {
     const m = /^column([0-9]+)$/i.exec(c.name);
     if (m !== null && Number(m[1]) <= width) return false;
   }
-  for (const c of update.cols) for (const set of meta.uniqueSets) if (set.includes(c.name)) return false;
+  for (const c of cols) for (const set of meta.uniqueSets) if (set.includes(c.name)) return false;
   return true;
+}
+
+/**
+ * The changed columns of `rows` loaded objects, one statement (see {@link updateByIdSql} for one object, and
+ * {@link updateByIdsSql} for the form): each VALUES row holds an object's values, its id (and the version it was
+ * read at); it returns `updated_at` (and the version), then the id that tells the objects apart. Planned with the
+ * post-condition "`rows` rows", so every object's row must match, as one statement per object would require.
+ */
+export function dirtyByIdsSql(meta: ModelMeta, cols: readonly ColumnMeta[], rows: number): string {
+  return cached(meta, `dirtyids|${cols.map((c) => c.name).join(',')}|${rows}`, () => {
+    const set = cols.map((c, i) => `${c.quoted} = ${paramSql(c.kind).replace('?', `${BY_IDS_VALUES}."column${i + 1}"`)}`);
+    set.push(`"updated_at" = ${TOUCH_SQL}`);
+    const v = meta.version;
+    const width = cols.length + (v ? 2 : 1);
+    const tuple = `(${Array(width).fill('?').join(', ')})`;
+    const t = meta.quotedTable;
+    const where = `${t}."id" = ${BY_IDS_VALUES}."column${cols.length + 1}"${v ? ` AND ${t}.${v.quoted} = ${BY_IDS_VALUES}."column${width}"` : ''}`;
+    return (
+      `UPDATE ${t} SET ${set.join(', ')}${versionBump(meta)} FROM (VALUES ${Array(rows).fill(tuple).join(', ')}) AS ${BY_IDS_VALUES} ` +
+      `WHERE ${where} RETURNING "updated_at", ${v ? `${v.quoted}, ` : ''}"id"`
+    );
+  });
 }
 
 /** DELETE of one row by id (and, for a versioned model, by the version it was read at). Planned with the post-condition "1 row". */

@@ -90,12 +90,13 @@ export function debugLogger(event: QueryLogEvent): void {
 }
 
 /** The error a failed post-condition raises; drivers with native expectations throw it from inside their batch. */
-export function staleDataError(expect: Expectation, actual: number): StaleDataError {
+export function staleDataError(expect: Expectation, actual: number, cause?: unknown): StaleDataError {
   const what = expect.id === undefined ? expect.table : `${expect.table} id ${expect.id}`;
   return new StaleDataError(
     `${what}: expected to ${expect.verb} ${expect.changes} row(s); ${actual} ${actual === 1 ? 'was' : 'were'} matched ` +
       '(changed or deleted by someone else?); nothing of the unit of work was written',
     { table: expect.table, id: expect.id, expected: expect.changes, actual },
+    cause === undefined ? undefined : { cause },
   );
 }
 

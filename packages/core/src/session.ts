@@ -27,6 +27,7 @@ import {
   isDaoError,
   NotFoundError,
   SessionClosedError,
+  StaleDataError,
   StateError,
   UnitAlreadyAppliedError,
   ValidationError,
@@ -39,9 +40,10 @@ import { ProjectionQuery, Query, type QueryRunner } from './query.ts';
 import { type RowSchema, rowsWithSchema, wantsBigints } from './raw-rows.ts';
 import { joinGroup, RELATION_HOST, type RelationHost, type RelationMeta, relationsOf, slotOf, unload } from './relations.ts';
 import { newRowEncoder } from './row-encoder.ts';
+import { staleDataError } from './runtime-driver.ts';
 import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
-import { type Plan, UnitOfWork } from './unit-of-work.ts';
+import { type Plan, staleCandidates, UnitOfWork } from './unit-of-work.ts';
 import { queueSimpleUpdate, queueUpdate, whereShapeOf } from './update-queue.ts';
 import { checkId, checkKeys, type EncodedUpdate, encodeColumn, encodeUpdate, newValue, prefixIssues, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
@@ -797,6 +799,35 @@ export class Session implements QueryRunner {
       });
     }
     if (error instanceof ForeignKeyConstraintError && error.table === undefined) return nameForeignKey(error, plan);
+    if (error instanceof StaleDataError && error.id === undefined && error.table !== undefined) return this.#nameStale(error, plan);
+    return error;
+  }
+
+  /**
+   * A `StaleDataError` of a statement that updated several loaded objects at once (D1, Durable Objects) names
+   * no row. Read the rows those objects were read from: the first one gone, or at another version, is the
+   * stale one, reported as its own UPDATE would have been. The batch wrote nothing either way; if the read fails
+   * or finds every row as it was (changed back meanwhile), the error stays as it is.
+   */
+  async #nameStale(error: StaleDataError, plan: Plan): Promise<StaleDataError> {
+    try {
+      for (const { meta, rows } of staleCandidates(plan, error.table as string)) {
+        const version = meta.version;
+        const res = await this.#ctx.executor.execute({
+          sql: `SELECT "id"${version ? `, ${version.quoted}` : ''} FROM ${meta.quotedTable} WHERE "id" IN (SELECT value FROM json_each(?))`,
+          params: [JSON.stringify(rows.map((r) => r.id))],
+          returnsRows: true,
+          columns: version ? ['id', version.name] : ['id'],
+        });
+        const found = new Map(res.rows.map((r) => [Number(r[0]), r[1] ?? null]));
+        for (const r of rows) {
+          if (found.has(r.id) && (version === undefined || Number(found.get(r.id)) === Number(r.version))) continue;
+          return staleDataError({ changes: 1, table: meta.tableName, id: r.id, verb: 'update' }, 0, error);
+        }
+      }
+    } catch {
+      // Only the message was at stake.
+    }
     return error;
   }
 

@@ -15,9 +15,11 @@
 import { sameAsStored } from './codec.ts';
 import {
   type CompiledWhere,
+  canSetByIds,
   canUpdateByIds,
   deleteByIdSql,
   deleteWhereSql,
+  dirtyByIdsSql,
   fixupUpdateSql,
   insertChunks,
   insertRelatedSql,
@@ -209,6 +211,21 @@ function byIdsChunks(params: readonly SqlValue[], width: number, n: number, limi
   }
   for (const c of insertChunks(size, width, limits, what)) sizes.push(c);
   return sizes;
+}
+
+/**
+ * After a `StaleDataError` with no id (a statement that updated several loaded objects of `table`): the objects
+ * that statement expected to find, to learn which one's row is gone or at another version.
+ */
+export function staleCandidates(
+  plan: Plan,
+  table: string,
+): { readonly meta: ModelMeta; readonly rows: ReturnType<DirtyByIdsStep['rows']> }[] {
+  const out: { meta: ModelMeta; rows: ReturnType<DirtyByIdsStep['rows']> }[] = [];
+  for (const step of plan.steps) {
+    if (step instanceof DirtyByIdsStep && step.touch.meta.tableName === table) out.push({ meta: step.touch.meta, rows: step.rows() });
+  }
+  return out;
 }
 
 /** The plan of one commit. */
@@ -410,6 +427,55 @@ class DirtyStep implements StepObject {
   }
 }
 
+/** What each value of a {@link dirtyByIdsSql} statement of `rows` objects is, for limit errors. */
+function dirtyNames(meta: ModelMeta, shape: DirtyShape, rows: number): string[] {
+  const one = [...shape.paramNames, `${meta.tableName}.id`];
+  if (shape.version) one.push(`${meta.tableName}.${shape.version.name}`);
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) for (const name of one) out.push(name);
+  return out;
+}
+
+/** A changed loaded object waiting for its UPDATE, when the changes of several go as one statement. */
+interface DirtyEntry {
+  readonly e: Entity;
+  readonly snap: readonly SqlValue[];
+  readonly shape: DirtyShape;
+  readonly params: readonly SqlValue[];
+  readonly id: number;
+}
+
+/** The step of several changed loaded objects updated by one statement ({@link dirtyByIdsSql}): rows by id. */
+class DirtyByIdsStep implements StepObject {
+  start = 0;
+  readonly count = 1;
+  readonly touch: Touch;
+  readonly #uow: UnitOfWork;
+  readonly #entries: readonly DirtyEntry[];
+
+  constructor(uow: UnitOfWork, entries: readonly DirtyEntry[], touch: Touch) {
+    this.#uow = uow;
+    this.#entries = entries;
+    this.touch = touch;
+  }
+
+  /** The objects' ids and the versions they were read at (`undefined` without a version column), in order. */
+  rows(): { readonly id: number; readonly version: SqlValue | undefined }[] {
+    const version = this.touch.meta.version;
+    return this.#entries.map((d) => ({ id: d.id, version: version ? (d.snap[version.position] ?? null) : undefined }));
+  }
+
+  apply(results: readonly StatementResult[], at: number): void {
+    const rows = (results[at] as StatementResult).rows;
+    const byId = new Map<number, readonly SqlValue[]>();
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as readonly SqlValue[];
+      byId.set(Number(row[row.length - 1]), row);
+    }
+    for (const d of this.#entries) this.#uow.applyDirty(d.e, d.snap, d.shape, d.params, byId.get(d.id) ?? NO_VALUES);
+  }
+}
+
 const NO_VALUES: readonly SqlValue[] = Object.freeze([]);
 
 /**
@@ -604,6 +670,7 @@ export class UnitOfWork {
    * {@link #planRun}).
    */
   #planDirty(add: Add, issues: ValidationIssue[], effects: RelationEffects | undefined): void {
+    const dirty: DirtyEntry[] | undefined = this.#countByReturning ? [] : undefined;
     this.identity.forEach((e, meta) => {
       if (entityState.state(e) !== 'persistent' || hasFlag(e, ENTITY_FLAGS.expired)) return;
       const snap = entityState.snapshot(e);
@@ -646,18 +713,73 @@ export class UnitOfWork {
       if (issues.length > before) prefixIssues(issues, before, [meta.name, id]);
       params[n] = id;
       if (version) params[n + 1] = snap[version.position] ?? null;
-      add(
-        {
-          sql: shape.sql,
-          params,
-          returnsRows: true,
-          columns: shape.returned,
-          paramNames: shape.paramNames,
-          expect: { changes: 1, table: meta.tableName, id, verb: 'update' },
-        },
-        new DirtyStep(this, e, snap, shape, params),
-      );
+      if (dirty !== undefined) dirty.push({ e, snap, shape, params, id });
+      else this.#addDirty(add, meta, e, snap, shape, params, id);
     });
+    if (dirty !== undefined) this.#addDirtyByIds(add, dirty);
+  }
+
+  /** One changed loaded object's UPDATE, with the post-condition "1 row". */
+  #addDirty(add: Add, meta: ModelMeta, e: Entity, snap: readonly SqlValue[], shape: DirtyShape, params: SqlValue[], id: number): void {
+    add(
+      {
+        sql: shape.sql,
+        params,
+        returnsRows: true,
+        columns: shape.returned,
+        paramNames: shape.paramNames,
+        expect: { changes: 1, table: meta.tableName, id, verb: 'update' },
+      },
+      new DirtyStep(this, e, snap, shape, params),
+    );
+  }
+
+  /**
+   * The changed loaded objects on a driver counting by RETURNING (one statement per object would cost D1 and
+   * Durable Objects a statement each): consecutive objects with the same changed columns go as one
+   * {@link dirtyByIdsSql} statement per chunk under the parameter limit, with the post-condition "every object's
+   * row" (`StaleDataError` names the table and the counts; the id only for a chunk of one). Columns of a declared
+   * UNIQUE constraint stay one statement per object (see {@link canSetByIds}), in the same order as before.
+   */
+  #addDirtyByIds(add: Add, dirty: readonly DirtyEntry[]): void {
+    for (let i = 0; i < dirty.length; ) {
+      const first = dirty[i] as DirtyEntry;
+      const shape = first.shape;
+      const meta = shape.touch.meta;
+      const width = first.params.length;
+      let j = i + 1;
+      while (j < dirty.length && (dirty[j] as DirtyEntry).shape === shape) j++;
+      const merge = j - i > 1 && canSetByIds(meta, shape.cols, width);
+      for (let k = i; k < j; ) {
+        // A chunk: up to the parameter limit's objects, never one id twice (aliases of one row).
+        const seen = new Set<number>();
+        const max = merge ? (insertChunks(j - k, width, this.#limits, `updates of ${meta.tableName}`)[0] as number) : 1;
+        let end = k;
+        while (end < j && end - k < max && !seen.has((dirty[end] as DirtyEntry).id)) seen.add((dirty[end++] as DirtyEntry).id);
+        const size = end - k;
+        if (size === 1) {
+          const d = dirty[k] as DirtyEntry;
+          this.#addDirty(add, meta, d.e, d.snap, shape, d.params as SqlValue[], d.id);
+        } else {
+          const chunk = dirty.slice(k, end);
+          const params: SqlValue[] = [];
+          for (const d of chunk) for (let p = 0; p < width; p++) params.push(d.params[p] as SqlValue);
+          add(
+            {
+              sql: dirtyByIdsSql(meta, shape.cols, size),
+              params,
+              returnsRows: true,
+              columns: [...shape.returned, 'id'],
+              paramNames: dirtyNames(meta, shape, size),
+              expect: { changes: size, table: meta.tableName, verb: 'update' },
+            },
+            new DirtyByIdsStep(this, chunk, shape.touch),
+          );
+        }
+        k = end;
+      }
+      i = j;
+    }
   }
 
   /** @internal After commit: a changed loaded object's snapshot takes the values written and the returned updated_at (and version). */

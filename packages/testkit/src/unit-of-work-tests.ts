@@ -380,6 +380,151 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       );
     });
 
+    it('changed loaded objects (one UPDATE … FROM VALUES per chunk of one shape where the driver counts by RETURNING) are written as one UPDATE each would, or StaleDataError and nothing', async () => {
+      type Edit = { readonly i: number; readonly name?: string; readonly by?: number; readonly tid?: number };
+      type Other = { readonly i: number; readonly k: 'bump' | 'delete' };
+      const SEEDED = 70;
+      // Most runs change many objects in one shape (long chunks), some mix shapes; tid is UNIQUE.
+      const fields = fc.constantFrom<readonly ('name' | 'by' | 'tid')[]>(
+        ['name'],
+        ['by'],
+        ['name', 'by'],
+        ['name'],
+        ['tid'],
+        ['name', 'tid'],
+      );
+      const runs = fc
+        .tuple(
+          fields,
+          fc.uniqueArray(fc.integer({ min: 0, max: SEEDED - 1 }), { maxLength: SEEDED, size: 'max' }),
+          fc.constantFrom('p', 'q', 'r'),
+          fc.integer({ min: 1, max: 6 }),
+        )
+        .map(([f, idx, name, by]): Edit[] =>
+          idx.map((i, n) => ({
+            i,
+            ...(f.includes('name') ? { name } : {}),
+            ...(f.includes('by') ? { by: by - 3 || 1 } : {}),
+            ...(f.includes('tid') ? { tid: (n % 6) + 1 } : {}),
+          })),
+        );
+      const edit: fc.Arbitrary<Edit> = fc.record(
+        {
+          i: fc.integer({ min: 0, max: SEEDED - 1 }),
+          name: fc.constantFrom('p', 'q', 'r'),
+          by: fc.integer({ min: -2, max: 2 }),
+          tid: fc.integer({ min: 1, max: 6 }),
+        },
+        { requiredKeys: ['i'] },
+      );
+      const other: fc.Arbitrary<Other> = fc.record({
+        i: fc.integer({ min: 0, max: SEEDED - 1 }),
+        k: fc.constantFrom('bump' as const, 'delete' as const),
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.tuple(runs, fc.array(edit, { maxLength: 6 })).map(([a, b]) => [...a, ...b]),
+          fc.oneof(
+            { arbitrary: fc.constant([] as Other[]), weight: 2 },
+            { arbitrary: fc.array(other, { minLength: 1, maxLength: 2 }), weight: 1 },
+          ),
+          async (edits, others) => {
+            const { Session, engine } = await setup(target);
+            try {
+              await Session.begin(async (s) =>
+                s.addAll(Array.from({ length: SEEDED }, (_, i) => new Account({ tid: (i + 1) * 10, name: `a${i}` }))),
+              );
+              const s = Session();
+              const loaded = (await s.select(Account).orderBy({ id: 'asc' }).all()) as Account[];
+              const before = loaded.map((a) => ({ id: a.id, tid: a.tid, name: a.name, balance: a.balance, version: a.version }));
+              // The model: the rows after one UPDATE per changed object; tids collide as one by one they would.
+              const want = before.map((r) => ({ ...r }));
+              for (const e of edits) {
+                const a = loaded[e.i] as Account;
+                const w = want[e.i] as (typeof want)[number];
+                if (e.name !== undefined) a.name = w.name = e.name;
+                if (e.by !== undefined) a.balance = w.balance = a.balance + e.by;
+                if (e.tid !== undefined) a.tid = w.tid = e.tid;
+              }
+              const changed = want.map((w, i) => {
+                const b = before[i] as (typeof before)[number];
+                return w.name !== b.name || w.balance !== b.balance || w.tid !== b.tid;
+              });
+              const tids = want.map((w) => w.tid);
+              const collides = new Set(tids).size !== tids.length;
+              const stale = others.some((o) => changed[o.i]);
+              for (const o of others) {
+                const id = (before[o.i] as (typeof before)[number]).id;
+                if (o.k === 'delete') await Session.begin(async (x) => x.deleteWhere(Account, { id }));
+                else await Session.begin(async (x) => x.updateWhere(Account, { id }, { name: 'other' }));
+              }
+              const storedBefore = (await Session().select(Account).orderBy({ id: 'asc' }).all()).map((a) => [
+                a.id,
+                a.tid,
+                a.name,
+                a.balance,
+                a.version,
+              ]);
+              if (stale || collides) {
+                // Both: whichever statement fails first decides.
+                const err = await s.commit().then(
+                  () => undefined,
+                  (e: unknown) => e,
+                );
+                if (stale && !collides) expect(err).toBeInstanceOf(StaleDataError);
+                else if (!stale) expect(err).toBeInstanceOf(UniqueConstraintError);
+                else expect(err instanceof StaleDataError || err instanceof UniqueConstraintError).toBe(true);
+                if (err instanceof StaleDataError) {
+                  // Named as one UPDATE per object would name it, even where several went as one statement.
+                  expect(err.table).toBe('accounts');
+                  const staleIds = others.filter((o) => changed[o.i]).map((o) => (before[o.i] as (typeof before)[number]).id);
+                  expect(staleIds).toContain(err.id);
+                }
+                const after = (await Session().select(Account).orderBy({ id: 'asc' }).all()).map((a) => [
+                  a.id,
+                  a.tid,
+                  a.name,
+                  a.balance,
+                  a.version,
+                ]);
+                expect(after).toEqual(storedBefore);
+                return;
+              }
+              await s.commit();
+              const gone = new Set(others.filter((o) => o.k === 'delete').map((o) => o.i));
+              const bumped = new Set(others.filter((o) => o.k === 'bump').map((o) => o.i));
+              const stored = await Session().select(Account).orderBy({ id: 'asc' }).all();
+              const expected = want.flatMap((w, i) =>
+                gone.has(i)
+                  ? []
+                  : [
+                      [
+                        w.id,
+                        w.tid,
+                        bumped.has(i) ? 'other' : w.name,
+                        w.balance,
+                        w.version + (changed[i] ? 1 : 0) + (bumped.has(i) ? 1 : 0),
+                      ],
+                    ],
+              );
+              expect(stored.map((a) => [a.id, a.tid, a.name, a.balance, a.version])).toEqual(expected);
+              // Each loaded object holds what its row holds: the version and updated_at the UPDATE returned.
+              const byId = new Map(stored.map((a) => [a.id, a]));
+              for (const [i, a] of loaded.entries()) {
+                if (!changed[i]) continue;
+                const row = byId.get(a.id) as Account;
+                expect([a.version, a.updated_at.getTime()]).toEqual([row.version, row.updated_at.getTime()]);
+              }
+              await s.close();
+            } finally {
+              await engine.close();
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
     it('an in-place edit of a loaded blob is written; a JSON edit in place too', async () => {
       const { Session } = await setup(target);
       await Session.begin(async (s) => s.add(new Doc({ data: new Uint8Array([1, 2, 3]) })));
@@ -447,6 +592,26 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
   });
 
   describe('unit of work: lost updates are detectable', () => {
+    it('objects changed alike (one statement on D1 and Durable Objects): the stale one is named by its id, nothing written', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.addAll([1, 2, 3, 4].map((n) => new Account({ tid: n, name: `a${n}` }))));
+      const s = Session();
+      const all = (await s.select(Account).orderBy({ tid: 'asc' }).all()) as Account[];
+      for (const a of all) a.name = 'renamed';
+      const third = all[2] as Account;
+      await Session.begin(async (other) => other.updateWhere(Account, { id: third.id }, { balance: 7 }));
+      const err = await rejectsWith(s.commit(), StaleDataError);
+      expect([err.table, err.id, err.expected, err.actual]).toEqual(['accounts', third.id, 1, 0]);
+      const stored = await Session().select(Account).orderBy({ tid: 'asc' }).all();
+      expect(stored.map((a) => [a.name, a.balance, a.version])).toEqual([
+        ['a1', 0, 1],
+        ['a2', 0, 1],
+        ['a3', 7, 2],
+        ['a4', 0, 1],
+      ]);
+      await s.close();
+    });
+
     it('a version column: the second of two sessions writing the same row gets StaleDataError, nothing written', async () => {
       const { Session } = await setup(target);
       await Session.begin(async (s) => s.add(new Account({ tid: 1, name: 'start' })));
