@@ -187,15 +187,32 @@ describe('statements per operation (better-sqlite3)', () => {
     await s.close();
   });
 
-  it('updateWhere × 1,000 by id: one batch, one statement repeated 1,000 times, one SQL text, prepared once', async () => {
+  it('updateWhere × 1,000 by id: one batch of 7 UPDATE … FROM (VALUES …) statements (3 × 256 + 128 + 64 + 32 + 8), 5 SQL texts', async () => {
     opened = open(ROWS);
     const { Session, counts, reset } = opened;
     const s = Session();
     reset();
     for (let id = 1; id <= ROWS; id++) s.updateWhere(User, { id }, { name: `renamed ${id}` });
     await s.commit();
-    expect(counts).toMatchObject({ executes: 0, batches: 1, batchStatements: 1, runs: ROWS, prepares: 1 });
-    expect(counts.sql.size).toBe(1);
+    expect(counts).toMatchObject({ executes: 0, batches: 1, batchStatements: 7, runs: 7, prepares: 5 });
+    expect(counts.sql.size).toBe(5);
+    // The same run again: the statements are cached.
+    reset();
+    for (let id = 1; id <= ROWS; id++) s.updateWhere(User, { id }, { name: `again ${id}` });
+    await s.commit();
+    expect(counts).toMatchObject({ batches: 1, batchStatements: 7, prepares: 0 });
+    await s.close();
+  });
+
+  it('updateWhere by id with an id repeated: the run is cut there, one statement per side', async () => {
+    opened = open(ROWS);
+    const { Session, counts, reset } = opened;
+    const s = Session();
+    reset();
+    for (const id of [1, 2, 3, 2, 4]) s.updateWhere(User, { id }, { name: `renamed ${id}` });
+    await s.commit();
+    // [1, 2, 3] as 2 + 1 rows, then [2, 4] as 2 rows.
+    expect(counts).toMatchObject({ batches: 1, batchStatements: 3 });
     await s.close();
   });
 
@@ -214,7 +231,7 @@ describe('statements per operation (better-sqlite3)', () => {
     await s.close();
   });
 
-  it('load-modify-commit: one read per object, one UPDATE per changed object, none for an unchanged one', async () => {
+  it('load-modify-commit: one read per object, one UPDATE … FROM (VALUES …) per chunk of changed objects, none for an unchanged one', async () => {
     opened = open(ROWS);
     const { Session, counts, reset } = opened;
     const s = Session();
@@ -223,7 +240,8 @@ describe('statements per operation (better-sqlite3)', () => {
     for (let id = 1; id <= ROWS; id++) users.push((await s.get(User, id)) as User);
     for (const u of users.slice(0, 500)) u.name = `${u.name}!`;
     await s.commit();
-    expect(counts).toMatchObject({ executes: ROWS, batches: 1, batchStatements: 500 });
+    // 500 changed objects of one shape: 256 + 128 + 64 + 32 + 16 + 4 rows.
+    expect(counts).toMatchObject({ executes: ROWS, batches: 1, batchStatements: 6 });
     reset();
     await s.commit();
     expect(counts).toMatchObject({ executes: 0, batches: 0 });

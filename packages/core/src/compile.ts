@@ -1052,6 +1052,14 @@ export function updateReturning(meta: ModelMeta, update: Pick<UpdateShape, 'cols
   return out;
 }
 
+/** The RETURNING list of an update that refreshes loaded objects ({@link updateReturning}'s columns). */
+function returningList(meta: ModelMeta, update: Pick<UpdateShape, 'cols'>): string {
+  // Integer columns come back through the same guard as in SELECTs: exact text beyond 2^53, never rounded.
+  return updateReturning(meta, update)
+    .map((c) => (c.kind === 'integer' || c.kind === 'bigint' ? integerSelectSql(c.quoted) : c.quoted))
+    .join(', ');
+}
+
 /** UPDATE … SET values, updated_at WHERE filters (the DAO's `update(filters, values)`), optionally RETURNING the changed rows. */
 export function updateWhereSql(
   meta: ModelMeta,
@@ -1071,11 +1079,7 @@ export function updateWhereSql(
     // Only the ids, to count the rows (a driver whose own count is not exact, D1).
     if (returning === 'id') sql += ' RETURNING "id"';
     else if (returning) {
-      // Integer columns come back through the same guard as in SELECTs: exact text beyond 2^53, never rounded.
-      const cols = updateReturning(meta, update).map((c) =>
-        c.kind === 'integer' || c.kind === 'bigint' ? integerSelectSql(c.quoted) : c.quoted,
-      );
-      sql += ` RETURNING ${cols.join(', ')}`;
+      sql += ` RETURNING ${returningList(meta, update)}`;
     }
     byWhere.set(where.key, sql);
   }
@@ -1092,8 +1096,8 @@ const BY_IDS_VALUES = '"litedao_v"';
  * arbitrary VALUES row per target row); the caller splits the run where an id repeats. Each call's count is
  * whether its id came back. Only for an update {@link canUpdateByIds} accepts.
  */
-export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: number): string {
-  return cached(meta, `updids|${update.key}|${rows}`, () => {
+export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: number, refresh = false): string {
+  return cached(meta, `updids|${update.key}|${rows}|${refresh ? 'R' : ''}`, () => {
     const set = update.cols.map((c, i) => {
       const value = paramSql(c.kind).replace('?', `${BY_IDS_VALUES}."column${i + 1}"`);
       return update.adds[i] ? `${c.quoted} = ${c.quoted} + ${value}` : `${c.quoted} = ${value}`;
@@ -1103,7 +1107,7 @@ export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: numbe
     const tuple = `(${Array(width).fill('?').join(', ')})`;
     return (
       `UPDATE ${meta.quotedTable} SET ${set.join(', ')}${versionBump(meta)} FROM (VALUES ${Array(rows).fill(tuple).join(', ')}) ` +
-      `AS ${BY_IDS_VALUES} WHERE ${meta.quotedTable}."id" = ${BY_IDS_VALUES}."column${width}" RETURNING "id"`
+      `AS ${BY_IDS_VALUES} WHERE ${meta.quotedTable}."id" = ${BY_IDS_VALUES}."column${width}" RETURNING ${refresh ? returningList(meta, update) : '"id"'}`
     );
   });
 }

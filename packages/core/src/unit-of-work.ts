@@ -161,15 +161,20 @@ class UpdateWhereStep implements StepObject {
 class UpdateByIdsStep implements StepObject {
   start = 0;
   readonly count: number;
+  readonly #uow: UnitOfWork;
   readonly #op: UpdateRun;
   /** The number of calls each statement carries, in order. */
   readonly #sizes: readonly number[];
+  /** The columns returned to refresh loaded objects (`id` first), or `undefined` when only ids come back. */
+  readonly #refresh: readonly ColumnMeta[] | undefined;
   readonly touch: Touch;
 
-  constructor(op: UpdateRun, sizes: readonly number[], touch: Touch) {
+  constructor(uow: UnitOfWork, op: UpdateRun, sizes: readonly number[], touch: Touch, refresh: readonly ColumnMeta[] | undefined) {
     this.count = sizes.length;
+    this.#uow = uow;
     this.#op = op;
     this.#sizes = sizes;
+    this.#refresh = refresh;
     this.touch = touch;
   }
 
@@ -179,6 +184,7 @@ class UpdateByIdsStep implements StepObject {
     for (let i = 0; i < this.#sizes.length; i++) {
       const size = this.#sizes[i] as number;
       const rows = (results[at + i] as StatementResult).rows;
+      if (this.#refresh !== undefined) this.#uow.refreshReturned(this.#op.meta, this.#refresh, rows);
       const back = new Set<number>();
       for (let r = 0; r < rows.length; r++) back.add(Number((rows[r] as readonly SqlValue[])[0]));
       for (let k = 0; k < size; k++, call++) {
@@ -670,7 +676,7 @@ export class UnitOfWork {
    * {@link #planRun}).
    */
   #planDirty(add: Add, issues: ValidationIssue[], effects: RelationEffects | undefined): void {
-    const dirty: DirtyEntry[] | undefined = this.#countByReturning ? [] : undefined;
+    const dirty: DirtyEntry[] = [];
     this.identity.forEach((e, meta) => {
       if (entityState.state(e) !== 'persistent' || hasFlag(e, ENTITY_FLAGS.expired)) return;
       const snap = entityState.snapshot(e);
@@ -713,10 +719,9 @@ export class UnitOfWork {
       if (issues.length > before) prefixIssues(issues, before, [meta.name, id]);
       params[n] = id;
       if (version) params[n + 1] = snap[version.position] ?? null;
-      if (dirty !== undefined) dirty.push({ e, snap, shape, params, id });
-      else this.#addDirty(add, meta, e, snap, shape, params, id);
+      dirty.push({ e, snap, shape, params, id });
     });
-    if (dirty !== undefined) this.#addDirtyByIds(add, dirty);
+    this.#addDirtyByIds(add, dirty);
   }
 
   /** One changed loaded object's UPDATE, with the post-condition "1 row". */
@@ -943,28 +948,30 @@ export class UnitOfWork {
     const columns = returned?.names;
     const paramNames = shape.paramNames;
     const n = op.results.length;
-    if (n > 1 && !refresh && returning && where.key === (meta.byName.get('id') as ColumnMeta).eqKey && canUpdateByIds(meta, update)) {
-      // On a driver counting by RETURNING (one statement per run, D1 and Durable Objects), a run of updates by id
-      // goes as `UPDATE … FROM (VALUES …)` statements of up to the parameter limit's calls each.
+    if (n > 1 && where.key === (meta.byName.get('id') as ColumnMeta).eqKey && canUpdateByIds(meta, update)) {
+      // A run of updates by id goes as `UPDATE … FROM (VALUES …)` statements of up to the parameter limit's calls
+      // each, every one returning the ids it changed (and the rows, to refresh loaded objects).
       const sizes = byIdsChunks(params, width, n, this.#limits, `updates of ${meta.tableName}`);
       if (sizes !== undefined) {
+        const byIds = refresh ? shape.returned(update) : COUNTED_BY_ID;
+        const one = updateWhereSql(meta, update, where, refresh || 'id');
         const statements: Statement[] = new Array(sizes.length);
         for (let i = 0, call = 0; i < sizes.length; i++) {
           const size = sizes[i] as number;
           const chunk = params.slice(call * width, (call + size) * width);
           statements[i] =
             size === 1
-              ? { sql, params: chunk, returnsRows: true, columns, paramNames }
+              ? { sql: one, params: chunk, returnsRows: true, columns: byIds.names, paramNames }
               : {
-                  sql: updateByIdsSql(meta, update, size),
+                  sql: updateByIdsSql(meta, update, size, refresh),
                   params: chunk,
                   returnsRows: true,
-                  columns,
+                  columns: byIds.names,
                   paramNames: paramNames && Array<readonly string[]>(size).fill(paramNames).flat(),
                 };
           call += size;
         }
-        add(statements, new UpdateByIdsStep(op, sizes, shape.touch));
+        add(statements, new UpdateByIdsStep(this, op, sizes, shape.touch, refresh ? byIds.cols : undefined));
         return;
       }
     }
