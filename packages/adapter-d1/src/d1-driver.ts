@@ -115,6 +115,7 @@ class D1Driver implements Driver {
   readonly limits = D1_LIMITS;
   readonly #db: D1NativeBinding;
   readonly #dml = new Map<string, boolean>();
+  readonly #inserts = new Map<string, string | null>();
 
   constructor(db: D1NativeBinding) {
     this.#db = db;
@@ -158,17 +159,44 @@ class D1Driver implements Driver {
       refuseRepeatedNames(s, i);
       return params;
     });
+    const tables = this.#plainInsertTables(statements);
+    if (tables !== undefined) {
+      try {
+        return await this.#send(statements, bound, tables);
+      } catch (error) {
+        // A table written by a plain INSERT has a trigger that may insert too: nothing was written; count the
+        // slow way.
+        if (!isRecount(error)) throw error;
+      }
+    }
+    return this.#send(statements, bound, undefined);
+  }
+
+  /**
+   * Sends the batch. Every write without RETURNING is followed by a `changes()` probe (see {@link #counted}),
+   * except, when `tables` is given, the plain INSERTs into those tables: their `meta.changes` is their own row
+   * count unless a trigger on the table inserts, and one statement at the end of the batch aborts it (nothing
+   * written, {@link isRecount}) if any table has a trigger whose text mentions INSERT.
+   */
+  async #send(
+    statements: readonly Statement[],
+    bound: readonly unknown[][],
+    tables: ReadonlySet<string> | undefined,
+  ): Promise<StatementResult[]> {
     const prepared: D1NativePreparedStatement[] = [];
     const probed: boolean[] = new Array(statements.length);
     let probe: D1NativePreparedStatement | undefined;
     for (let i = 0; i < statements.length; i++) {
       const s = statements[i] as Statement;
       prepared.push(this.#db.prepare(s.sql).bind(...(bound[i] ?? [])));
-      probed[i] = this.#counted(s);
+      probed[i] = this.#counted(s) && (tables === undefined || this.#plainInsert(s.sql) === undefined);
       if (probed[i]) {
         probe ??= this.#db.prepare(CHANGES_PROBE);
         prepared.push(probe);
       }
+    }
+    if (tables !== undefined && tables.size > 0) {
+      prepared.push(this.#db.prepare(INSERT_TRIGGER_CHECK).bind(JSON.stringify([...tables])));
     }
     const results = await this.#db.batch(prepared);
     // batch() only returns row objects, so rows are rebuilt in `statement.columns` order when core gave it.
@@ -180,6 +208,37 @@ class D1Driver implements Driver {
       out[i] = probed[i] ? exactChanges(res, results[r++]) : res;
     }
     return out;
+  }
+
+  /**
+   * The tables of the batch's plain multi-row INSERTs (core's bulk form: `INSERT INTO "t" (…) VALUES (?, …), …`,
+   * no RETURNING, no conflict clause), which can be counted by `meta.changes`; `undefined` when there are none,
+   * or when the batch changes the schema (a trigger created and dropped inside it would not be seen).
+   */
+  #plainInsertTables(statements: readonly Statement[]): Set<string> | undefined {
+    let tables: Set<string> | undefined;
+    for (const s of statements) {
+      const keyword = leadingKeyword(s.sql);
+      if (keyword === 'CREATE' || keyword === 'DROP' || keyword === 'ALTER') return undefined;
+      if (s.returnsRows !== false || s.repeat !== undefined) continue;
+      const table = this.#plainInsert(s.sql);
+      if (table === undefined) continue;
+      tables ??= new Set();
+      tables.add(table);
+    }
+    return tables;
+  }
+
+  /** The table of a plain multi-row INSERT (see {@link #plainInsertTables}), else `undefined`. Cached per SQL text. */
+  #plainInsert(sql: string): string | undefined {
+    let table = this.#inserts.get(sql);
+    if (table === undefined) {
+      const m = PLAIN_INSERT_RE.exec(sql);
+      table = m ? (m[1] as string).replaceAll('""', '"') : null;
+      if (this.#inserts.size >= 500) this.#inserts.clear();
+      this.#inserts.set(sql, table);
+    }
+    return table ?? undefined;
   }
 
   /**
@@ -282,6 +341,33 @@ function meta(result: D1NativeResult | undefined): { changes: number; lastInsert
   // last_row_id is the connection's last_insert_rowid(); it is only meaningful after a write.
   const rowid = typeof m?.last_row_id === 'number' && changes > 0 ? m.last_row_id : undefined;
   return rowid === undefined ? { changes } : { changes, lastInsertRowid: rowid };
+}
+
+/** A placeholder of core's INSERT tuples (`?`, or a bigint value's `CAST(? AS INTEGER)`). */
+const PLACEHOLDER = String.raw`(?:\?|CAST\(\? AS INTEGER\))`;
+const TUPLE = String.raw`\(${PLACEHOLDER}(?:, ${PLACEHOLDER})*\)`;
+/** Core's bulk INSERT: one quoted table, a column list, tuples of placeholders only; nothing after them. */
+const PLAIN_INSERT_RE = new RegExp(String.raw`^INSERT INTO "((?:[^"]|"")+)" \([^()]*\) VALUES ${TUPLE}(?:, ${TUPLE})*$`);
+
+/** The marker of {@link INSERT_TRIGGER_CHECK}'s error. */
+const RECOUNT_MARK = 'litedao-recount';
+
+/**
+ * The last statement of a batch whose plain INSERTs are counted by `meta.changes` (the database's total changes,
+ * which also counts rows triggers changed): aborts the batch when a table written has a trigger whose text
+ * mentions INSERT (an INSERT trigger, or any other that inserts). SQLite raises `json_extract`'s bad-path error,
+ * whose text carries the marker. Litedao's own `updated_at` trigger (AFTER UPDATE, it updates) passes.
+ */
+const INSERT_TRIGGER_CHECK =
+  "SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' " +
+  `AND tbl_name COLLATE NOCASE IN (SELECT value FROM json_each(?)) AND upper(sql) LIKE '%INSERT%') THEN '${RECOUNT_MARK}' ELSE '$' END) AS litedao_check`;
+
+/** Whether a batch failed on {@link INSERT_TRIGGER_CHECK} (nothing of it was written). */
+function isRecount(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e.message.includes(RECOUNT_MARK)) return true;
+  }
+  return false;
 }
 
 /** Run right after a write in the same batch: that write's own row count (see `D1Driver.#counted`). */

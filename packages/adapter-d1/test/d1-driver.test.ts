@@ -279,6 +279,27 @@ describe('batch', () => {
     expect(traffic.prepared).toHaveLength(7);
   });
 
+  it("counts core's plain multi-row INSERTs by meta.changes, with one trigger check per batch instead of a probe each; resends with probes when a trigger inserts", async () => {
+    const { binding, traffic } = countingBinding(db);
+    const driver = createEngine(createD1Driver(binding));
+    const bulk = (from: number, k: number) =>
+      write(
+        `INSERT INTO "users" ("email", "name") VALUES ${Array(k).fill('(?, ?)').join(', ')}`,
+        Array.from({ length: k }, (_, i) => [`b${from + i}@x`, 'b']).flat(),
+      );
+    const fast = await driver.batch([bulk(0, 3), bulk(3, 2), bulk(5, 4)]);
+    expect(fast.map((r) => r.changes)).toEqual([3, 2, 4]);
+    // Three inserts and the check; no probe.
+    expect(traffic.batches).toEqual([4]);
+    await db.exec('CREATE TABLE audit (id INTEGER PRIMARY KEY, email TEXT)');
+    await db.exec('CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN INSERT INTO audit (email) VALUES (NEW.email); END');
+    const slow = await driver.batch([bulk(9, 3), bulk(12, 2)]);
+    expect(slow.map((r) => r.changes)).toEqual([3, 2]);
+    // The first attempt (two inserts and the check) is aborted by the check; the second probes each insert.
+    expect(traffic.batches).toEqual([4, 3, 4]);
+    expect([await count('users'), await count('audit')]).toEqual([14, 5]);
+  });
+
   it('is atomic: a failing third statement leaves nothing from the first two', async () => {
     const driver = createEngine(createD1Driver(db));
     const err = await failure(() =>

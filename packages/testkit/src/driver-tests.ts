@@ -376,6 +376,40 @@ export function driverTests(target: ConformanceTarget): void {
       expect(await count(engine, 'd_parent')).toBe(4);
     });
 
+    it("plain multi-row INSERTs (core's bulk form) count their own rows, written once, whatever triggers the table has", async () => {
+      await engine.batch([
+        st('CREATE TABLE d_a (id INTEGER PRIMARY KEY, n INTEGER)'),
+        st('CREATE TABLE d_log (id INTEGER PRIMARY KEY, a INTEGER)'),
+      ]);
+      const ins = (k: number) =>
+        st(
+          `INSERT INTO "d_a" ("n") VALUES ${Array(k).fill('(?)').join(', ')}`,
+          Array.from({ length: k }, (_, i) => i),
+          { returnsRows: false },
+        );
+      const changes = async (...statements: Statement[]) => (await engine.batch(statements)).map((r) => r.changes);
+      // No trigger.
+      expect(await changes(ins(3), ins(2))).toEqual([3, 2]);
+      // A trigger (on the table's name in another case) that inserts two log rows per row.
+      await engine.execute(st('CREATE TRIGGER d_a_log AFTER INSERT ON D_A BEGIN INSERT INTO d_log (a) VALUES (NEW.id), (NEW.id); END'));
+      expect(await changes(ins(3), ins(2))).toEqual([3, 2]);
+      expect([await count(engine, 'd_a'), await count(engine, 'd_log')]).toEqual([10, 10]);
+      // A trigger that skips rows (RAISE(IGNORE)): the rows really inserted.
+      await engine.execute(st('DROP TRIGGER d_a_log'));
+      await engine.execute(st('CREATE TRIGGER d_a_odd BEFORE INSERT ON d_a WHEN NEW.n % 2 = 1 BEGIN SELECT RAISE(IGNORE); END'));
+      expect(await changes(ins(4), ins(1))).toEqual([2, 1]);
+      expect(await count(engine, 'd_a')).toBe(13);
+      // A trigger created in the same batch as the inserts.
+      await engine.execute(st('DROP TRIGGER d_a_odd'));
+      const [, a, b] = await changes(
+        st('CREATE TRIGGER d_a_log2 AFTER INSERT ON d_a BEGIN INSERT INTO d_log (a) VALUES (NEW.id); END'),
+        ins(4),
+        ins(1),
+      );
+      expect([a, b]).toEqual([4, 1]);
+      expect([await count(engine, 'd_a'), await count(engine, 'd_log')]).toEqual([18, 15]);
+    });
+
     it('batch: a repeated statement that cannot be run as one is refused with ValidationError, and nothing is sent', async () => {
       const one = st('INSERT INTO d_users (email, age) VALUES (?, ?)', ['first@x', 1]);
       const ins = 'INSERT INTO d_users (email, age) VALUES (?, ?)';
