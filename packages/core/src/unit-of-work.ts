@@ -740,11 +740,11 @@ export class UnitOfWork {
   }
 
   /**
-   * The changed loaded objects on a driver counting by RETURNING (one statement per object would cost D1 and
-   * Durable Objects a statement each): consecutive objects with the same changed columns go as one
-   * {@link dirtyByIdsSql} statement per chunk under the parameter limit, with the post-condition "every object's
-   * row" (`StaleDataError` names the table and the counts; the id only for a chunk of one). Columns of a declared
-   * UNIQUE constraint stay one statement per object (see {@link canSetByIds}), in the same order as before.
+   * The changed loaded objects: consecutive objects with the same changed columns go as one {@link dirtyByIdsSql}
+   * statement per chunk under the parameter limit, with the post-condition "every object's row" (its
+   * `StaleDataError` names no row; the session then reads the chunk's rows to name it, see `staleCandidates`).
+   * Columns of a declared UNIQUE constraint stay one statement per object (see {@link canSetByIds}), in the same
+   * order as before.
    */
   #addDirtyByIds(add: Add, dirty: readonly DirtyEntry[]): void {
     for (let i = 0; i < dirty.length; ) {
