@@ -273,7 +273,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       );
     });
 
-    it('runs of updateWhere calls by id (one UPDATE … FROM VALUES per chunk where the driver counts by RETURNING) each change and count what one statement per call would, in call order', async () => {
+    it('runs of updateWhere calls by id (one UPDATE … FROM VALUES per chunk) each change and count what one statement per call would, in call order', async () => {
       type Kind = 'name' | 'inc' | 'both' | 'tid';
       type Block = { readonly k: Kind; readonly calls: readonly (readonly [number, number])[] } | { readonly k: 'commit' };
       const SEEDED = 60;
@@ -380,7 +380,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       );
     });
 
-    it('changed loaded objects (one UPDATE … FROM VALUES per chunk of one shape where the driver counts by RETURNING) are written as one UPDATE each would, or StaleDataError and nothing', async () => {
+    it('changed loaded objects (one UPDATE … FROM VALUES per chunk of one shape) are written as one UPDATE each would, or StaleDataError and nothing', async () => {
       type Edit = { readonly i: number; readonly name?: string; readonly by?: number; readonly tid?: number };
       type Other = { readonly i: number; readonly k: 'bump' | 'delete' };
       const SEEDED = 70;
