@@ -1154,6 +1154,16 @@ export function dirtyByIdsSql(meta: ModelMeta, cols: readonly ColumnMeta[], rows
   });
 }
 
+/** The ids (and versions) of the rows with the ids in a JSON array: which changed loaded objects went stale. */
+export function versionsByIdsSql(meta: ModelMeta): string {
+  const v = meta.version;
+  return cached(
+    meta,
+    'verids',
+    () => `SELECT "id"${v ? `, ${v.quoted}` : ''} FROM ${meta.quotedTable} WHERE "id" IN (SELECT value FROM json_each(?))`,
+  );
+}
+
 /** DELETE of one row by id (and, for a versioned model, by the version it was read at). Planned with the post-condition "1 row". */
 export function deleteByIdSql(meta: ModelMeta): string {
   return cached(meta, 'delid', () =>

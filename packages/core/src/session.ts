@@ -17,7 +17,7 @@
  * autoflush: D1 could not give it atomically). Inside `engine.transaction()`, `flush()` sends writes early.
  */
 import { sameAsStored } from './codec.ts';
-import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql } from './compile.ts';
+import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql, versionsByIdsSql } from './compile.ts';
 import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement, StatementResult } from './driver.ts';
 import { ENTITY_FLAGS, Entity, entityState, loadEntity } from './entity.ts';
 import {
@@ -814,7 +814,7 @@ export class Session implements QueryRunner {
       for (const { meta, rows } of staleCandidates(plan, error.table as string)) {
         const version = meta.version;
         const res = await this.#ctx.executor.execute({
-          sql: `SELECT "id"${version ? `, ${version.quoted}` : ''} FROM ${meta.quotedTable} WHERE "id" IN (SELECT value FROM json_each(?))`,
+          sql: versionsByIdsSql(meta),
           params: [JSON.stringify(rows.map((r) => r.id))],
           returnsRows: true,
           columns: version ? ['id', version.name] : ['id'],

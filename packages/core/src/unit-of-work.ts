@@ -196,17 +196,25 @@ class UpdateByIdsStep implements StepObject {
 }
 
 /**
- * How a run of `updateWhere` calls by id splits into `UPDATE … FROM (VALUES …)` statements: chunks under the
- * parameter limit, cut wherever an id repeats (a later call must see the earlier one's row), or `undefined`
- * when an id is not a plain number (SQLite's affinity would let `2` and `'2'` name one row).
+ * How a run of `updateWhere` calls by id splits into `UPDATE … FROM (VALUES …)` statements (see {@link byIdChunks}),
+ * or `undefined` when an id is not a plain number (SQLite's affinity would let `2` and `'2'` name one row).
  */
 function byIdsChunks(params: readonly SqlValue[], width: number, n: number, limits: DriverLimits, what: string): number[] | undefined {
+  for (let k = 0; k < n; k++) if (typeof params[k * width + width - 1] !== 'number') return undefined;
+  return byIdChunks((k) => params[k * width + width - 1] as number, n, width, limits, what);
+}
+
+/**
+ * Rows of `UPDATE … FROM (VALUES …)` statements for `n` items with ids `idOf(k)`, in order: chunks under the
+ * parameter limit (full chunks, then powers of two, as inserts), cut wherever an id repeats, since SQLite applies
+ * one arbitrary VALUES row per target row and a later item must see the earlier one's row.
+ */
+function byIdChunks(idOf: (k: number) => number, n: number, width: number, limits: DriverLimits, what: string): number[] {
   const sizes: number[] = [];
   let seen = new Set<number>();
   let size = 0;
   for (let k = 0; k < n; k++) {
-    const id = params[k * width + width - 1];
-    if (typeof id !== 'number') return undefined;
+    const id = idOf(k);
     if (seen.has(id)) {
       for (const c of insertChunks(size, width, limits, what)) sizes.push(c);
       seen = new Set();
@@ -755,18 +763,16 @@ export class UnitOfWork {
       let j = i + 1;
       while (j < dirty.length && (dirty[j] as DirtyEntry).shape === shape) j++;
       const merge = j - i > 1 && canSetByIds(meta, shape.cols, width);
-      for (let k = i; k < j; ) {
-        // A chunk: up to the parameter limit's objects, never one id twice (aliases of one row).
-        const seen = new Set<number>();
-        const max = merge ? (insertChunks(j - k, width, this.#limits, `updates of ${meta.tableName}`)[0] as number) : 1;
-        let end = k;
-        while (end < j && end - k < max && !seen.has((dirty[end] as DirtyEntry).id)) seen.add((dirty[end++] as DirtyEntry).id);
-        const size = end - k;
+      const sizes = merge
+        ? byIdChunks((k) => (dirty[i + k] as DirtyEntry).id, j - i, width, this.#limits, `updates of ${meta.tableName}`)
+        : Array<number>(j - i).fill(1);
+      for (let c = 0, k = i; c < sizes.length; c++) {
+        const size = sizes[c] as number;
         if (size === 1) {
           const d = dirty[k] as DirtyEntry;
           this.#addDirty(add, meta, d.e, d.snap, shape, d.params as SqlValue[], d.id);
         } else {
-          const chunk = dirty.slice(k, end);
+          const chunk = dirty.slice(k, k + size);
           const params: SqlValue[] = [];
           for (const d of chunk) for (let p = 0; p < width; p++) params.push(d.params[p] as SqlValue);
           add(
@@ -781,7 +787,7 @@ export class UnitOfWork {
             new DirtyByIdsStep(this, chunk, shape.touch),
           );
         }
-        k = end;
+        k += size;
       }
       i = j;
     }
