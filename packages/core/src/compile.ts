@@ -981,6 +981,36 @@ export function insertManySql(meta: ModelMeta, rows: number): string {
 }
 
 /**
+ * `insertMany`'s statement on a driver with `DriverCapabilities.bulkJson`: the rows as one bound JSON array of
+ * arrays (each row's encoded values in column order), read back by SQLite in the array's order, so ids ascend in
+ * the rows' order as with a `VALUES` list. `->>` gives a JSON string as TEXT, a number as INTEGER and `null` as
+ * NULL, which is what binding the same values gives (see {@link canInsertJson}).
+ */
+export function insertJsonSql(meta: ModelMeta): string {
+  return cached(meta, 'insj', () => {
+    const cols = meta.userColumns;
+    return `INSERT INTO ${meta.quotedTable} (${cols.map((c) => c.quoted).join(', ')}) SELECT ${cols
+      .map((_, i) => `value ->> ${i}`)
+      .join(', ')} FROM json_each(?) ORDER BY key`;
+  });
+}
+
+/**
+ * Whether a model's rows can go as JSON (see {@link insertJsonSql}): at least one column, and every column of a
+ * kind whose stored value is a string, a safe integer or NULL. A REAL is left out (SQLite's reading of JSON
+ * number text is not promised to give back the exact double), as are blobs and 64-bit integers.
+ */
+export function canInsertJson(meta: ModelMeta): boolean {
+  const cols = meta.userColumns;
+  return cols.length > 0 && cols.every((c) => JSON_KINDS.has(c.kind));
+}
+
+const JSON_KINDS: ReadonlySet<string> = new Set(['text', 'integer', 'boolean', 'timestamp', 'json']);
+
+/** Rows per JSON insert at most (a statement's size is bounded by bytes too, see `insertMany`). */
+export const MAX_ROWS_PER_JSON_INSERT = 10_000;
+
+/**
  * Rows per multi-row INSERT at most, whatever the parameter limit allows. Preparing a VALUES list costs SQLite
  * time in proportion to its rows, and a commit pays it for every shape its statement cache lacks (the full
  * chunk and the remainder's powers of two): 10,000 rows in 256-row chunks (shapes 256 and 16) ran 1.20× a

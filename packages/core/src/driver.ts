@@ -127,6 +127,14 @@ export interface DriverCapabilities {
    * rows that triggers and foreign-key actions changed).
    */
   readonly countByReturning: boolean;
+  /**
+   * Core sends `insertMany`'s rows as JSON: `INSERT INTO t (…) SELECT value ->> 0, … FROM json_each(?) ORDER BY key`,
+   * one bound text of up to thousands of rows (under {@link DriverLimits.maxValueBytes}), instead of multi-row
+   * `VALUES` lists chunked under {@link DriverLimits.maxParameters}. Set where every statement costs a round
+   * trip and counts against a per-request query limit (D1: 100 parameters a statement, so 50 two-column rows).
+   * Only models whose columns are text, integer, boolean, timestamp or json take it (see `canInsertJson`).
+   */
+  readonly bulkJson?: boolean;
 }
 
 /** Capabilities a driver that declares nothing has. A new capability defaults to false and breaks nobody. */
@@ -137,6 +145,7 @@ export const DEFAULT_CAPABILITIES: DriverCapabilities = Object.freeze({
   remote: false,
   repeat: false,
   countByReturning: false,
+  bulkJson: false,
 });
 
 /** SQLite's own default limits, for drivers that declare none. */

@@ -16,8 +16,19 @@
  * Reads run at once. They do not see the session's own pending writes until `commit()` (there is no
  * autoflush: D1 could not give it atomically). Inside `engine.transaction()`, `flush()` sends writes early.
  */
+
+import { encodeBulkRow, jsonInserts } from './bulk-insert.ts';
 import { sameAsStored } from './codec.ts';
-import { compileWhere, type Filters, insertChunks, insertManySql, isPlainObject, selectByIdSql, versionsByIdsSql } from './compile.ts';
+import {
+  canInsertJson,
+  compileWhere,
+  type Filters,
+  insertChunks,
+  insertManySql,
+  isPlainObject,
+  selectByIdSql,
+  versionsByIdsSql,
+} from './compile.ts';
 import type { DriverCapabilities, DriverLimits, Executor, SqlValue, Statement, StatementResult } from './driver.ts';
 import { ENTITY_FLAGS, Entity, entityState, loadEntity } from './entity.ts';
 import {
@@ -45,7 +56,7 @@ import { isSqlQuery, rawStatement, type SqlQuery } from './sql.ts';
 import type { UnitLog } from './unit-log.ts';
 import { type Plan, staleCandidates, UnitOfWork } from './unit-of-work.ts';
 import { queueSimpleUpdate, queueUpdate, whereShapeOf } from './update-queue.ts';
-import { checkId, checkKeys, type EncodedUpdate, encodeColumn, encodeUpdate, newValue, prefixIssues, throwIfIssues } from './validate.ts';
+import { checkId, type EncodedUpdate, encodeColumn, encodeUpdate, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
 export { WriteResult } from './write-result.ts';
@@ -108,8 +119,6 @@ export interface UpsertOptions<M> {
 }
 
 const asRecord = (e: Entity) => e as unknown as Record<string, unknown>;
-
-const NO_PATH: readonly string[] = Object.freeze([]);
 
 function toId(raw: SqlValue | undefined): number {
   return typeof raw === 'bigint' ? Number(raw) : (raw as number);
@@ -590,37 +599,37 @@ export class Session implements QueryRunner {
     const meta = metaOf(model);
     if (!Array.isArray(rows))
       throw new ValidationError(`insertMany expects an array of ${meta.name} values`, [{ path: [], message: 'expected an array' }]);
-    const cols = meta.userColumns;
-    const width = cols.length;
+    const width = meta.userColumns.length;
     const issues: ValidationIssue[] = [];
-    // Each chunk's values are encoded straight into its own array: one array for every row would pass ~16k
-    // elements, where V8 makes it a slow dictionary-mode array (and slicing it costs as much again).
-    const sizes = insertChunks(rows.length, width, this.#ctx.limits, `insert into ${meta.tableName}`);
     const fast = newRowEncoder(meta);
-    const statements: Statement[] = new Array(sizes.length);
-    let k = 0;
-    for (let s = 0; s < sizes.length; s++) {
-      const size = sizes[s] as number;
-      const params: SqlValue[] = new Array(size * width);
-      for (let r = 0; r < size; r++, k++) {
-        const p = r * width;
-        const given = rows[k];
-        if (!isPlainObject(given)) issues.push({ path: [k], message: 'expected a plain object' });
-        else if (!fast(given, params, p)) {
-          const before = issues.length;
-          checkKeys(meta, given, issues);
-          for (let c = 0; c < width; c++) {
-            const col = cols[c] as ColumnMeta;
-            params[p + c] = encodeColumn(col, newValue(col, given), issues, NO_PATH);
-          }
-          if (issues.length > before) prefixIssues(issues, before, [k]);
-        }
+    let statements: Statement[];
+    let counts: number[];
+    if (this.#ctx.capabilities.bulkJson === true && canInsertJson(meta)) {
+      // Each row in an array of its own: the chunks are cut by the size of their JSON text afterwards.
+      const encoded: SqlValue[][] = new Array(rows.length);
+      for (let k = 0; k < rows.length; k++) {
+        const out: SqlValue[] = new Array(width);
+        encodeBulkRow(meta, fast, rows[k], out, 0, k, issues);
+        encoded[k] = out;
       }
-      statements[s] = { sql: insertManySql(meta, size), params, returnsRows: false };
+      throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
+      ({ statements, counts } = jsonInserts(meta, encoded, this.#ctx.limits));
+    } else {
+      // Each chunk's values are encoded straight into its own array: one array for every row would pass ~16k
+      // elements, where V8 makes it a slow dictionary-mode array (and slicing it costs as much again).
+      counts = insertChunks(rows.length, width, this.#ctx.limits, `insert into ${meta.tableName}`);
+      statements = new Array(counts.length);
+      let k = 0;
+      for (let s = 0; s < counts.length; s++) {
+        const size = counts[s] as number;
+        const params: SqlValue[] = new Array(size * width);
+        for (let r = 0; r < size; r++, k++) encodeBulkRow(meta, fast, rows[k], params, r * width, k, issues);
+        statements[s] = { sql: insertManySql(meta, size), params, returnsRows: false };
+      }
+      throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
     }
-    throwIfIssues(issues, `invalid rows for ${meta.name}; nothing was queued`);
     const result = new WriteResult();
-    if (statements.length) this.#uow.ops.push({ kind: 'bulk', meta, statements, result });
+    if (statements.length) this.#uow.ops.push({ kind: 'bulk', meta, statements, counts, result });
     else WriteResult.settle(result, 0);
     return result;
   }

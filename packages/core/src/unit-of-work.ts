@@ -50,7 +50,14 @@ export type Op =
   | UpdateRun
   | { readonly kind: 'deleteWhere'; readonly meta: ModelMeta; readonly where: CompiledWhere; readonly result: WriteResult }
   | { readonly kind: 'raw'; readonly statement: Statement; readonly result: WriteResult }
-  | { readonly kind: 'bulk'; readonly meta: ModelMeta; readonly statements: Statement[]; readonly result: WriteResult }
+  | {
+      readonly kind: 'bulk';
+      readonly meta: ModelMeta;
+      readonly statements: Statement[];
+      /** Rows of each statement (a plain INSERT inserts all its rows or fails). */
+      readonly counts: readonly number[];
+      readonly result: WriteResult;
+    }
   | {
       readonly kind: 'upsert';
       readonly entity: Entity;
@@ -649,7 +656,7 @@ export class UnitOfWork {
           break;
         case 'bulk':
           // Each statement's row count is known (a plain multi-row INSERT inserts all its rows or fails).
-          for (const st of op.statements) seq.inserted(op.meta.tableName, st.params.length / Math.max(1, op.meta.userColumns.length) || 1);
+          for (const n of op.counts) seq.inserted(op.meta.tableName, n);
           add(
             op.statements,
             (r, at) => {

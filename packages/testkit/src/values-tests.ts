@@ -94,6 +94,20 @@ class Strict extends RBase('Strict', {
 }) {}
 const STRICT_KINDS = { s: 'text', n: 'integer', r: 'real', f: 'boolean' } as const;
 
+/**
+ * The kinds whose bulk rows a driver with `bulkJson` (D1, Durable Objects) sends as JSON text (no REAL, blob or bigint column):
+ * there every string, integer and NULL goes through JSON escaping and SQLite's `->>`, not a bound parameter.
+ */
+const JBase = declarativeBase();
+class JsonRow extends JBase('JsonRow', {
+  i: t.integer().nullable(),
+  s: t.text().nullable(),
+  b: t.boolean().nullable(),
+  ts: t.timestamp().nullable(),
+  j: t.json().nullable(),
+}) {}
+const JSON_ROW_KINDS = { i: 'integer', s: 'text', b: 'boolean', ts: 'timestamp', j: 'json' } as const;
+
 /** Per kind, values one check away from valid (or valid at a boundary): each refused by exactly one rule. */
 const EDGES: Readonly<Record<Kind, readonly unknown[]>> = {
   integer: [1.5, Number.NaN, 2 ** 53, -0, Number.MAX_SAFE_INTEGER, 1n, '1', null, undefined],
@@ -227,9 +241,9 @@ export function valuesTests(target: ConformanceTarget): void {
       );
     });
 
-    it('insertMany: each plain row stores what new Model(row) + add stores, or the call is refused with the same issues', async () => {
+    it('insertMany: each plain row stores what new Model(row) + add stores (JSON text on D1 and Durable Objects included), or the call is refused with the same issues', async () => {
       const { engine, Session } = await setup(target, false);
-      await engine.createAll([Val, Strict]);
+      await engine.createAll([Val, Strict, JsonRow]);
       // A row near a valid one (so that every check of the fast path is reached): a valid row with one column
       // given a generated value (good or bad) or left out, sometimes a key that is not a column (unknown, managed,
       // `__proto__` as an own key), sometimes read through getters or without a prototype.
@@ -279,10 +293,17 @@ export function valuesTests(target: ConformanceTarget): void {
             f: fc.option(fc.boolean()),
           }),
         },
+        {
+          model: JsonRow,
+          kinds: JSON_ROW_KINDS as Readonly<Record<string, Kind>>,
+          good: fc.record(
+            Object.fromEntries(Object.entries(JSON_ROW_KINDS).map(([c, k]) => [c, writeValue(k).filter((v) => acceptable(k, v))])),
+          ),
+        },
       ] as const;
       let written = 0;
       let refused = 0;
-      const input = fc.constantFrom(0, 1).chain((which) => {
+      const input = fc.constantFrom(0, 1, 2).chain((which) => {
         const c = cases[which] as (typeof cases)[number];
         const good = c.good as fc.Arbitrary<Record<string, unknown>>;
         // Half the calls are all valid rows (they write); the others mix valid and near-valid rows.
