@@ -65,6 +65,9 @@ export const D1_CAPABILITIES: DriverCapabilities = Object.freeze({
   repeat: false,
   // An exact count of a write without RETURNING takes a changes() probe (see D1Driver.#counted).
   countByReturning: true,
+  // A statement costs a round trip and counts against the Worker's queries per request, and 100 parameters make
+  // a VALUES list 50 two-column rows: insertMany's rows go as one JSON text per up to 10,000 rows instead.
+  bulkJson: true,
 });
 
 /**
@@ -346,8 +349,13 @@ function meta(result: D1NativeResult | undefined): { changes: number; lastInsert
 /** A placeholder of core's INSERT tuples (`?`, or a bigint value's `CAST(? AS INTEGER)`). */
 const PLACEHOLDER = String.raw`(?:\?|CAST\(\? AS INTEGER\))`;
 const TUPLE = String.raw`\(${PLACEHOLDER}(?:, ${PLACEHOLDER})*\)`;
-/** Core's bulk INSERT: one quoted table, a column list, tuples of placeholders only; nothing after them. */
-const PLAIN_INSERT_RE = new RegExp(String.raw`^INSERT INTO "((?:[^"]|"")+)" \([^()]*\) VALUES ${TUPLE}(?:, ${TUPLE})*$`);
+/**
+ * Core's bulk INSERTs: one quoted table, a column list, then tuples of placeholders only, or its JSON form
+ * (`SELECT value ->> 0, … FROM json_each(?) ORDER BY key`, see `DriverCapabilities.bulkJson`); nothing after them.
+ */
+const PLAIN_INSERT_RE = new RegExp(
+  String.raw`^INSERT INTO "((?:[^"]|"")+)" \([^()]*\) (?:VALUES ${TUPLE}(?:, ${TUPLE})*|SELECT value ->> 0(?:, value ->> \d+)* FROM json_each\(\?\) ORDER BY key)$`,
+);
 
 /** The marker of {@link INSERT_TRIGGER_CHECK}'s error. */
 const RECOUNT_MARK = 'litedao-recount';

@@ -65,6 +65,7 @@ describe('driver shape', () => {
       remote: true,
       repeat: false,
       countByReturning: true,
+      bulkJson: true,
     });
     expect(driver.limits).toEqual({
       maxParameters: 100,
