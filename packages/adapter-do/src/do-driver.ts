@@ -71,6 +71,9 @@ export const DURABLE_OBJECT_CAPABILITIES: DriverCapabilities = Object.freeze({
   repeat: true,
   // A write without RETURNING is counted by a changes() call of its own (see #changes): returned ids are cheaper.
   countByReturning: true,
+  // 100 parameters make a VALUES list 50 two-column rows, each INSERT followed by its changes() call: insertMany's
+  // rows go as one JSON text per up to 10,000 rows instead (10,000 rows: 16 ms against 28 ms, measured in workerd).
+  bulkJson: true,
 });
 
 const NO_ROWS: SqlValue[][] = [];

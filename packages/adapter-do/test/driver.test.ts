@@ -501,3 +501,44 @@ describe('reads core builds run in the same turn (sql.exec() is synchronous)', (
     });
   });
 });
+
+describe('insertMany as JSON text (bulkJson)', () => {
+  it('sends 12,345 rows as two INSERTs of one bound text each, stored in order and counted; a REAL column keeps VALUES lists', async () => {
+    expect(DURABLE_OBJECT_CAPABILITIES.bulkJson).toBe(true);
+    await inFreshObject(async (driver) => {
+      const B = declarativeBase();
+      class Mail extends B('Mail', { email: t.text().unique(), name: t.text() }) {}
+      class Reading extends B('Reading', { v: t.real(), label: t.text() }) {}
+      const sent: string[] = [];
+      const engine = createEngine(driver, { logger: (e) => sent.push(e.sql) });
+      await B.metadata.createAll(engine);
+      const Session = createSessionMaker(engine);
+      const rows = Array.from({ length: 12_345 }, (_, i) => ({ email: `m${i}@x`, name: i % 2 ? 'a "quoted" \\ name' : 'é😀\u0001' }));
+      sent.length = 0;
+      const res = await Session.begin(async (s) => s.insertMany(Mail, rows));
+      expect(res.rowsAffected).toBe(12_345);
+      const inserts = sent.filter((q) => q.startsWith('INSERT INTO "mails"'));
+      expect(inserts).toEqual(
+        Array(2).fill('INSERT INTO "mails" ("email", "name") SELECT value ->> 0, value ->> 1 FROM json_each(?) ORDER BY key'),
+      );
+      const back = await Session.begin((s) => s.select(Mail).orderBy({ id: 'asc' }).all());
+      expect(back.map((m) => [m.id, m.email, m.name])).toEqual(rows.map((r, i) => [i + 1, r.email, r.name]));
+      // A duplicate in the second text rolls back the first.
+      await rejects(
+        Session.begin(async (s) => s.insertMany(Mail, [...rows.map((r) => ({ ...r, email: `n${r.email}` })), rows[0] as never])),
+        UniqueConstraintError,
+      );
+      expect(await Session.begin((s) => s.select(Mail).count())).toBe(12_345);
+      sent.length = 0;
+      await Session.begin(async (s) =>
+        s.insertMany(Reading, [
+          { v: 0.1, label: 'a' },
+          { v: 1 / 3, label: 'b' },
+        ]),
+      );
+      expect(sent.filter((q) => q.startsWith('INSERT INTO "readings"'))).toEqual([
+        'INSERT INTO "readings" ("v", "label") VALUES (?, ?), (?, ?)',
+      ]);
+    });
+  });
+});
