@@ -139,7 +139,7 @@ class D1Driver implements Driver {
     if (statement.returnsRows === false) return fromMeta(await prepared.run());
     if (statement.readOnly === true && statement.columns && hasUniqueNames(statement.columns)) {
       // A plain SELECT core built: no write metadata needed, so take D1's arrays as they are.
-      return fromRaw([statement.columns, ...(await prepared.raw())]);
+      return fromRawRows(statement.columns, await prepared.raw());
     }
     if (statement.returnsRows === true && !hasUniqueNames(statement.columns)) {
       // Row objects cannot hold two columns of one name (`SELECT ?, ?` names both "?"), and without core's
@@ -432,13 +432,24 @@ function fromObjects(result: D1NativeResult, columns: readonly string[] | undefi
 
 /** `raw({ columnNames: true })` → header row, then row arrays. It carries no meta. */
 function fromRaw(raw: unknown[]): StatementResult {
-  const [header, ...rest] = raw;
-  const columns = Array.isArray(header) ? header.map(String) : [];
-  const rows = rest.map((row) => {
+  const header = raw.shift();
+  return fromRawRows(Array.isArray(header) ? header.map(String) : [], raw);
+}
+
+/**
+ * Rows from `raw()` (fresh arrays of this call, so converted in place): numbers and strings are kept as they
+ * are, every other value goes through {@link fromD1Value}. No array per row or per result is copied.
+ */
+function fromRawRows(columns: readonly string[], rows: unknown[]): StatementResult {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
     if (!Array.isArray(row)) throw new DataIntegrityError('D1 returned a row that is not an array');
-    return row.map(fromD1Value);
-  });
-  return { rows, columns, changes: 0 };
+    for (let c = 0; c < row.length; c++) {
+      const v: unknown = row[c];
+      if (typeof v !== 'number' && typeof v !== 'string') row[c] = fromD1Value(v);
+    }
+  }
+  return { rows: rows as SqlValue[][], columns, changes: 0 };
 }
 
 /** D1 values arrive through JSON: BLOBs as `number[]` (converted back to `Uint8Array`). */
