@@ -95,3 +95,86 @@ describe('the event loop while another connection holds the write lock', () => {
     await engine.close();
   });
 });
+
+describe('a busy retry and an interactive transaction on the same engine', () => {
+  // A plain commit that found the database busy sleeps between attempts; an engine.transaction() can start
+  // on the shared connection meanwhile. Before the gate was asked again before each retry, the retried batch
+  // ran inside that transaction (better-sqlite3 nested it as a savepoint): commit() resolved, then the
+  // transaction rolled back and took the "committed" row with it. The order is forced by the driver wrapper
+  // below (a real SQLITE_BUSY, then the transaction opened before it is reported), not by timing.
+  it('the retry waits for the transaction to end, and its row stays when the transaction rolls back', async () => {
+    const file = join(dir, 'retry-gate.db');
+    const driver = createNodeDriver(file, { busyTimeoutMs: 60_000 });
+    const holder = new Database(file);
+    let engine!: ReturnType<typeof createEngine>;
+    let armed = false;
+    let batches = 0;
+    let insideTx = false;
+    let releaseTx!: () => void;
+    const txMayEnd = new Promise<void>((resolve) => {
+      releaseTx = resolve;
+    });
+    let txDone: Promise<string> | undefined;
+    const wrapped = new Proxy(driver, {
+      get(target, key) {
+        if (key === 'batch') {
+          return async (statements: Parameters<typeof driver.batch>[0]) => {
+            if (!armed) return target.batch(statements);
+            batches++;
+            if (batches === 1) {
+              // A real SQLITE_BUSY: another connection holds the write lock.
+              holder.exec('BEGIN IMMEDIATE');
+              const busy = await target.batch(statements).then(
+                () => undefined,
+                (e: unknown) => e,
+              );
+              holder.exec('ROLLBACK');
+              expect(busy).toBeDefined();
+              // Before the commit learns it was busy, a transaction opens and writes on the same engine.
+              let entered!: () => void;
+              const inside = new Promise<void>((resolve) => {
+                entered = resolve;
+              });
+              txDone = engine
+                .transaction(async (ts) => {
+                  ts.add(new Note({ text: 'rolled back' }));
+                  await ts.flush();
+                  insideTx = true;
+                  entered();
+                  await txMayEnd;
+                  insideTx = false;
+                  throw new Error('the transaction fails');
+                })
+                .catch((e: Error) => e.message);
+              await inside;
+              throw busy;
+            }
+            // The retry: it must not run while the transaction is open. (If it did, end the transaction now
+            // so the test shows the lost row instead of waiting for the fallback timer.)
+            if (insideTx) releaseTx();
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    engine = createEngine(wrapped);
+    await engine.createAll([Note]);
+    armed = true;
+    // The transaction ends after a while either way; the verdict does not depend on how long.
+    const fallback = setTimeout(releaseTx, 200);
+    const s = createSessionMaker(engine)();
+    const note = new Note({ text: 'committed' });
+    s.add(note);
+    await s.commit();
+    clearTimeout(fallback);
+    expect(await txDone).toBe('the transaction fails');
+    holder.close();
+    const rows = await createSessionMaker(engine).begin((x) => x.select(Note).orderBy({ id: 'asc' }).all());
+    expect(rows.map((r) => r.text)).toEqual(['committed']);
+    expect(note.id).toBe(rows[0]?.id);
+    await s.close();
+    await engine.close();
+  });
+});

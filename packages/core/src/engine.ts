@@ -57,6 +57,8 @@ interface AsyncContext {
   getStore(): object | undefined;
 }
 
+const settled = (): Promise<void> => Promise.resolve();
+
 /** Node's and workerd's `AsyncLocalStorage`, found without a static `node:` import (core runs in browsers too). */
 function createAsyncContext(): AsyncContext | undefined {
   try {
@@ -142,6 +144,13 @@ class TransactionGate {
     return fn();
   }
 
+  /**
+   * For a call that went through {@link run} and is about to be retried (the database was busy): `undefined`
+   * while no transaction holds the connection, else a promise that settles once none does. A transaction can
+   * start while the call sleeps between attempts; its retry must not run inside it.
+   */
+  readonly turn = (): Promise<void> | undefined => (this.#held === null ? undefined : this.#runAfterWait(settled));
+
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const deadline = this.#deadline();
     // Re-checked synchronously after every wait: no other waiter can slip in between the check and taking it.
@@ -192,8 +201,8 @@ export class Engine implements Executor {
     const runtime = this.#runtime;
     const gate = this.#gate;
     this.#gated = {
-      execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement))),
-      batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements))),
+      execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement, gate.turn))),
+      batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements, gate.turn))),
     };
     this.#schemaChecked = !options.verifyModels;
     this.#sessions = options.verifyModels ? this.#verifiedFirst(options.verifyModels) : this.#gated;

@@ -118,6 +118,13 @@ function messagesOf(error: unknown): string {
 }
 
 /** Wraps a driver once; the engine owns one. See the module comment. */
+/**
+ * Asked before each busy retry of a call made outside any interactive transaction: `undefined` when the call may
+ * go on, else a promise that settles when it may (the engine's gate: an interactive transaction another caller
+ * opened while this call waited for the lock holds the connection, and the retry would run inside it).
+ */
+export type RetryTurn = () => Promise<void> | undefined;
+
 export class RuntimeDriver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
@@ -186,6 +193,7 @@ export class RuntimeDriver {
     op: () => Promise<T>,
     mayRetry: () => boolean = () => true,
     isOwn: (e: unknown) => boolean = () => false,
+    turn?: RetryTurn,
   ): Promise<T> {
     const budget = this.limits.busyTimeoutMs ?? 0;
     const deadline = budget > 0 ? Date.now() + budget : 0;
@@ -200,16 +208,22 @@ export class RuntimeDriver {
         // Exponential backoff with jitter, capped: writers that collided do not retry in lockstep.
         const wait = Math.min(left, Math.min(100, 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
         await sleep(wait);
+        // Another caller may have opened an interactive transaction on this connection meanwhile: a retry
+        // must not land inside it (see RetryTurn).
+        const held = turn?.();
+        if (held !== undefined) await held;
+        if (this.#closed) throw mapped;
       }
     }
   }
 
-  /** Runs one statement (auto-commit). Limits are checked first. */
-  async execute(statement: Statement): Promise<StatementResult> {
+  /** Runs one statement (auto-commit). Limits are checked first; `turn` is waited for before each busy retry. */
+  async execute(statement: Statement, turn?: RetryTurn): Promise<StatementResult> {
     this.#assertOpen();
     checkStatementLimits(statement, this.limits);
-    if (this.#log === undefined) return this.#retryBusy(() => this.#driver.execute(statement));
-    return this.logged(statement, () => this.#retryBusy(() => this.#driver.execute(statement)));
+    const run = () => this.#retryBusy(() => this.#driver.execute(statement), undefined, undefined, turn);
+    if (this.#log === undefined) return run();
+    return this.logged(statement, run);
   }
 
   /** @internal Runs one statement and logs it (the logger is set). */
@@ -273,15 +287,15 @@ export class RuntimeDriver {
   }
 
   /** Runs statements as one atomic unit, with their post-conditions. Nothing is sent when a check fails. */
-  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+  async batch(statements: readonly Statement[], turn?: RetryTurn): Promise<StatementResult[]> {
     this.#assertOpen();
     if (statements.length === 0) return [];
     for (let i = 0; i < statements.length; i++) checkStatementLimits(statements[i] as Statement, this.limits, i);
-    return this.#runBatch(this.#driver, statements, true);
+    return this.#runBatch(this.#driver, statements, true, turn);
   }
 
   /** Sends a checked batch to `target`, adding guard statements where the target cannot check expectations. */
-  async #runBatch(target: Executor, given: readonly Statement[], topLevel: boolean): Promise<StatementResult[]> {
+  async #runBatch(target: Executor, given: readonly Statement[], topLevel: boolean, turn?: RetryTurn): Promise<StatementResult[]> {
     const repeats = hasRepeats(given);
     // Repeated statements go as they are to a driver that runs them; otherwise (and for a logger, which sees
     // every run as its own statement) as one statement per run, whose results are folded back. A repeated
@@ -296,7 +310,9 @@ export class RuntimeDriver {
     let results: StatementResult[];
     const start = this.#log === undefined ? 0 : now();
     try {
-      results = await (topLevel ? this.#retryBusy(() => target.batch(sent)) : target.batch(sent).catch((e) => Promise.reject(this.map(e))));
+      results = await (topLevel
+        ? this.#retryBusy(() => target.batch(sent), undefined, undefined, turn)
+        : target.batch(sent).catch((e) => Promise.reject(this.map(e))));
     } catch (error) {
       const mapped = this.#batchError(error, statements, topLevel);
       if (this.#log !== undefined) {
