@@ -182,7 +182,7 @@ export class Session implements QueryRunner {
   readonly #loaderHost = {
     execute: (statement: Statement) => {
       this.#checkOpen();
-      return this.#ctx.executor.execute(statement);
+      return this.#committing === 0 ? this.#ctx.executor.execute(statement) : this.#chain.then(() => this.#ctx.executor.execute(statement));
     },
     loadRow: (meta: ModelMeta, raw: readonly SqlValue[]): Entity | undefined => {
       const e = this.#load(meta, meta.loadClass, raw);
@@ -194,6 +194,11 @@ export class Session implements QueryRunner {
   #closed = false;
   /** The commit in flight (or the last one), so the next one starts after it. */
   #chain: Promise<void> = Promise.resolve();
+  /**
+   * Commits called and not yet settled. While one is in flight, reads wait for it: its rows may already be in
+   * the database before its objects carry their ids, and a read then would load a second object for one row.
+   */
+  #committing = 0;
   /** The id of the unit being committed, kept across an unknown outcome so a retry applies it at most once. */
   #unitId: string | undefined;
 
@@ -336,6 +341,7 @@ export class Session implements QueryRunner {
     if (entityState.owner(entity) !== this || entityState.state(entity) !== 'persistent') {
       throw new StateError(`refresh() needs a persistent ${meta.name} of this session`);
     }
+    if (this.#committing !== 0) return this.#afterCommit(() => this.refresh(entity));
     const id = toId(asRecord(entity).id as number);
     const res = await this.#ctx.executor.execute(this.#byIdStatement(meta, id));
     const raw = res.rows[0];
@@ -385,6 +391,7 @@ export class Session implements QueryRunner {
       if (known && !hasFlag(known, ENTITY_FLAGS.expired)) {
         return Promise.resolve(entityState.state(known) === 'deleted' ? null : (known as InstanceType<M>));
       }
+      if (this.#committing !== 0) return this.#afterCommit(() => this.get(model, id));
       statement = this.#byIdStatement(meta, id);
       const res = this.#ctx.readNow?.(statement);
       if (res !== undefined) return Promise.resolve(this.#loaded(meta, model, res) as InstanceType<M> | null);
@@ -392,6 +399,12 @@ export class Session implements QueryRunner {
       return Promise.reject(error);
     }
     return this.#getAsync(meta, model, statement) as Promise<InstanceType<M> | null>;
+  }
+
+  /** Runs `read` once the commits in flight have settled (see `#committing`). */
+  async #afterCommit<T>(read: () => Promise<T>): Promise<T> {
+    while (this.#committing !== 0) await this.#chain;
+    return read();
   }
 
   async #getAsync(meta: ModelMeta, model: AnyModel, statement: Statement): Promise<Entity | null> {
@@ -451,6 +464,7 @@ export class Session implements QueryRunner {
   /** @internal Runs a select, loads its rows through the identity map, then the relationships asked for. */
   async runSelect(meta: ModelMeta, model: AnyModel, statement: Statement, withNodes?: readonly WithNode[]): Promise<Entity[]> {
     this.#checkOpen();
+    if (this.#committing !== 0) return this.#afterCommit(() => this.runSelect(meta, model, statement, withNodes));
     const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
     const rows = res.rows;
     const n = rows.length;
@@ -482,12 +496,14 @@ export class Session implements QueryRunner {
   /** @internal Runs a statement of plain rows (projections, aggregates). */
   async runRows(statement: Statement): Promise<readonly (readonly SqlValue[])[]> {
     this.#checkOpen();
+    if (this.#committing !== 0) return this.#afterCommit(() => this.runRows(statement));
     return (await this.#ctx.executor.execute(statement)).rows;
   }
 
   /** @internal Runs a count. */
   async runCount(statement: Statement): Promise<number> {
     this.#checkOpen();
+    if (this.#committing !== 0) return this.#afterCommit(() => this.runCount(statement));
     const res = this.#ctx.readNow?.(statement) ?? (await this.#ctx.executor.execute(statement));
     return toId(res.rows[0]?.[0] ?? 0);
   }
@@ -734,7 +750,10 @@ export class Session implements QueryRunner {
    * Sends the unit of work as one atomic batch. On success, objects carry their database values and the
    * session is empty; on failure nothing was written, objects are as they were, the error is a litedao error,
    * and the pending work is kept (call `rollback()` to discard it). Inside `engine.transaction()`, the same as
-   * {@link flush}. A second call while one is in flight waits for it, then sends what is pending by then.
+   * {@link flush}. The unit is taken when `commit()` is called: changes made after the call (and a `rollback()`)
+   * do not alter what it sends. A second call while one is in flight waits for it, then sends what is pending by
+   * then. Reads of this session started while a commit is in flight run after it has settled, so they see its
+   * objects with their ids.
    */
   commit(): Promise<void> {
     try {
@@ -742,11 +761,15 @@ export class Session implements QueryRunner {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.#chain.then(
-      () => this.#commitNow(),
-      () => this.#commitNow(),
-    );
-    this.#chain = run.catch(() => undefined);
+    // With no commit in flight the unit is planned and taken now, before this call returns: a rollback() (or a
+    // change) made right after it cannot empty or alter what this commit sends. One in flight: it goes after.
+    const next = () => this.#commitNow();
+    const run = this.#committing === 0 ? this.#commitNow() : this.#chain.then(next, next);
+    this.#committing++;
+    const settled = () => {
+      this.#committing--;
+    };
+    this.#chain = run.then(settled, settled);
     return run;
   }
 

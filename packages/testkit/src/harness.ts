@@ -68,13 +68,23 @@ export function faultyDriver(driver: Driver): { driver: Driver; failNext(fault: 
  * Wraps a real driver so that its next `batch()`, once called, waits for `release()` before it goes to the
  * database: a commit held in flight, to run something during it deterministically.
  */
-export function holdingDriver(driver: Driver): { driver: Driver; holdNext(): { called: Promise<void>; release(): void } } {
-  let hold: { sent: () => void; gate: Promise<void> } | undefined;
+export function holdingDriver(driver: Driver): {
+  driver: Driver;
+  /** Holds the next batch before it is sent, or (`after`) once it has run and before its results are returned. */
+  holdNext(options?: { after?: boolean }): { called: Promise<void>; release(): void };
+} {
+  let hold: { sent: () => void; gate: Promise<void>; after: boolean } | undefined;
   return {
     driver: wrapDriver(driver, {
       batch: async (s) => {
         const h = hold;
         hold = undefined;
+        if (h?.after) {
+          const out = await driver.batch(s);
+          h.sent();
+          await h.gate;
+          return out;
+        }
         if (h) {
           h.sent();
           await h.gate;
@@ -82,10 +92,10 @@ export function holdingDriver(driver: Driver): { driver: Driver; holdNext(): { c
         return driver.batch(s);
       },
     }),
-    holdNext() {
+    holdNext(options) {
       const called = Promise.withResolvers<void>();
       const gate = Promise.withResolvers<void>();
-      hold = { sent: called.resolve, gate: gate.promise };
+      hold = { sent: called.resolve, gate: gate.promise, after: options?.after === true };
       return { called: called.promise, release: gate.resolve };
     },
   };

@@ -856,6 +856,58 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('unit of work: reads and rollback around a commit in flight', () => {
+    it('rollback() right after an un-awaited commit() does not empty it: the row is written and the object carries it', async () => {
+      const { Session, driver } = await setup(target);
+      const s = Session();
+      const u = new User({ telegram_id: 7 });
+      s.add(u);
+      const committing = s.commit();
+      s.rollback();
+      await committing;
+      expect(inspect(u).state).toBe('persistent');
+      expect((await counts(driver)).users).toBe(1);
+      expect((await Session().getOrThrow(User, u.id)).telegram_id).toBe(7);
+      await s.close();
+    });
+
+    it('a read started while the commit is in flight (its rows already written) waits for it: one object per row, and edits to it are written', async () => {
+      let held!: ReturnType<typeof holdingDriver>;
+      const { Session } = await setup(target, {
+        wrap: (d) => {
+          held = holdingDriver(d);
+          return held.driver;
+        },
+      });
+      const s = Session();
+      const u = new User({ telegram_id: 8, username: 'a' });
+      s.add(u);
+      const h = held.holdNext({ after: true });
+      const committing = s.commit();
+      await h.called; // the batch has run; its results are not back yet
+      let readDone = false;
+      const reading = s
+        .select(User)
+        .all()
+        .then((rows) => {
+          readDone = true;
+          return rows;
+        });
+      const byId = s.select(User).count();
+      await Promise.resolve();
+      expect(readDone).toBe(false);
+      h.release();
+      await committing;
+      const [x] = await reading;
+      expect(await byId).toBe(1);
+      expect(x).toBe(u);
+      (x as User).username = 'edited';
+      await s.commit();
+      expect((await Session().getOrThrow(User, u.id)).username).toBe('edited');
+      await s.close();
+    });
+  });
+
   describe('unit of work: no hangs', () => {
     it('engine.transaction nested in another, or a plain session committing inside one, is StateError', async () => {
       const { engine, Session } = await setup(target, { engine: { transactionWaitMs: 200 } });
