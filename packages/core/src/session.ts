@@ -672,6 +672,8 @@ export class Session implements QueryRunner {
    * Queues an atomic upsert: `INSERT … ON CONFLICT (on) DO UPDATE`, on a declared unique key. Returns the
    * object, whose columns (id included) are filled from the stored row at commit. The conflict key's values
    * must be given and not null (SQLite never sees NULLs as conflicting, so the row would be inserted again).
+   * On conflict it updates the columns given (or `update`); a key whose value is `undefined` is not given, so
+   * it leaves the stored value (a new row gets the column's default).
    */
   upsert<M extends AnyModel>(model: M, values: Insert<M>, options: UpsertOptions<M>): InstanceType<M> {
     this.#checkOpen();
@@ -690,7 +692,8 @@ export class Session implements QueryRunner {
       if (asRecord(entity)[k] === null)
         issues.push({ path: [k], message: 'a conflict key must not be null (NULLs never conflict, so it would insert a duplicate)' });
     }
-    const given = Object.keys(values as object);
+    // A key whose value is `undefined` is not given (as in updateWhere): on conflict it leaves the stored value.
+    const given = Object.keys(values as object).filter((k) => (values as Record<string, unknown>)[k] !== undefined);
     const updateNames = options.update ?? given.filter((k) => !target.includes(k as never));
     if (options.update !== undefined && !Array.isArray(options.update))
       issues.push({ path: ['update'], message: 'expected an array of columns' });

@@ -182,6 +182,27 @@ export function sessionTests(target: ConformanceTarget): void {
       await s2.close();
     });
 
+    it('an upsert key whose value is undefined is not given: on conflict it leaves the stored value (as updateWhere does)', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new User({ telegram_id: 6, username: 'ada', score: 42, is_admin: true })));
+      const s = Session();
+      // The "pass optional fields through" pattern: only username is really given.
+      const u = s.upsert(
+        User,
+        { telegram_id: 6, username: 'grace', score: undefined, is_admin: undefined, email: undefined },
+        { on: ['telegram_id'] },
+      );
+      await s.commit();
+      expect([u.username, u.score, u.is_admin, u.email]).toEqual(['grace', 42, true, null]);
+      const stored = await Session().getOrThrow(User, u.id);
+      expect([stored.username, stored.score, stored.is_admin]).toEqual(['grace', 42, true]);
+      // A new row still gets the defaults for what was not given.
+      const fresh = s.upsert(User, { telegram_id: 60, username: undefined, score: undefined }, { on: ['telegram_id'] });
+      await s.commit();
+      expect([fresh.username, fresh.score, fresh.is_admin]).toEqual([null, 0, false]);
+      await s.close();
+    });
+
     it('inserts 2,000 rows of 8 columns in one commit, chunked under the parameter limit, in order', async () => {
       const { Session, engine } = await setup(target);
       const s = Session();
