@@ -594,7 +594,11 @@ function storedInt(raw: SqlValue): bigint | undefined {
  * then reports it as a ValidationError.
  */
 export function sameAsStored(kind: ColumnKind, current: unknown, raw: SqlValue): boolean {
-  if (current === null || current === undefined || raw === null) return (current ?? null) === raw;
+  if (current === null || current === undefined || raw === null) {
+    if ((current ?? null) === raw) return true;
+    // A JSON column's stored text `null` (SQLAlchemy's JSON type writes None so) reads as null: unchanged.
+    return kind === 'json' && raw !== null && jsonValue(raw) === null;
+  }
   switch (kind) {
     case 'integer':
     case 'real':

@@ -337,6 +337,14 @@ function prefixSuccessor(p: string): string | undefined {
 }
 
 /**
+ * True for a JSON column's text `null` (what SQLAlchemy's JSON type stores for None), with JSON's whitespace
+ * around it: the reader gives `null` for it, so `{ j: null }` must match it as it matches SQL NULL.
+ */
+function jsonNullSql(q: string): string {
+  return `(typeof(${q}) = 'text' AND trim(${q}, ' ' || char(9, 10, 13)) = 'null')`;
+}
+
+/**
  * The SQL of one condition, from its shape code (see {@link compileWhere}). Codes with `~` carry extra bound
  * values (index-friendly range bounds) before the value itself; `compileWhere` pushes them in the same order.
  */
@@ -344,9 +352,9 @@ function conditionSql(col: ColumnMeta, op: string): string {
   const q = col.quoted;
   switch (op) {
     case 'null':
-      return `${q} IS NULL`;
+      return col.kind === 'json' ? `(${q} IS NULL OR ${jsonNullSql(q)})` : `${q} IS NULL`;
     case 'notnull':
-      return `${q} IS NOT NULL`;
+      return col.kind === 'json' ? `(${q} IS NOT NULL AND NOT ${jsonNullSql(q)})` : `${q} IS NOT NULL`;
     case 'none':
       return '0';
     case 'all':

@@ -541,6 +541,57 @@ export function valuesTests(target: ConformanceTarget): void {
       expect((await Session().getOrThrow(Planted, first as number)).j).toBeNull();
     });
 
+    it("JSON text null in a nullable JSON column (SQLAlchemy's JSON stores None so) reads as null, is not rewritten by a commit, and matches { j: null }", async () => {
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const planted = ['null', ' null\n', null, '{}', '"null"', '[null]'];
+      await driver.batch(
+        planted.map((j) =>
+          statement("INSERT INTO planted (j, created_at, updated_at) VALUES (?, '2026-01-01 00:00:00', '2026-01-01 00:00:00')", [j]),
+        ),
+      );
+      const before = await driver.execute(
+        statement('SELECT id, j, typeof(j), updated_at FROM planted ORDER BY id', [], ['id', 'j', 't', 'u']),
+      );
+      // A read-only unit of work writes nothing: null equals the stored JSON null.
+      const read = await Session.begin(async (s) => (await s.select(Planted).orderBy({ id: 'asc' }).all()).map((p) => p.j));
+      expect(read).toEqual([null, null, null, {}, 'null', [null]]);
+      const after = await driver.execute(
+        statement('SELECT id, j, typeof(j), updated_at FROM planted ORDER BY id', [], ['id', 'j', 't', 'u']),
+      );
+      expect(after.rows).toEqual(before.rows);
+      // Filters mean what the objects show.
+      const s = Session();
+      expect(await s.select(Planted).where({ j: null }).count()).toBe(3);
+      expect(
+        await s
+          .select(Planted)
+          .where({ j: { ne: null } })
+          .count(),
+      ).toBe(3);
+      expect(
+        (
+          await s
+            .select(Planted)
+            .where({ j: { ne: null } })
+            .orderBy({ id: 'asc' })
+            .all()
+        ).map((p) => p.j),
+      ).toEqual([{}, 'null', [null]]);
+      expect(
+        await s
+          .select(Planted)
+          .where({ not: { j: null } })
+          .count(),
+      ).toBe(3);
+      // Setting one to a value is still written.
+      const first = (await s.select(Planted).where({ j: null }).orderBy({ id: 'asc' }).first()) as Planted;
+      first.j = { a: 1 };
+      await s.commit();
+      expect(await Session().select(Planted).where({ j: null }).count()).toBe(2);
+      await s.close();
+    });
+
     it('integers beyond ±(2^53 − 1) and non-integral reals in an integer column raise, also in a model without bigint columns', async () => {
       const { driver, Session } = await setup(target, false);
       await driver.execute(statement(PLANTED_DDL));
