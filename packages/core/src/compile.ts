@@ -660,7 +660,23 @@ interface FilterContext {
   readonly params: SqlValue[];
   readonly issues: ValidationIssue[];
   readonly limits: DriverLimits;
+  /** Filters inside `or`/`and`/`not`/relationship conditions entered so far (see MAX_FILTER_NESTING). */
+  nesting: number;
 }
+
+/**
+ * Filter objects nested deeper than this (through `or`, `and`, `not` and relationship conditions) are a
+ * ValidationError: filters may come straight from JSON, and a body thousands of levels deep would otherwise
+ * exhaust the stack (a RangeError) or SQLite's expression depth.
+ */
+export const MAX_FILTER_NESTING = 64;
+
+/**
+ * The levels of {@link MAX_FILTER_NESTING} one relationship condition (an `EXISTS` subquery) counts for: SQLite
+ * counts a subquery's expressions into the depth of the one around it (its limit is 1,000), so 16 relationships
+ * inside each other are the most a filter may nest.
+ */
+export const RELATION_NESTING = 4;
 
 /** The general path of {@link compileWhere}: composition and relationship conditions. */
 function compileComposite(
@@ -670,7 +686,7 @@ function compileComposite(
   limits: DriverLimits,
   what: string,
 ): CompiledWhere {
-  const ctx: FilterContext = { params: [], issues: [], limits };
+  const ctx: FilterContext = { params: [], issues: [], limits, nesting: 0 };
   const built = buildFilter(meta, filters, keys, 0, meta.quotedTable, ctx, []);
   if (ctx.issues.length) throw new ValidationError(`invalid ${what} for ${meta.name}`, ctx.issues);
   if (built.sql === '') return EMPTY_WHERE;
@@ -757,12 +773,25 @@ function subFilter(
   outer: string,
   ctx: FilterContext,
   path: (string | number)[],
+  weight = 1,
 ): { key: string; sql: string } {
   if (!isPlainObject(f)) {
     ctx.issues.push({ path, message: 'expected a filter object' });
     return { key: '', sql: '' };
   }
-  return buildFilter(meta, f, Object.keys(f), depth, outer, ctx, path);
+  if (ctx.nesting + weight > MAX_FILTER_NESTING) {
+    ctx.issues.push({
+      path,
+      message: `filters nested more than ${MAX_FILTER_NESTING} levels deep (a relationship condition counts as ${RELATION_NESTING})`,
+    });
+    return { key: '', sql: '' };
+  }
+  ctx.nesting += weight;
+  try {
+    return buildFilter(meta, f, Object.keys(f), depth, outer, ctx, path);
+  } finally {
+    ctx.nesting -= weight;
+  }
 }
 
 /** `EXISTS (…)` conditions over a relationship (`some`, `none`, `every`, `is`, `isNot`). */
@@ -816,7 +845,7 @@ function relationCondition(
       parts.push(op === 'is' ? isNull : notNull);
       continue;
     }
-    const b = subFilter(t, f, depth + 1, alias, ctx, p);
+    const b = subFilter(t, f, depth + 1, alias, ctx, p, RELATION_NESTING);
     key += `${op}{${b.key}}`;
     const cond = b.sql === '' ? '' : ` AND (${b.sql})`;
     switch (op) {

@@ -13,7 +13,7 @@ export { formatTimestamp, parseTimestamp } from './codec.ts';
 export type { ColumnConfig, ColumnsShape, InsertOf, JsonValue, ReferentialAction, RowOf, UpdateOf } from './columns.ts';
 export { Column, t } from './columns.ts';
 export type { ColumnFilters, Condition, EntityFilters, Filters, Operators, OrderBy, OrderByRow, RelationFilter } from './compile.ts';
-export { escapeLike, NOW_SQL, utf8Bytes } from './compile.ts';
+export { escapeLike, MAX_FILTER_NESTING, NOW_SQL, RELATION_NESTING, utf8Bytes } from './compile.ts';
 export type { BaseDAOClass, BulkRecord, DAO, FindAllOptions, FindByIdsOptions, Page, PaginateOptions, WithOption } from './dao.ts';
 export { BaseDAO } from './dao.ts';
 export type { ColumnDef, CreateTableOptions, ForeignKeyDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';

@@ -16,9 +16,11 @@ import {
   DataIntegrityError,
   type Driver,
   type Filters,
+  MAX_FILTER_NESTING,
   max,
   min,
   type QueryLogEvent,
+  RELATION_NESTING,
   sql,
   sum,
   ValidationError,
@@ -259,6 +261,87 @@ export function queryTests(target: ConformanceTarget): void {
       // Composed filters work in writes too.
       s.updateWhere(Post, { or: [{ score: { gt: 100 } }, { author: { is: { name: 'nobody' } } }] }, { title: 'x' });
       await s.commit();
+      await s.close();
+    });
+  });
+
+  describe('filters: nesting is bounded', () => {
+    it(`filters nested ${MAX_FILTER_NESTING} levels deep work; deeper ones (a JSON body thousands deep) are ValidationError, nothing sent`, async () => {
+      const { Session } = await relSetup(target);
+      await Session.begin(async (s) => {
+        s.addAll([new Person({ name: 'ada', age: 36 }), new Person({ name: 'bob', age: null })]);
+      });
+      const nest = (levels: number, wrap: (f: object) => object): object => {
+        let f: object = { name: 'ada' };
+        for (let i = 0; i < levels; i++) f = wrap(f);
+        return f;
+      };
+      // Each wrap nests one filter object (a relationship two, each counted as RELATION_NESTING levels).
+      // The same wraps as JSON text, for bodies too deep to build and stringify recursively.
+      const kinds: [string, (f: object) => object, number, string[], [string, string]][] = [
+        ['not', (f) => ({ not: f }), 1, ['ada'], ['{"not":', '}']],
+        ['and', (f) => ({ and: [f] }), 1, ['ada'], ['{"and":[', ']}']],
+        ['or', (f) => ({ or: [f, { name: 'nobody' }] }), 1, ['ada'], ['{"or":[', ',{"name":"nobody"}]}']],
+        // Nobody has posts, so `none` matches everyone whatever is inside.
+        [
+          'relationship',
+          (f) => ({ posts: { none: { author: { is: f } } } }),
+          2 * RELATION_NESTING,
+          ['ada', 'bob'],
+          ['{"posts":{"none":{"author":{"is":', '}}}}'],
+        ],
+      ];
+      const s = Session();
+      for (const [kind, wrap, per, want, [open, close]] of kinds) {
+        const bound = MAX_FILTER_NESTING / per;
+        const ok = nest(bound, wrap) as Filters<typeof Person>;
+        const names = (await s.select(Person).where(ok).orderBy({ id: 'asc' }).all()).map((p) => p.name);
+        expect(names, kind).toEqual(want);
+        for (const levels of [bound + 1, 20_000]) {
+          const deep = (
+            levels > 1000 ? JSON.parse(`${open.repeat(levels)}{"name":"ada"}${close.repeat(levels)}`) : nest(levels, wrap)
+          ) as Filters<typeof Person>;
+          const e = await rejectsWith(s.select(Person).where(deep).count(), ValidationError);
+          expect(e.issues[0]?.message, kind).toContain(`${MAX_FILTER_NESTING} levels`);
+          expect(() => s.deleteWhere(Person, deep), kind).toThrow(ValidationError);
+        }
+      }
+      await s.commit();
+      expect(await s.select(Person).count()).toBe(2);
+      await s.close();
+    });
+
+    it('any mix of or/and/not/relationship nesting within the bound runs in SQLite; past it, ValidationError', async () => {
+      const { Session } = await relSetup(target);
+      const R = RELATION_NESTING;
+      // Each wrap and the nesting units it adds.
+      const wraps: [(f: object) => object, number][] = [
+        [(f) => ({ not: f }), 1],
+        [(f) => ({ and: [f, { age: { gt: 1 } }] }), 1],
+        [(f) => ({ or: [{ name: { startsWith: 'z' } }, f] }), 1],
+        [(f) => ({ posts: { none: { author: { is: f } } } }), 2 * R],
+        [(f) => ({ posts: { some: { not: { author: { isNot: f } } } } }), 2 * R + 1],
+        [(f) => ({ posts: { every: { or: [{ title: 'x' }, { author: { is: f } }] } } }), 2 * R + 1],
+      ];
+      const s = Session();
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat(wraps.length - 1), { minLength: 1, maxLength: 70 }), async (picks) => {
+          let f: object = { name: 'ada', age: { lt: 99 } };
+          let units = 0;
+          for (const k of picks) {
+            const [wrap, n] = wraps[k] as [(f: object) => object, number];
+            f = wrap(f);
+            units += n;
+          }
+          const q = s
+            .select(Person)
+            .where(f as Filters<typeof Person>)
+            .count();
+          if (units <= MAX_FILTER_NESTING) expect(typeof (await q)).toBe('number');
+          else await rejectsWith(q, ValidationError);
+        }),
+        { numRuns: 60 },
+      );
       await s.close();
     });
   });
