@@ -122,6 +122,13 @@ function checkCount(n: unknown, what: string): number {
 }
 
 /** A query returning model objects. Builder methods return the same query; run it with `all`, `first`, `one`, `count`. */
+
+/** The LIMIT of a query whose `limit()` is `limit` when the caller needs at most `most` rows of it. */
+function atMost(limit: number | undefined, most: number | undefined): number | undefined {
+  if (most === undefined) return limit;
+  return limit === undefined ? most : Math.min(limit, most);
+}
+
 export class Query<M extends AnyModel> extends QueryBase<M> {
   readonly #model: M;
   #with: unknown;
@@ -159,7 +166,9 @@ export class Query<M extends AnyModel> extends QueryBase<M> {
     return new AggregateQuery<Row<M>, never, S>(this.runner, this.meta, this.filters, [], spec);
   }
 
-  #statement(limit = this.limitValue): { statement: Statement; withNodes: readonly WithNode[] | undefined } {
+  /** `most`: the rows `first()`/`oneOrNull()` need, within the query's own `limit()`. */
+  #statement(most?: number): { statement: Statement; withNodes: readonly WithNode[] | undefined } {
+    const limit = atMost(this.limitValue, most);
     const withNodes = this.#with === undefined ? undefined : compileWith(this.meta, this.#with, this.runner.limits);
     const statement = selectStatement(this.meta, this.compiledWhere(), compileOrder(this.meta, this.orderValue), limit, this.offsetValue);
     return { statement, withNodes };
@@ -171,8 +180,8 @@ export class Query<M extends AnyModel> extends QueryBase<M> {
     return { sql: statement.sql, params: statement.params };
   }
 
-  async #run(limit?: number): Promise<InstanceType<M>[]> {
-    const { statement, withNodes } = this.#statement(limit);
+  async #run(most?: number): Promise<InstanceType<M>[]> {
+    const { statement, withNodes } = this.#statement(most);
     return (await this.runner.runSelect(this.meta, this.#model, statement, withNodes)) as InstanceType<M>[];
   }
 
@@ -245,7 +254,8 @@ export class ProjectionQuery<M extends AnyModel, T> extends QueryBase<M> {
     return this;
   }
 
-  #compiled(limit = this.limitValue): CompiledRows {
+  #compiled(most?: number): CompiledRows {
+    const limit = atMost(this.limitValue, most);
     return projectionStatement(
       this.meta,
       this.#columns,
@@ -363,7 +373,8 @@ export class AggregateQuery<R, G extends keyof R, S> {
     return this;
   }
 
-  #compiled(limit = this.#limit): CompiledRows {
+  #compiled(most?: number): CompiledRows {
+    const limit = atMost(this.#limit, most);
     const where = compileWhere(this.#meta, this.#filters, this.#runner.limits);
     return aggregateStatement(
       this.#meta,

@@ -17,8 +17,10 @@ import {
   type Driver,
   type Filters,
   MAX_FILTER_NESTING,
+  MultipleResultsError,
   max,
   min,
+  NotFoundError,
   type QueryLogEvent,
   RELATION_NESTING,
   sql,
@@ -342,6 +344,33 @@ export function queryTests(target: ConformanceTarget): void {
         }),
         { numRuns: 60 },
       );
+      await s.close();
+    });
+  });
+
+  describe("first(), oneOrNull() and one() within the query's own limit()", () => {
+    it('they read at most limit() rows, as the SQL with that LIMIT would: objects, projections and groups', async () => {
+      const { Session } = await relSetup(target);
+      await Session.begin(async (s) => {
+        s.addAll(['ada', 'bob', 'cy'].map((name, i) => new Person({ name, age: i })));
+      });
+      const s = Session();
+      const q = () => s.select(Person).orderBy({ id: 'asc' });
+      expect(await q().limit(0).first()).toBeNull();
+      expect(await q().limit(0).oneOrNull()).toBeNull();
+      await rejectsWith(q().limit(0).one(), NotFoundError);
+      expect((await q().limit(1).oneOrNull())?.name).toBe('ada');
+      expect((await q().limit(1).offset(1).one()).name).toBe('bob');
+      await rejectsWith(q().limit(2).oneOrNull(), MultipleResultsError);
+      expect((await q().limit(5).first())?.name).toBe('ada');
+      const p = () => s.select(Person, ['name']).orderBy({ id: 'asc' });
+      expect(await p().limit(0).first()).toBeNull();
+      expect(await p().limit(1).oneOrNull()).toEqual({ name: 'ada' });
+      await rejectsWith(p().limit(3).oneOrNull(), MultipleResultsError);
+      const g = () => s.select(Person).groupBy(['name']).aggregate({ n: count() }).orderBy({ name: 'asc' });
+      expect(await g().limit(0).first()).toBeNull();
+      expect(await g().limit(1).one()).toEqual({ name: 'ada', n: 1 });
+      await rejectsWith(g().limit(0).one(), NotFoundError);
       await s.close();
     });
   });
