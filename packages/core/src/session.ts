@@ -724,11 +724,13 @@ export class Session implements QueryRunner {
     if (!isSqlQuery(query))
       throw new ValidationError('execute() takes a query built with the sql tag', [{ path: [], message: 'not an sql`…` query' }]);
     const statement = rawStatement(query);
-    const res = await this.#ctx.executor.execute(
-      options.schema ? { ...statement, bigints: wantsBigints(options.schema) && this.#ctx.capabilities.bigint } : statement,
-    );
+    // Integers are read exactly where the driver can (a number within ±(2^53 − 1), a bigint beyond, as every
+    // adapter that reads int64 does), never rounded silently; a schema that wants bigints gets them all.
+    const exact = this.#ctx.capabilities.bigint === true;
+    const allBig = exact && options.schema !== undefined && wantsBigints(options.schema);
+    const res = await this.#ctx.executor.execute(exact ? { ...statement, bigints: true } : statement);
     const cols = res.columns ?? [];
-    const rows = res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i] ?? null])));
+    const rows = res.rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, rawValue(r[i] ?? null, allBig)])));
     return {
       rows: options.schema ? rowsWithSchema(options.schema, rows) : rows,
       changes: res.changes,
@@ -913,6 +915,17 @@ export class Session implements QueryRunner {
     await this.close();
   }
 }
+
+/**
+ * A raw query's value as every adapter hands it out: an int64 read as a bigint becomes a number when it is
+ * safe (unless `allBig`), and a blob is a plain `Uint8Array` (not Node's `Buffer` subclass).
+ */
+function rawValue(v: SqlValue, allBig: boolean): SqlValue {
+  if (typeof v === 'bigint') return allBig || v > MAX_SAFE_BIG || v < -MAX_SAFE_BIG ? v : Number(v);
+  if (v instanceof Uint8Array && v.constructor !== Uint8Array) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return v;
+}
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Loaded many-to-one references whose foreign key no longer matches (the row changed): loaded again on next use. */
 function forgetStaleReferences(e: Entity, meta: ModelMeta): void {

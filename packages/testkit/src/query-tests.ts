@@ -538,6 +538,22 @@ export function queryTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('execute() hands out integers exactly (a number when safe, a bigint beyond, where the adapter reads int64) and blobs as Uint8Array', async () => {
+      const { Session, engine } = await setup(target, { create: false });
+      const s = Session();
+      const { rows } = await s.execute(sql`SELECT 5 AS small, -9007199254740991 AS edge, x'0102' AS b, 1.5 AS r`);
+      expect(rows).toEqual([{ small: 5, edge: -9007199254740991, b: new Uint8Array([1, 2]), r: 1.5 }]);
+      expect((rows[0] as { b: Uint8Array }).b.constructor).toBe(Uint8Array);
+      if (engine.capabilities.bigint) {
+        const big = await s.execute(sql`SELECT 9007199254740993 AS v, 7 AS w`);
+        expect(big.rows).toEqual([{ v: 9007199254740993n, w: 7 }]);
+        await rejectsWith(s.execute(sql`SELECT 9007199254740993 AS v`, { schema: z.object({ v: z.number() }) }), DataIntegrityError);
+        const typed = await s.execute(sql`SELECT 9007199254740993 AS v, 7 AS w`, { schema: z.object({ v: z.bigint(), w: z.number() }) });
+        expect(typed.rows).toEqual([{ v: 9007199254740993n, w: 7 }]);
+      }
+      await s.close();
+    });
+
     it('toSQL() shows the statement the query sends, and the logger sees every statement once, values redacted', async () => {
       const events: QueryLogEvent[] = [];
       let driver!: Driver;
