@@ -182,8 +182,17 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
         if (!r.success) issues.push(...zodIssues(r.error, [i]));
       });
       if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);
-      // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
-      for (const v of values) out.push(new (model as any)(v) as T);
+      values.forEach((v, i) => {
+        try {
+          // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
+          out.push(new (model as any)(v) as T);
+        } catch (error) {
+          // What only the constructor checks is reported by index too.
+          if (!(error instanceof ValidationError)) throw error;
+          issues.push(...error.issues.map((x) => ({ ...x, path: [i, ...x.path] })));
+        }
+      });
+      if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);
       this.session.addAll(out as Entity[]);
       return out;
     }

@@ -319,6 +319,8 @@ export function buildMeta(
   const insertShape: Record<string, z.ZodType> = {};
   const updateShape: Record<string, z.ZodType> = {};
   for (const c of userColumns) {
+    // A t.version() column is set and bumped by litedao only: the schemas refuse it as every write path does.
+    if (c.managed) continue;
     const def = c.config.default;
     let s: z.ZodType = c.schema;
     if (c.config.hasDefault) {

@@ -12,7 +12,7 @@ import {
 } from '@litedao/core';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, rejectsWith, setup, sleep } from './harness.ts';
-import { User, Wide } from './models.ts';
+import { Account, User, Wide } from './models.ts';
 
 class UserDAO extends BaseDAO(User) {
   /** A custom query next to the generic ones. */
@@ -63,6 +63,23 @@ export function daoTests(target: ConformanceTarget): void {
       expect(u.id).toBeUndefined();
       await s.commit();
       expect(u.id).toBeGreaterThan(0);
+    });
+
+    it('the derived schemas refuse what every write refuses (a t.version() column, managed timestamps); addMany reports it by index', async () => {
+      const { Session, driver } = await setup(target);
+      for (const managed of ['version', 'created_at', 'updated_at', 'id'] as const) {
+        const value = managed === 'version' || managed === 'id' ? 3 : new Date();
+        expect(Account.schemas.insert.safeParse({ tid: 1, name: 'a', [managed]: value }).success, managed).toBe(false);
+        expect(Account.schemas.update.safeParse({ [managed]: value }).success, managed).toBe(false);
+        expect(() => new Account({ tid: 1, name: 'a', [managed]: value } as never), managed).toThrow(ValidationError);
+      }
+      expect(Account.schemas.insert.safeParse({ tid: 1, name: 'a' }).success).toBe(true);
+      await using s = Session();
+      const accounts = new (BaseDAO(Account))(s);
+      const err = await rejectsWith(accounts.addMany([{ tid: 1, name: 'a' }, { tid: 2, name: 'b', version: 3 } as never]), ValidationError);
+      expect(err.issues.map((i) => i.path[0])).toEqual([1]);
+      await s.commit();
+      expect((await counts(driver)).accounts).toBe(0);
     });
 
     it('update returns the changed-row count after commit and refreshes updated_at; delete refuses empty filters', async () => {
