@@ -18,7 +18,7 @@ import { type Relation, type RelationKind, type RelationMeta, relationsOf } from
 // biome-ignore lint/suspicious/noExplicitAny: any relation
 type RelationValueOf<R> = R extends Relation<infer V, RelationKind, any> ? V : never;
 
-import { encodeValue, type UpdateShape } from './validate.ts';
+import { checkConditions, encodeValue, type UpdateShape } from './validate.ts';
 
 /**
  * SQL for "now", UTC, in the layout Python's SQLAlchemy writes: `CURRENT_TIMESTAMP` plus six fractional digits
@@ -1101,9 +1101,55 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
 }
 
 /** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
+/** In the error of an increment whose result its column cannot hold, before the hex of `table\0column`. */
+export const RANGE_MARK = 'litedao-range:';
+
+/** The result of `increment()` in column `c` must meet these conditions (on `litedao_n`), per column kind. */
+const KIND_RANGE: Partial<Record<ColumnMeta['kind'], string>> = {
+  // better-sqlite3 binds numbers as REAL: the sum is compared by value, exact within ±2^53.
+  integer: 'litedao_n BETWEEN -9007199254740991 AND 9007199254740991 AND litedao_n = CAST(litedao_n AS INTEGER)',
+  real: 'litedao_n BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308',
+  // An int64 sum that overflows becomes a REAL in SQLite.
+  bigint: "typeof(litedao_n) = 'integer'",
+};
+
+/**
+ * `increment()`'s new value of column `c` (`value`: its bound amount): the sum, or — when it is outside what the
+ * column holds (a safe integer, a finite real, an int64, and its `.check()` bounds) — an error that aborts the
+ * statement and so the whole batch; the runtime maps it to ValidationError. The error comes from `json_extract`
+ * with a path that depends on the row (a constant one would fail when the statement starts), as the
+ * post-condition guards do. NULL stays NULL, as `NULL + n` is.
+ */
+export function incrementSql(meta: ModelMeta, c: ColumnMeta, value: string): string {
+  const conditions = [KIND_RANGE[c.kind] ?? '1', ...(checkConditions(c) ?? [])];
+  const mark = `${RANGE_MARK}${hexOf(`${meta.tableName}\u0000${c.name}`)}`;
+  return (
+    `(SELECT CASE WHEN litedao_n IS NULL OR (${conditions.join(' AND ')}) THEN litedao_n ` +
+    `ELSE json_extract('{}', '${mark}' || substr(typeof(litedao_n), 1, 0)) END FROM (SELECT ${c.quoted} + ${value} AS litedao_n))`
+  );
+}
+
+/** A text as 4 hex digits per UTF-16 code unit (safe inside an SQL literal and an error message). */
+function hexOf(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) out += text.charCodeAt(i).toString(16).padStart(4, '0');
+  return out;
+}
+
+/** The table and column named by a {@link RANGE_MARK} in an error message, if any. */
+export function rangeMarkOf(message: string): { table: string; column: string } | undefined {
+  const m = /litedao-range:([0-9a-f]+)/.exec(message);
+  if (!m) return undefined;
+  const hex = m[1] as string;
+  let text = '';
+  for (let i = 0; i + 4 <= hex.length; i += 4) text += String.fromCharCode(Number.parseInt(hex.slice(i, i + 4), 16));
+  const [table = '', column = ''] = text.split('\u0000');
+  return { table, column };
+}
+
 function setList(meta: ModelMeta, update: Pick<UpdateShape, 'cols' | 'adds'>): string {
   const set = update.cols.map((c, i) =>
-    update.adds[i] ? `${c.quoted} = ${c.quoted} + ${paramSql(c.kind)}` : `${c.quoted} = ${paramSql(c.kind)}`,
+    update.adds[i] ? `${c.quoted} = ${incrementSql(meta, c, paramSql(c.kind))}` : `${c.quoted} = ${paramSql(c.kind)}`,
   );
   set.push(`"updated_at" = ${TOUCH_SQL}`);
   return set.join(', ') + versionBump(meta);
@@ -1167,7 +1213,7 @@ export function updateByIdsSql(meta: ModelMeta, update: UpdateShape, rows: numbe
   return cached(meta, `updids|${update.key}|${rows}|${refresh ? 'R' : ''}`, () => {
     const set = update.cols.map((c, i) => {
       const value = paramSql(c.kind).replace('?', `${BY_IDS_VALUES}."column${i + 1}"`);
-      return update.adds[i] ? `${c.quoted} = ${c.quoted} + ${value}` : `${c.quoted} = ${value}`;
+      return update.adds[i] ? `${c.quoted} = ${incrementSql(meta, c, value)}` : `${c.quoted} = ${value}`;
     });
     set.push(`"updated_at" = ${TOUCH_SQL}`);
     const width = update.cols.length + 1;

@@ -15,6 +15,8 @@
  * - the transaction handle guarded: unusable after the transaction ends, and poisoned when SQLite ended
  *   the transaction by itself (a ROLLBACK conflict clause), so nothing runs outside it by accident.
  */
+
+import { rangeMarkOf } from './compile.ts';
 import {
   DEFAULT_CAPABILITIES,
   DEFAULT_LIMITS,
@@ -41,6 +43,7 @@ import {
   StateError,
   StorageUnavailableError,
   UnsupportedError,
+  ValidationError,
 } from './errors.ts';
 import { checkStatementLimits } from './limits.ts';
 import { now, sleep } from './platform.ts';
@@ -174,6 +177,20 @@ export class RuntimeDriver {
 
   /** Maps anything the driver threw; litedao errors pass through, and a failing `mapError` never hides the error. */
   map(error: unknown): DaoError {
+    if (error instanceof ValidationError) return error;
+    // An increment() whose result its column cannot hold (see incrementSql): the statement, and its batch, failed.
+    const range = rangeMarkOf(messagesOf(error));
+    if (range !== undefined) {
+      return new ValidationError(
+        `increment() would take ${range.table}.${range.column} out of what the column holds; nothing was written`,
+        [
+          {
+            path: [range.column],
+            message: "the incremented value is outside the column's range (a safe integer, a finite real, an int64) or its .check() bounds",
+          },
+        ],
+      );
+    }
     if (isDaoError(error)) return error;
     try {
       const mapped = this.#driver.mapError(error);

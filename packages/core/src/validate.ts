@@ -190,7 +190,22 @@ export function encodeUpdate(
       if (c.kind !== 'integer' && c.kind !== 'real' && c.kind !== 'bigint') {
         issues.push({ path: [...path, c.name], message: `increment() applies to integer, real and bigint columns, not ${c.kind}` });
         params[at++] = null;
-      } else params[at++] = encodeColumn({ ...c, nullable: false } as ColumnMeta, v.amount, issues, path);
+      } else if (checkConditions(c) === undefined) {
+        issues.push({
+          path: [...path, c.name],
+          message:
+            "increment() cannot keep this column's .check() (only min/max/gt/lt/int bounds are checked in SQL): load the row, change it and commit",
+        });
+        params[at++] = null;
+      } else {
+        // The amount is a number of the column's kind; the column's bounds apply to the sum, in SQL (incrementSql).
+        params[at++] = encodeColumn(
+          { ...c, nullable: false, config: { ...c.config, schema: undefined } } as ColumnMeta,
+          v.amount,
+          issues,
+          path,
+        );
+      }
     } else params[at++] = encodeColumn(c, v, issues, path);
   }
   if (count === 0 && issues.length === 0) issues.push({ path, message: 'nothing to update' });
@@ -218,4 +233,38 @@ export function encodeUpdate(
 /** Throws ValidationError when any issue was collected. */
 export function throwIfIssues(issues: readonly ValidationIssue[], what: string): void {
   if (issues.length > 0) throw new ValidationError(what, issues);
+}
+
+/** A number or bigint as an SQL literal, or undefined (not finite). */
+function numberLiteral(v: unknown): string | undefined {
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/**
+ * The SQL conditions (on `litedao_n`) a column's `.check()` schema puts on a number, or undefined when it has a
+ * check SQL cannot state (a refinement, `multipleOf`, …): then `increment()` on the column is refused, since the
+ * database computes the result and no JavaScript sees it before it is stored.
+ */
+export function checkConditions(c: ColumnMeta): string[] | undefined {
+  const schema = c.config.schema as { _zod?: { def?: { type?: string; checks?: readonly unknown[] } } } | undefined;
+  if (schema === undefined) return [];
+  const def = schema._zod?.def;
+  if (def === undefined || (def.type !== 'number' && def.type !== 'bigint')) return undefined;
+  const out: string[] = [];
+  for (const check of def.checks ?? []) {
+    const d = (check as { _zod?: { def?: { check?: string; value?: unknown; inclusive?: boolean; format?: string } } })._zod?.def;
+    const literal = numberLiteral(d?.value);
+    if (d?.check === 'greater_than' && literal !== undefined) out.push(`litedao_n >${d.inclusive ? '=' : ''} ${literal}`);
+    else if (d?.check === 'less_than' && literal !== undefined) out.push(`litedao_n <${d.inclusive ? '=' : ''} ${literal}`);
+    else if (d?.check === 'number_format' && d.format === 'safeint')
+      out.push('litedao_n BETWEEN -9007199254740991 AND 9007199254740991 AND litedao_n = CAST(litedao_n AS INTEGER)');
+    else if (d?.check === 'number_format' && d.format === 'int32')
+      out.push('litedao_n BETWEEN -2147483648 AND 2147483647 AND litedao_n = CAST(litedao_n AS INTEGER)');
+    else if (d?.check === 'number_format' && d.format === 'uint32')
+      out.push('litedao_n BETWEEN 0 AND 4294967295 AND litedao_n = CAST(litedao_n AS INTEGER)');
+    else return undefined;
+  }
+  return out;
 }

@@ -10,7 +10,17 @@
  *
  * Each property runs `fcRuns()` times (200 unless LITEDAO_FC_RUNS says more) and batches the rows of one run.
  */
-import { DataIntegrityError, type Driver, declarativeBase, type SqlValue, type Statement, sql, t, ValidationError } from '@litedao/core';
+import {
+  DataIntegrityError,
+  type Driver,
+  declarativeBase,
+  increment,
+  type SqlValue,
+  type Statement,
+  sql,
+  t,
+  ValidationError,
+} from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -39,6 +49,20 @@ import {
 } from './value-arbitraries.ts';
 
 /** Every column kind, nullable, in a table litedao creates. */
+/** Numeric columns for increment(): their ranges and a .check() with bounds (stock) or with a refinement (odd). */
+const GBase = declarativeBase();
+class Gauge extends GBase('Gauge', {
+  n: t.integer().nullable(),
+  r: t.real(),
+  big: t.bigint(),
+  stock: t.integer().check(z.number().min(0).max(100)),
+  odd: t
+    .integer()
+    .check(z.number().refine((v) => v % 2 === 1))
+    .default(1),
+}) {}
+type GaugeCol = 'n' | 'r' | 'big' | 'stock';
+
 const VBase = declarativeBase();
 class Val extends VBase('Val', {
   i: t.integer().nullable(),
@@ -654,6 +678,88 @@ export function valuesTests(target: ConformanceTarget): void {
         await rejectsWith(s2.commit(), ValidationError);
         await s2.close();
       }
+    });
+  });
+
+  describe('values: increment() keeps every column in range, or is refused and nothing is written', () => {
+    it('sums a column cannot hold (past ±(2^53 − 1), to ±Infinity, past int64, outside .check() bounds) are ValidationError; the batch writes nothing', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Gauge]);
+      const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+      const I64 = 2n ** 63n;
+      /** The stored value after `old + amount`, or undefined when the column cannot hold it. */
+      const next: Record<GaugeCol, (old: unknown, amount: number | bigint) => unknown> = {
+        n: (old, a) =>
+          old === null
+            ? null
+            : BigInt(old as number) + BigInt(a) <= SAFE && BigInt(old as number) + BigInt(a) >= -SAFE
+              ? (old as number) + Number(a)
+              : undefined,
+        r: (old, a) => {
+          const v = (old as number) + Number(a);
+          return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
+        },
+        big: (old, a) => {
+          const v = (old as bigint) + BigInt(a);
+          return v < I64 && v >= -I64 ? v : undefined;
+        },
+        stock: (old, a) => {
+          const v = (old as number) + Number(a);
+          return v >= 0 && v <= 100 ? v : undefined;
+        },
+      };
+      const amount: Record<GaugeCol, fc.Arbitrary<number | bigint>> = {
+        n: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 52)),
+        r: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e308, max: 1e308 }), fc.constantFrom(1e308, -1e308, 0.5)),
+        big: fc.oneof(fc.bigInt({ min: -3n, max: 3n }), fc.constantFrom(I64 - 1n, -I64, 2n ** 62n)),
+        stock: fc.integer({ min: -60, max: 60 }),
+      };
+      const step = fc.oneof(...(Object.keys(amount) as GaugeCol[]).map((col) => amount[col].map((a) => ({ col, a }))));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({ n: fc.option(fc.integer({ min: -10, max: 10 }), { nil: null }), stock: fc.integer({ min: 0, max: 100 }) }),
+          fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }),
+          async (start, units) => {
+            const w = Session();
+            w.deleteWhere(Gauge, {}, { all: true });
+            const g = new Gauge({ n: start.n, r: 1e308 / 2, big: 2n ** 62n, stock: start.stock });
+            w.add(g);
+            await w.commit();
+            await w.close();
+            let model: Record<GaugeCol, unknown> = { n: start.n, r: 1e308 / 2, big: 2n ** 62n, stock: start.stock };
+            for (const unit of units) {
+              // One commit per unit: every increment in it applies, or none.
+              let after: Record<GaugeCol, unknown> | undefined = { ...model };
+              for (const { col, a } of unit) {
+                const v: unknown = after && next[col](after[col], a);
+                after = v === undefined || after === undefined ? undefined : { ...after, [col]: v };
+              }
+              const s = Session();
+              for (const { col, a } of unit) s.updateWhere(Gauge, { id: g.id }, { [col]: increment(a as never) } as never);
+              if (after === undefined) await rejectsWith(s.commit(), ValidationError);
+              else {
+                await s.commit();
+                model = after;
+              }
+              await s.close();
+              const stored = (await Session().getOrThrow(Gauge, g.id)).toDict();
+              expect({ n: stored.n, r: stored.r, big: stored.big, stock: stored.stock }).toEqual(model);
+            }
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      // A .check() SQL cannot state: refused when queued.
+      const s = Session();
+      expect(() => s.updateWhere(Gauge, { id: 1 }, { odd: increment(2) })).toThrow(ValidationError);
+      // The amount is a number of the column's kind; the bounds apply to the sum, not to it.
+      const g = new Gauge({ n: 0, r: 0, big: 0n, stock: 100 });
+      s.add(g);
+      await s.commit();
+      s.updateWhere(Gauge, { id: g.id }, { stock: increment(-100) });
+      await s.commit();
+      expect((await Session().getOrThrow(Gauge, g.id)).stock).toBe(0);
+      await s.close();
     });
   });
 
