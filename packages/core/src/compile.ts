@@ -1278,12 +1278,22 @@ export function versionsByIdsSql(meta: ModelMeta): string {
 }
 
 /** DELETE of one row by id (and, for a versioned model, by the version it was read at). Planned with the post-condition "1 row". */
-export function deleteByIdSql(meta: ModelMeta): string {
-  return cached(meta, 'delid', () =>
-    meta.version
+export function deleteByIdSql(meta: ModelMeta, checkVersion = true): string {
+  return cached(meta, checkVersion ? 'delid' : 'delid-nov', () =>
+    meta.version && checkVersion
       ? `DELETE FROM ${meta.quotedTable} WHERE "id" = ? AND ${meta.version.quoted} = ?`
       : `DELETE FROM ${meta.quotedTable} WHERE "id" = ?`,
   );
+}
+
+/**
+ * Checks that a versioned row is still at the version an object was read at, writing nothing that stays (the
+ * row is deleted later in the same batch): planned with the post-condition "1 row" at the start of a unit whose
+ * own earlier statements may bump that version (see `UnitOfWork.plan`).
+ */
+export function versionCheckSql(meta: ModelMeta): string {
+  const v = (meta.version as ColumnMeta).quoted;
+  return cached(meta, 'vcheck', () => `UPDATE ${meta.quotedTable} SET ${v} = ${v} WHERE "id" = ? AND ${v} = ?`);
 }
 
 /** DELETE … WHERE filters (empty filters delete every row; callers guard that), optionally RETURNING the ids. */

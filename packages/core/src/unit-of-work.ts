@@ -30,6 +30,7 @@ import {
   updateReturning,
   updateWhereSql,
   upsertSql,
+  versionCheckSql,
 } from './compile.ts';
 import type { DriverLimits, SqlValue, Statement, StatementResult } from './driver.ts';
 import { ENTITY_FLAGS, type Entity, entityState, type ObjectState } from './entity.ts';
@@ -605,6 +606,7 @@ export class UnitOfWork {
       for (const e of effects.orphans) this.#planDelete(metaOf(e.constructor), e, add);
       for (const u of effects.unlinks) this.#planUnlink(u, add);
     }
+    const checkedFirst = this.#checkVersionsFirst(add);
     // Models that get new objects in this unit: a later updateWhere/deleteWhere may touch them too.
     this.#newModels.clear();
     // Index loops on the commit path: it runs once per commit, before V8 optimizes it, where a for…of over
@@ -642,7 +644,7 @@ export class UnitOfWork {
       i++;
       switch (op.kind) {
         case 'delete':
-          this.#planDelete(op.meta, op.entity, add);
+          this.#planDelete(op.meta, op.entity, add, !checkedFirst.has(op));
           break;
         case 'updateWhere':
           this.#planUpdateWhere(op, add);
@@ -923,13 +925,49 @@ export class UnitOfWork {
     }
   }
 
-  #planDelete(meta: ModelMeta, e: Entity, add: Add): void {
+  /**
+   * A queued delete of a versioned object comes after the unit's own statements that may bump versions of its
+   * model (updateWhere, upsert, raw SQL): its version condition would then fail on the unit's own write. Its
+   * version is checked here instead, before them (nobody else writes during the batch), and its DELETE goes by
+   * id. Returns the delete operations so planned.
+   */
+  #checkVersionsFirst(add: Add): Set<Op> {
+    const out = new Set<Op>();
+    const bumped = new Set<ModelMeta>();
+    let raw = false;
+    for (const op of this.ops) {
+      if (op.kind === 'updateWhere' || op.kind === 'upsert') bumped.add(op.meta);
+      else if (op.kind === 'raw') raw = true;
+      else if (op.kind === 'delete' && op.meta.version && (raw || bumped.has(op.meta))) {
+        const snap = entityState.snapshot(op.entity) as SqlValue[];
+        const id = toId(snap[0] ?? null);
+        add(
+          {
+            sql: versionCheckSql(op.meta),
+            params: [id, snap[op.meta.version.position] ?? null],
+            returnsRows: false,
+            expect: { changes: 1, table: op.meta.tableName, id, verb: 'delete' },
+          },
+          () => undefined,
+        );
+        out.add(op);
+      }
+    }
+    return out;
+  }
+
+  #planDelete(meta: ModelMeta, e: Entity, add: Add, checkVersion = true): void {
     const snap = entityState.snapshot(e) as SqlValue[];
     const id = toId(snap[0] ?? null);
     const params: SqlValue[] = [id];
-    if (meta.version) params.push(snap[meta.version.position] ?? null);
+    if (meta.version && checkVersion) params.push(snap[meta.version.position] ?? null);
     add(
-      { sql: deleteByIdSql(meta), params, returnsRows: false, expect: { changes: 1, table: meta.tableName, id, verb: 'delete' } },
+      {
+        sql: deleteByIdSql(meta, checkVersion),
+        params,
+        returnsRows: false,
+        expect: { changes: 1, table: meta.tableName, id, verb: 'delete' },
+      },
       () => {
         this.#remember(e);
         for (const gone of this.identity.remove(meta, id)) this.#markDeleted(gone);

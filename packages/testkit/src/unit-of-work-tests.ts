@@ -640,6 +640,31 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       await s2.close();
     });
 
+    it("a versioned object deleted after the unit's own updateWhere/upsert of its row is deleted; another writer's change still makes it StaleDataError", async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => {
+        s.addAll([new Account({ tid: 1, name: 'a' }), new Account({ tid: 2, name: 'b' }), new Account({ tid: 3, name: 'c' })]);
+      });
+      const s = Session();
+      const [a, b, c] = await s.select(Account).orderBy({ id: 'asc' }).all();
+      const bumped = s.updateWhere(Account, { id: (a as Account).id }, { balance: increment(5) });
+      s.delete(a as Account);
+      s.upsert(Account, { tid: 2, name: 'B' }, { on: ['tid'] });
+      s.delete(b as Account);
+      await s.commit();
+      expect(bumped.rowsAffected).toBe(1);
+      expect((await Session().select(Account).orderBy({ id: 'asc' }).all()).map((x) => x.tid)).toEqual([3]);
+      // Someone else changes c after it was read: the delete is stale, and nothing of the unit is written.
+      await Session.begin(async (o) => o.updateWhere(Account, { id: (c as Account).id }, { name: 'theirs' }));
+      s.updateWhere(Account, { id: (c as Account).id }, { balance: increment(1) });
+      s.delete(c as Account);
+      const e = await rejectsWith(s.commit(), StaleDataError);
+      expect(e.id).toBe((c as Account).id);
+      const after = await Session().getOrThrow(Account, (c as Account).id);
+      expect([after.name, after.balance, after.version]).toEqual(['theirs', 0, 2]);
+      await s.close();
+    });
+
     it('Session.begin(fn, { retry }) re-runs a unit that lost the race, so no increment is lost', async () => {
       const { Session } = await setup(target);
       const created = await Session.begin(async (s) => {
