@@ -49,6 +49,8 @@ export const D1_LIMITS: DriverLimits = Object.freeze({
   maxValueBytes: 2_000_000,
   maxLikePatternBytes: 50,
   maxColumns: 100,
+  // Measured in workerd: "Expression tree is too large (maximum depth 100)".
+  maxExpressionDepth: 100,
 });
 
 /**

@@ -73,6 +73,7 @@ describe('driver shape', () => {
       maxValueBytes: 2_000_000,
       maxLikePatternBytes: 50,
       maxColumns: 100,
+      maxExpressionDepth: 100,
     });
     expect(driver.transaction).toBeUndefined();
   });

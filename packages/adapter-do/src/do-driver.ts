@@ -55,6 +55,8 @@ export const DURABLE_OBJECT_LIMITS: DriverLimits = Object.freeze({
   maxValueBytes: 2_000_000,
   maxLikePatternBytes: 50,
   maxColumns: 100,
+  // Measured in workerd: "Expression tree is too large (maximum depth 100)".
+  maxExpressionDepth: 100,
 });
 
 /**

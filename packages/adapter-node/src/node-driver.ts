@@ -135,7 +135,9 @@ class NodeDriver implements Driver {
   constructor(db: NativeDatabase, cacheSize: number, busyTimeoutMs: number) {
     this.#db = db;
     this.#cacheSize = Math.max(1, cacheSize);
-    this.limits = Object.freeze({ maxParameters: MAX_PARAMETERS, busyTimeoutMs });
+    // SQLite's default SQLITE_MAX_LIKE_PATTERN_LENGTH, checked before sending (SQLite only fails a longer pattern
+    // when it compares a row, so the same query would fail or not depending on the data).
+    this.limits = Object.freeze({ maxParameters: MAX_PARAMETERS, busyTimeoutMs, maxLikePatternBytes: 50_000 });
     this.#runAll = db.transaction((statements: readonly Statement[]) => {
       const out: StatementResult[] = new Array(statements.length);
       for (let i = 0; i < statements.length; i++) {

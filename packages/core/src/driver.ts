@@ -99,6 +99,12 @@ export interface DriverLimits {
   /** Columns per table (D1: 100). */
   readonly maxColumns?: number | undefined;
   /**
+   * SQLite's expression depth (`SQLITE_MAX_EXPR_DEPTH`: 1,000 by default; D1 and Durable Objects: 100). A
+   * statement deeper than this fails with `LimitExceededError` before it runs; deeply nested filters reach it
+   * first (a relationship condition counts for about 40).
+   */
+  readonly maxExpressionDepth?: number | undefined;
+  /**
    * How long core keeps retrying a `BusyError` (another connection holds the write lock) before reporting
    * it, in milliseconds. Core waits between attempts with timers, so the event loop is never blocked; a
    * driver that sets this runs its native lock wait at zero. Unset: a `BusyError` is reported at once.

@@ -409,6 +409,14 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
   }
   if (code === 'SQLITE_TOOBIG')
     return new LimitExceededError('SQLite string or blob size', undefined, undefined, firstLine(message), { cause });
+  // SQLite's compile-time limits, reached by a statement's shape (D1 and Durable Objects have an expression depth
+  // of 100, better-sqlite3 and sqlite-wasm 1,000): the statement did not run.
+  const depth = /Expression tree is too large \(maximum depth (\d+)\)/i.exec(message);
+  if (depth) return new LimitExceededError('SQLite expression depth', undefined, Number(depth[1]), 'nest the filter less', { cause });
+  if (/LIKE or GLOB pattern too complex/i.test(message))
+    return new LimitExceededError('SQLite LIKE pattern complexity', undefined, undefined, 'use a shorter pattern', { cause });
+  if (/too many terms in compound SELECT|too many arguments on function|too many SQL variables|too many columns/i.test(message))
+    return new LimitExceededError('SQLite statement size', undefined, undefined, firstLine(message), { cause });
   if (/no such (table|column)|has no column named|no such index/i.test(message)) {
     return new SchemaError(`schema mismatch: ${firstLine(message)}`, opts);
   }

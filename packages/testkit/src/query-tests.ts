@@ -16,6 +16,7 @@ import {
   DataIntegrityError,
   type Driver,
   type Filters,
+  LimitExceededError,
   MAX_FILTER_NESTING,
   MultipleResultsError,
   max,
@@ -269,7 +270,7 @@ export function queryTests(target: ConformanceTarget): void {
 
   describe('filters: nesting is bounded', () => {
     it(`filters nested ${MAX_FILTER_NESTING} levels deep work; deeper ones (a JSON body thousands deep) are ValidationError, nothing sent`, async () => {
-      const { Session } = await relSetup(target);
+      const { Session, driver } = await relSetup(target);
       await Session.begin(async (s) => {
         s.addAll([new Person({ name: 'ada', age: 36 }), new Person({ name: 'bob', age: null })]);
       });
@@ -294,11 +295,29 @@ export function queryTests(target: ConformanceTarget): void {
         ],
       ];
       const s = Session();
+      // Within the bound, SQLite's own expression depth may still be lower (D1, Durable Objects: 100): then the
+      // statement is LimitExceededError. With SQLite's default depth (1,000) every filter within the bound runs.
+      const fullDepth = (driver.limits?.maxExpressionDepth ?? 1000) >= 1000;
       for (const [kind, wrap, per, want, [open, close]] of kinds) {
         const bound = MAX_FILTER_NESTING / per;
-        const ok = nest(bound, wrap) as Filters<typeof Person>;
-        const names = (await s.select(Person).where(ok).orderBy({ id: 'asc' }).all()).map((p) => p.name);
-        expect(names, kind).toEqual(want);
+        for (const levels of [2, 4, bound]) {
+          const ok = nest(levels, wrap) as Filters<typeof Person>;
+          const got = await s
+            .select(Person)
+            .where(ok)
+            .orderBy({ id: 'asc' })
+            .all()
+            .then(
+              (rows) => rows.map((p) => p.name),
+              (e: unknown) => e,
+            );
+          // Shallow filters run everywhere; deep ones may reach a lower depth, which must be the typed error.
+          if (got instanceof LimitExceededError && !fullDepth && (levels > 4 || per > 1)) {
+            expect(got.allowed).toBe(driver.limits?.maxExpressionDepth);
+            continue;
+          }
+          expect(got, `${kind} × ${levels}`).toEqual(want);
+        }
         for (const levels of [bound + 1, 20_000]) {
           const deep = (
             levels > 1000 ? JSON.parse(`${open.repeat(levels)}{"name":"ada"}${close.repeat(levels)}`) : nest(levels, wrap)
@@ -313,8 +332,9 @@ export function queryTests(target: ConformanceTarget): void {
       await s.close();
     });
 
-    it('any mix of or/and/not/relationship nesting within the bound runs in SQLite; past it, ValidationError', async () => {
-      const { Session } = await relSetup(target);
+    it('any mix of or/and/not/relationship nesting within the bound runs in SQLite (or reaches its depth: LimitExceededError); past it, ValidationError', async () => {
+      const { Session, driver } = await relSetup(target);
+      const fullDepth = (driver.limits?.maxExpressionDepth ?? 1000) >= 1000;
       const R = RELATION_NESTING;
       // Each wrap and the nesting units it adds.
       const wraps: [(f: object) => object, number][] = [
@@ -339,11 +359,55 @@ export function queryTests(target: ConformanceTarget): void {
             .select(Person)
             .where(f as Filters<typeof Person>)
             .count();
-          if (units <= MAX_FILTER_NESTING) expect(typeof (await q)).toBe('number');
-          else await rejectsWith(q, ValidationError);
+          if (units > MAX_FILTER_NESTING) await rejectsWith(q, ValidationError);
+          else if (fullDepth) expect(typeof (await q)).toBe('number');
+          else {
+            // A lower depth (D1, Durable Objects): the count, or LimitExceededError naming SQLite's depth.
+            const got = await q.catch((e: unknown) => e);
+            if (got instanceof LimitExceededError) expect(got.allowed).toBe(driver.limits?.maxExpressionDepth);
+            else expect(typeof got).toBe('number');
+          }
         }),
         { numRuns: 60 },
       );
+      await s.close();
+    });
+  });
+
+  describe("SQLite's own limits are LimitExceededError", () => {
+    it('a LIKE pattern past the adapter limit is refused before sending; a flat or past the expression depth fails typed', async () => {
+      const { Session, driver } = await relSetup(target);
+      await Session.begin(async (s) => {
+        s.add(new Person({ name: 'ada', age: 1 }));
+      });
+      const s = Session();
+      const likeMax = driver.limits?.maxLikePatternBytes;
+      expect(likeMax, 'every adapter declares its LIKE pattern limit').toBeGreaterThan(0);
+      expect(
+        await s
+          .select(Person)
+          .where({ name: { like: `${'_'.repeat((likeMax as number) - 1)}%` } })
+          .count(),
+      ).toBe(0);
+      expect(
+        await s
+          .select(Person)
+          .where({ name: { like: `a${'%'.repeat((likeMax as number) - 1)}` } })
+          .count(),
+      ).toBe(1);
+      const e = await rejectsWith(
+        s
+          .select(Person)
+          .where({ name: { like: '%'.repeat((likeMax as number) + 1) } })
+          .count(),
+        LimitExceededError,
+      );
+      expect(e.allowed).toBe(likeMax);
+      // A flat `or` is a left-deep tree in SQLite: one level per condition.
+      const depth = driver.limits?.maxExpressionDepth ?? 1000;
+      const many = { or: Array.from({ length: depth + 5 }, (_, i) => ({ age: i + 100 })) } as Filters<typeof Person>;
+      const d = await rejectsWith(s.select(Person).where(many).count(), LimitExceededError);
+      expect(d.allowed).toBe(depth);
       await s.close();
     });
   });
