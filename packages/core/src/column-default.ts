@@ -8,6 +8,7 @@ import { type ColumnKind, EncodeIssue, encoders } from './codec.ts';
 import type { ColumnConfig } from './columns.ts';
 import type { SqlValue } from './driver.ts';
 import { ConfigurationError } from './errors.ts';
+import { safeParseSync } from './validate.ts';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -80,7 +81,7 @@ export function checkColumnDefault(model: string, column: string, kind: ColumnKi
     if (e instanceof EncodeIssue) throw new ConfigurationError(`model ${model}: default of column ${column}: ${e.message}`);
     throw e;
   }
-  if (config.schema && !config.schema.safeParse(v).success) {
+  if (config.schema && !safeParseSync(config.schema, v).success) {
     throw new ConfigurationError(`model ${model}: default of column ${column} fails the column's check()`);
   }
 }

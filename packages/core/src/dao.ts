@@ -22,7 +22,7 @@ import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssu
 import type { WithSpec } from './loading.ts';
 import { type AnyModel, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import type { Session } from './session.ts';
-import { zodIssues } from './validate.ts';
+import { safeParseSync, zodIssues } from './validate.ts';
 import type { WriteResult } from './write-result.ts';
 
 /** One page of results (`paginate`). */
@@ -178,7 +178,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       const issues: ValidationIssue[] = [];
       const out: T[] = [];
       values.forEach((v, i) => {
-        const r = meta.schemas.insert.safeParse(v);
+        const r = safeParseSync(meta.schemas.insert, v);
         if (!r.success) issues.push(...zodIssues(r.error, [i]));
       });
       if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);

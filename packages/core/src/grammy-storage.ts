@@ -7,6 +7,7 @@ import type { Entity } from './entity.ts';
 import { ConfigurationError, DataIntegrityError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
 import type { SessionMaker } from './session-maker.ts';
+import { safeParseSync } from './validate.ts';
 
 /**
  * grammY's `StorageAdapter<T>` (https://grammy.dev/ref/core/storageadapter), declared here so litedao does not
@@ -57,7 +58,7 @@ export function createStorageAdapter<M extends StorageModel>(sessions: SessionMa
     async read(k) {
       const row = (await sessions.begin((s) => s.select(m).where(byKey(k)).oneOrNull())) as { value: unknown } | null;
       if (row === null) return undefined;
-      const parsed = value.schema.safeParse(row.value);
+      const parsed = safeParseSync(value.schema, row.value);
       if (!parsed.success) {
         throw new DataIntegrityError(`${meta.tableName}.value of a stored session does not match the model's schema`, {
           cause: parsed.error,

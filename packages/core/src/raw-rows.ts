@@ -8,6 +8,7 @@ import type * as z from 'zod';
 import { parseTimestamp } from './codec.ts';
 import type { SqlValue } from './driver.ts';
 import { DataIntegrityError } from './errors.ts';
+import { safeParseSync } from './validate.ts';
 
 /** A zod schema for one row of a raw query (usually `z.object({ … })`). */
 export type RowSchema = z.ZodType;
@@ -79,7 +80,7 @@ export function rowsWithSchema(schema: RowSchema, rows: Record<string, SqlValue>
       input = { ...row };
       for (const [k, type] of types) if (Object.hasOwn(row, k)) input[k] = convert(type, row[k] ?? null);
     }
-    const r = schema.safeParse(input);
+    const r = safeParseSync(schema, input);
     if (r.success) return r.data;
     const where = r.error.issues
       .slice(0, 5)

@@ -11,6 +11,7 @@
 import { encodeValid, valueProblem } from './codec.ts';
 import type { SqlValue } from './driver.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
+import { safeParseSync } from './validate.ts';
 
 /** Encodes `given` into `out[at…at + width)` and returns true, or returns false (then use the general path). */
 export type NewRowEncoder = (given: Record<string, unknown>, out: SqlValue[], at: number) => boolean;
@@ -25,7 +26,7 @@ export const REFUSED = Symbol('refused');
 export function generalValue(col: ColumnMeta, v: unknown): SqlValue | typeof REFUSED {
   if (valueProblem(col.kind, v) !== undefined) return REFUSED;
   const schema = col.config.schema;
-  if (schema !== undefined && !schema.safeParse(v).success) return REFUSED;
+  if (schema !== undefined && !safeParseSync(schema, v).success) return REFUSED;
   return encodeValid(col.kind, v);
 }
 

@@ -19,9 +19,25 @@ export function zodIssues(error: z.ZodError, prefix: readonly (string | number)[
   }));
 }
 
+/** The issue reported for a schema with an async check (litedao validates synchronously, before anything is sent). */
+const ASYNC_ISSUE = 'this schema has an async check (a Promise-returning refine); litedao validates synchronously: use a synchronous check';
+
+/**
+ * `schema.safeParse(value)`, except that a schema with an async check — zod then throws its own `$ZodAsyncError`
+ * instead of returning — fails with an issue saying so, so no raw zod error escapes.
+ */
+export function safeParseSync<T>(schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> {
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    if (!(error instanceof Error) || !/Promise during synchronous parse/.test(error.message)) throw error;
+    return { success: false, error: { issues: [{ code: 'custom', path: [], message: ASYNC_ISSUE, input: value }] } } as never;
+  }
+}
+
 /** Validates with zod or throws ValidationError; returns the parsed value. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string, prefix: readonly (string | number)[] = []): T {
-  const r = schema.safeParse(value);
+  const r = safeParseSync(schema, value);
   if (!r.success) throw new ValidationError(what, zodIssues(r.error, prefix));
   return r.data;
 }
@@ -48,7 +64,7 @@ export function encodeValue(col: ColumnMeta, value: unknown, issues: ValidationI
   }
   const schema = col.config.schema;
   if (schema !== undefined) {
-    const r = schema.safeParse(value);
+    const r = safeParseSync(schema, value);
     if (!r.success) issues.push(...zodIssues(r.error, pathTo(path, key)));
   }
   return encodeValid(col.kind, value);

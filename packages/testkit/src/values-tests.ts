@@ -62,6 +62,7 @@ class Gauge extends GBase('Gauge', {
     .default(1),
 }) {}
 type GaugeCol = 'n' | 'r' | 'big' | 'stock';
+class Nick extends GBase('Nick', { nick: t.text().check(z.string().refine(async () => true)) }) {}
 
 const VBase = declarativeBase();
 class Val extends VBase('Val', {
@@ -678,6 +679,31 @@ export function valuesTests(target: ConformanceTarget): void {
         await rejectsWith(s2.commit(), ValidationError);
         await s2.close();
       }
+    });
+  });
+
+  describe('values: a .check() schema with an async refine', () => {
+    it('is a typed error on every path (add, insertMany, updateWhere, filters, raw rows), never a raw zod error; nothing is written', async () => {
+      const { engine, Session } = await setup(target, false);
+      await engine.createAll([Nick]);
+      const s = Session();
+      let e1: unknown;
+      try {
+        new Nick({ nick: 'ada' });
+      } catch (e) {
+        e1 = e;
+      }
+      expect(e1).toBeInstanceOf(ValidationError);
+      expect((e1 as ValidationError).issues[0]?.message).toContain('async check');
+      expect(() => s.insertMany(Nick, [{ nick: 'bob' }])).toThrow(ValidationError);
+      expect(() => s.updateWhere(Nick, { id: 1 }, { nick: 'cy' })).toThrow(ValidationError);
+      await rejectsWith(s.select(Nick).where({ nick: 'ada' }).count(), ValidationError);
+      await rejectsWith(
+        s.execute(sql`SELECT 'x' AS v`, { schema: z.object({ v: z.string().refine(async () => true) }) }),
+        DataIntegrityError,
+      );
+      expect(await s.select(Nick).count()).toBe(0);
+      await s.close();
     });
   });
 
