@@ -697,6 +697,37 @@ function compileComposite(
 }
 
 /**
+ * True when filters match every row whatever it holds: none at all, or only compositions of empty filters
+ * (`{ or: [{}] }`, `{ and: [{}] }`, `{ not: { or: [] } }`). `updateWhere`/`deleteWhere` treat these as empty
+ * filters: they need `{ all: true }`. (Bounded: deeper filters are refused by compileWhere.)
+ */
+export function matchesEveryRow(filters: unknown, depth = 0): boolean {
+  if (!isPlainObject(filters)) return false;
+  if (depth > MAX_FILTER_NESTING) return false;
+  for (const [k, v] of Object.entries(filters)) {
+    if (k === 'and') {
+      if (!Array.isArray(v) || !v.every((f) => matchesEveryRow(f, depth + 1))) return false;
+    } else if (k === 'or') {
+      if (!Array.isArray(v) || !v.some((f) => matchesEveryRow(f, depth + 1))) return false;
+    } else if (k === 'not') {
+      if (!matchesNoRow(v, depth + 1)) return false;
+    } else return false;
+  }
+  return true;
+}
+
+/** True when filters match no row whatever it holds (`{ or: [] }`, `{ not: {} }`, …): see {@link matchesEveryRow}. */
+function matchesNoRow(filters: unknown, depth: number): boolean {
+  if (!isPlainObject(filters) || depth > MAX_FILTER_NESTING) return false;
+  for (const [k, v] of Object.entries(filters)) {
+    if (k === 'or' && Array.isArray(v) && v.every((f) => matchesNoRow(f, depth + 1))) return true;
+    if (k === 'and' && Array.isArray(v) && v.some((f) => matchesNoRow(f, depth + 1))) return true;
+    if (k === 'not' && matchesEveryRow(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
  * Compiles one filter object in a scope: `outer` is how its table is referred to (its name at the top,
  * an alias inside a relationship's subquery). Returns its shape key and SQL (`''` when it adds no
  * condition); parameters are pushed in the order the SQL uses them.

@@ -26,6 +26,7 @@ import {
   insertChunks,
   insertManySql,
   isPlainObject,
+  matchesEveryRow,
   selectByIdSql,
   versionsByIdsSql,
 } from './compile.ts';
@@ -561,7 +562,7 @@ export class Session implements QueryRunner {
     const simple = queueSimpleUpdate(ops, meta, filters, values);
     if (simple !== undefined) return simple;
     const where = compileWhere(meta, filters, this.#ctx.limits);
-    if (where.sql === '' && options?.all !== true) {
+    if ((where.sql === '' || matchesEveryRow(filters)) && options?.all !== true) {
       throw new ValidationError(`refusing to update every ${meta.name}`, [
         { path: [], message: 'empty filters; pass { all: true } to update every row' },
       ]);
@@ -658,7 +659,7 @@ export class Session implements QueryRunner {
     this.#checkOpen();
     const meta = metaOf(model);
     const where = compileWhere(meta, filters, this.#ctx.limits);
-    if (where.sql === '' && options?.all !== true) {
+    if ((where.sql === '' || matchesEveryRow(filters)) && options?.all !== true) {
       throw new ValidationError(`refusing to delete every ${meta.name}`, [
         { path: [], message: 'empty filters; pass { all: true } to delete every row' },
       ]);

@@ -10,6 +10,7 @@ import {
   CommitOutcomeUnknownError,
   type Driver,
   type Entity,
+  type Filters,
   increment,
   inspect,
   SchemaError,
@@ -1138,6 +1139,41 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       expect(() => s.upsert(User, { telegram_id: 1 }, { on: ['telegram_id', 'telegram_id'] })).toThrow(ValidationError);
       expect(() => s.upsert(User, { telegram_id: 5, email: null }, { on: ['email'] })).toThrow(ValidationError);
       await expect(s.commit()).resolves.toBeUndefined();
+      await s.close();
+    });
+
+    it('filters made only of empty and/or/not (e.g. { or: [{}] }) match every row or none: the ones matching every row need { all: true } too', async () => {
+      const { Session, driver } = await setup(target);
+      await Session.begin(async (s) => {
+        s.addAll([new User({ telegram_id: 1 }), new User({ telegram_id: 2 })]);
+      });
+      const { tree } = fc.letrec<{ tree: object }>((t) => ({
+        tree: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.constant({}),
+          fc.record({ or: fc.array(t('tree'), { maxLength: 3 }) }),
+          fc.record({ and: fc.array(t('tree'), { maxLength: 3 }) }),
+          fc.record({ not: t('tree') }),
+        ),
+      }));
+      const s = Session();
+      await fc.assert(
+        fc.asyncProperty(tree, async (f) => {
+          const filters = f as Filters<typeof User>;
+          const n = await s.select(User).where(filters).count();
+          expect([0, 2]).toContain(n);
+          if (n === 2) {
+            expect(() => s.deleteWhere(User, filters)).toThrow(ValidationError);
+            expect(() => s.updateWhere(User, filters, { username: 'x' })).toThrow(ValidationError);
+          } else {
+            s.deleteWhere(User, filters);
+            s.updateWhere(User, filters, { username: 'x' });
+          }
+          await s.commit();
+          expect((await counts(driver)).users).toBe(2);
+        }),
+        { numRuns: 200 },
+      );
       await s.close();
     });
 
