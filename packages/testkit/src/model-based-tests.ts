@@ -125,6 +125,18 @@ function simulate(w: World): Outcome {
       e.snapVersion = version;
     });
   }
+  // A delete queued after the unit's own updateWhere/upsert (which bump versions) has its version checked here,
+  // before them, and then goes by id: the unit's own bump does not make it stale.
+  const checkedFirst = new Set<Pending>();
+  let bumps = false;
+  for (const p of w.pending) {
+    if (p.k === 'updateWhere' || p.k === 'upsert') bumps = true;
+    else if (p.k === 'delete' && bumps) {
+      const row = db.get(p.entry.tid);
+      if (!row || row.inc !== p.entry.inc || row.version !== p.entry.snapVersion) return { ok: false, error: 'stale' };
+      checkedFirst.add(p);
+    }
+  }
   for (const p of w.pending) {
     switch (p.k) {
       case 'add': {
@@ -147,7 +159,8 @@ function simulate(w: World): Outcome {
       }
       case 'delete': {
         const row = db.get(p.entry.tid);
-        if (!row || row.inc !== p.entry.inc || row.version !== p.entry.snapVersion) return { ok: false, error: 'stale' };
+        if (!row || row.inc !== p.entry.inc || (!checkedFirst.has(p) && row.version !== p.entry.snapVersion))
+          return { ok: false, error: 'stale' };
         db.delete(p.entry.tid);
         effects.push(() => {
           w.entries = w.entries.filter((e) => !(e.tid === p.entry.tid && e.inc === row.inc));
