@@ -17,6 +17,8 @@ export interface NativeStatement {
   /** Number of `?` parameters. */
   readonly parameterCount: number;
   bind(values: readonly NativeValue[]): NativeStatement;
+  /** Binds one value at a 1-based index. */
+  bind(index: number, value: NativeValue): NativeStatement;
   getColumnNames(target?: string[]): string[];
   reset(alsoClearBinds?: boolean): NativeStatement;
   clearBindings(): NativeStatement;

@@ -176,25 +176,27 @@ export class WasmConnection {
   }
 
   #bind(statement: NativeStatement, params: readonly SqlValue[]): void {
-    // sqlite-wasm binds every integral number through sqlite3_bind_int64, so a double such as 1e20 or
-    // -1.5e300 (integral, but outside int64) is silently stored wrapped (as 0 for -1.5e300). Bind those
-    // as REAL, as better-sqlite3 and D1 do; safe integers keep binding as exact INTEGERs.
-    const unsafe: number[] = [];
-    for (let i = 0; i < params.length; i++) {
-      const value = params[i];
-      if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) unsafe.push(i);
-    }
-    if (unsafe.length === 0) {
+    // Every JS number is bound as a REAL, as better-sqlite3, D1 and Durable Objects bind it, so SQL over bound
+    // values means the same on every adapter (`? / ?` with 7 and 2 is 3.5 everywhere; a column's affinity still
+    // stores 7.0 as the INTEGER 7). sqlite-wasm itself binds integral numbers through sqlite3_bind_int64, which
+    // also wraps a double such as 1e20 silently. Bigints (bigint columns) keep binding as exact INTEGERs.
+    let numbers = 0;
+    for (let i = 0; i < params.length; i++) if (typeof params[i] === 'number') numbers++;
+    if (numbers === 0) {
       statement.bind(params as readonly NativeValue[]);
       return;
     }
-    const safe = params.slice() as NativeValue[];
-    for (const i of unsafe) safe[i] = null;
-    statement.bind(safe);
+    // Each parameter on its own: numbers through sqlite3_bind_double, the rest through oo1 (every index is
+    // bound, so nothing of the statement's previous use is left).
     const { capi } = this.#sqlite3;
     const pointer = statementPointer(statement);
-    for (const i of unsafe) {
-      const rc = capi.sqlite3_bind_double(pointer, i + 1, params[i] as number);
+    for (let i = 0; i < params.length; i++) {
+      const value = params[i];
+      if (typeof value !== 'number') {
+        statement.bind(i + 1, value as NativeValue);
+        continue;
+      }
+      const rc = capi.sqlite3_bind_double(pointer, i + 1, value);
       if (rc !== 0) throw sqliteErrorToDaoError(capi.sqlite3_js_rc_str(rc), capi.sqlite3_errmsg(this.#pointer()));
     }
   }

@@ -602,6 +602,18 @@ export function queryTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('numbers interpolated into raw SQL bind the same on every adapter: as REAL (a JS number); bigints as INTEGER where the adapter binds them', async () => {
+      const { Session, engine } = await setup(target, { create: false });
+      const s = Session();
+      const { rows } = await s.execute(
+        sql`SELECT typeof(${7}) AS ti, ${7} / ${2} AS q, ${5} || '' AS txt, typeof(${1.5}) AS tr, ${-0} AS z, typeof(${7n}) AS tb, ${7n} / ${2n} AS qb`,
+      );
+      // D1 and Durable Objects have no BigInt binding: a bigint within ±(2^53 − 1) goes as the number.
+      const big = engine.capabilities.bigint ? { tb: 'integer', qb: 3 } : { tb: 'real', qb: 3.5 };
+      expect(rows).toEqual([{ ti: 'real', q: 3.5, txt: '5.0', tr: 'real', z: 0, ...big }]);
+      await s.close();
+    });
+
     it('execute() hands out integers exactly (a number when safe, a bigint beyond, where the adapter reads int64) and blobs as Uint8Array', async () => {
       const { Session, engine } = await setup(target, { create: false });
       const s = Session();

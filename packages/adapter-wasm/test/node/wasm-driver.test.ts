@@ -130,7 +130,7 @@ describe('createWasmDriver options', () => {
 });
 
 describe('binding numbers', () => {
-  it('stores integral doubles beyond 2^53 as REAL, not as a wrapped int64 (sqlite-wasm binds them as int64)', async () => {
+  it('binds every JS number as REAL, as better-sqlite3, D1 and Durable Objects do: no wrapped int64 (sqlite-wasm binds integral ones as int64); bigints as INTEGER', async () => {
     const d = await createWasmDriver();
     const values = [-1.5e300, 1e20, 2 ** 63, -(2 ** 64), 2 ** 53, Number.MAX_SAFE_INTEGER, -(2 ** 31) - 1, 0.5];
     const r = await d.execute(
@@ -147,10 +147,12 @@ describe('binding numbers', () => {
       [2 ** 63, 'real'],
       [-(2 ** 64), 'real'],
       [2 ** 53, 'real'],
-      [Number.MAX_SAFE_INTEGER, 'integer'],
-      [-(2 ** 31) - 1, 'integer'],
+      [Number.MAX_SAFE_INTEGER, 'real'],
+      [-(2 ** 31) - 1, 'real'],
       [0.5, 'real'],
     ]);
+    const b = await d.execute(st('SELECT ?, typeof(?), ? / ?', [7n, 7n, 7n, 2n]));
+    expect(b.rows[0]).toEqual([7, 'integer', 3]);
     await d.close();
   });
 });
