@@ -933,9 +933,18 @@ export class UnitOfWork {
    */
   #checkVersionsFirst(add: Add): Set<Op> {
     const out = new Set<Op>();
+    const ops = this.ops;
+    // The common unit has no delete of a versioned object: one cheap pass (an index loop, see plan()).
+    let any = false;
+    for (let i = 0; i < ops.length && !any; i++) {
+      const op = ops[i] as Op;
+      any = op.kind === 'delete' && op.meta.version !== undefined;
+    }
+    if (!any) return out;
     const bumped = new Set<ModelMeta>();
     let raw = false;
-    for (const op of this.ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as Op;
       if (op.kind === 'updateWhere' || op.kind === 'upsert') bumped.add(op.meta);
       else if (op.kind === 'raw') raw = true;
       else if (op.kind === 'delete' && op.meta.version && (raw || bumped.has(op.meta))) {
