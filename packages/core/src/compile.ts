@@ -1131,9 +1131,9 @@ export function updateByIdSql(meta: ModelMeta, cols: readonly ColumnMeta[]): str
   });
 }
 
-/** The SET list of an encoded update: `"a" = ?`, `"n" = "n" + ?`, then updated_at (and the version bump). */
 /** In the error of an increment whose result its column cannot hold, before the hex of `table\0column`. */
-export const RANGE_MARK = 'litedao-range:';
+const RANGE_MARK = 'litedao-range:';
+const RANGE_MARK_RE = new RegExp(`${RANGE_MARK}([0-9a-f]+)`);
 
 /** The result of `increment()` in column `c` must meet these conditions (on `litedao_n`), per column kind. */
 const KIND_RANGE: Partial<Record<ColumnMeta['kind'], string>> = {
@@ -1169,7 +1169,7 @@ function hexOf(text: string): string {
 
 /** The table and column named by a {@link RANGE_MARK} in an error message, if any. */
 export function rangeMarkOf(message: string): { table: string; column: string } | undefined {
-  const m = /litedao-range:([0-9a-f]+)/.exec(message);
+  const m = RANGE_MARK_RE.exec(message);
   if (!m) return undefined;
   const hex = m[1] as string;
   let text = '';
@@ -1178,6 +1178,7 @@ export function rangeMarkOf(message: string): { table: string; column: string } 
   return { table, column };
 }
 
+/** The SET list of an encoded update: `"a" = ?`, `"n" = <incrementSql>`, then updated_at (and the version bump). */
 function setList(meta: ModelMeta, update: Pick<UpdateShape, 'cols' | 'adds'>): string {
   const set = update.cols.map((c, i) =>
     update.adds[i] ? `${c.quoted} = ${incrementSql(meta, c, paramSql(c.kind))}` : `${c.quoted} = ${paramSql(c.kind)}`,

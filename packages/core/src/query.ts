@@ -121,14 +121,13 @@ function checkCount(n: unknown, what: string): number {
   return n;
 }
 
-/** A query returning model objects. Builder methods return the same query; run it with `all`, `first`, `one`, `count`. */
-
 /** The LIMIT of a query whose `limit()` is `limit` when the caller needs at most `most` rows of it. */
 function atMost(limit: number | undefined, most: number | undefined): number | undefined {
   if (most === undefined) return limit;
   return limit === undefined ? most : Math.min(limit, most);
 }
 
+/** A query returning model objects. Builder methods return the same query; run it with `all`, `first`, `one`, `count`. */
 export class Query<M extends AnyModel> extends QueryBase<M> {
   readonly #model: M;
   #with: unknown;

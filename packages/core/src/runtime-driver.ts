@@ -120,7 +120,6 @@ function messagesOf(error: unknown): string {
   return out;
 }
 
-/** Wraps a driver once; the engine owns one. See the module comment. */
 /**
  * Asked before each busy retry of a call made outside any interactive transaction: `undefined` when the call may
  * go on, else a promise that settles when it may (the engine's gate: an interactive transaction another caller
@@ -128,6 +127,7 @@ function messagesOf(error: unknown): string {
  */
 export type RetryTurn = () => Promise<void> | undefined;
 
+/** Wraps a driver once; the engine owns one. See the module comment. */
 export class RuntimeDriver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;

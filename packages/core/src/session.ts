@@ -183,7 +183,9 @@ export class Session implements QueryRunner {
   readonly #loaderHost = {
     execute: (statement: Statement) => {
       this.#checkOpen();
-      return this.#committing === 0 ? this.#ctx.executor.execute(statement) : this.#chain.then(() => this.#ctx.executor.execute(statement));
+      return this.#committing === 0
+        ? this.#ctx.executor.execute(statement)
+        : this.#afterCommit(() => this.#ctx.executor.execute(statement));
     },
     loadRow: (meta: ModelMeta, raw: readonly SqlValue[]): Entity | undefined => {
       const e = this.#load(meta, meta.loadClass, raw);
