@@ -14,6 +14,7 @@ import {
 } from './aggregate.ts';
 import {
   type ColumnFilters,
+  type CompiledWhere,
   compileOrder,
   compileWhere,
   countStatement,
@@ -35,6 +36,26 @@ export interface QueryRunner {
   runSelect(meta: ModelMeta, model: AnyModel, statement: Statement, withNodes?: readonly WithNode[]): Promise<Entity[]>;
   runCount(statement: Statement): Promise<number>;
   runRows(statement: Statement): Promise<readonly (readonly SqlValue[])[]>;
+  /**
+   * Ids of the model's objects whose deletion is pending in the session (`session.delete(obj)`), or undefined
+   * when there are none: queries leave those rows out, as `get()` does, so rows, counts, pages and aggregates
+   * agree before the commit.
+   */
+  pendingDeletions?(meta: ModelMeta): readonly number[] | undefined;
+}
+
+/**
+ * `where` with the rows of objects pending deletion left out (see {@link QueryRunner.pendingDeletions}): one
+ * more condition with one parameter, the ids as a JSON array.
+ */
+export function withoutPendingDeletions(meta: ModelMeta, where: CompiledWhere, ids: readonly number[] | undefined): CompiledWhere {
+  if (ids === undefined || ids.length === 0) return where;
+  const gone = `${meta.quotedTable}."id" NOT IN (SELECT value FROM json_each(?))`;
+  return {
+    key: `${where.key}|gone`,
+    sql: where.sql === '' ? ` WHERE ${gone}` : ` WHERE (${where.sql.slice(' WHERE '.length)}) AND ${gone}`,
+    params: [...where.params, JSON.stringify(ids)],
+  };
 }
 
 /** A statement as `toSQL()` shows it: SQL text with `?` placeholders and the bound values. */
@@ -109,8 +130,9 @@ abstract class QueryBase<M extends AnyModel> {
     return this;
   }
 
-  protected compiledWhere() {
-    return compileWhere(this.#meta, this.#filters, this.#runner.limits);
+  protected compiledWhere(): CompiledWhere {
+    const where = compileWhere(this.#meta, this.#filters, this.#runner.limits);
+    return withoutPendingDeletions(this.#meta, where, this.#runner.pendingDeletions?.(this.#meta));
   }
 }
 
@@ -374,7 +396,11 @@ export class AggregateQuery<R, G extends keyof R, S> {
 
   #compiled(most?: number): CompiledRows {
     const limit = atMost(this.#limit, most);
-    const where = compileWhere(this.#meta, this.#filters, this.#runner.limits);
+    const where = withoutPendingDeletions(
+      this.#meta,
+      compileWhere(this.#meta, this.#filters, this.#runner.limits),
+      this.#runner.pendingDeletions?.(this.#meta),
+    );
     return aggregateStatement(
       this.#meta,
       where,

@@ -464,6 +464,19 @@ export class Session implements QueryRunner {
     await loadNodes(this.#loaderHost, objects, nodes);
   }
 
+  /** @internal Ids of the model's objects whose deletion is pending here (see `QueryRunner.pendingDeletions`). */
+  pendingDeletions(meta: ModelMeta): readonly number[] | undefined {
+    const pending = this.#uow.pendingDelete;
+    if (pending.size === 0) return undefined;
+    const ids: number[] = [];
+    for (const e of pending) {
+      if (entityState.state(e) !== 'deleted' || metaOf(e.constructor as AnyModel) !== meta) continue;
+      const id = asRecord(e).id;
+      if (typeof id === 'number') ids.push(id);
+    }
+    return ids.length > 0 ? ids : undefined;
+  }
+
   /** @internal Runs a select, loads its rows through the identity map, then the relationships asked for. */
   async runSelect(meta: ModelMeta, model: AnyModel, statement: Statement, withNodes?: readonly WithNode[]): Promise<Entity[]> {
     this.#checkOpen();

@@ -1,7 +1,9 @@
 /** CRUD through sessions, queries, atomicity, errors, lifecycle and capability gating. */
 import {
+  BaseDAO,
   CheckConstraintError,
   ConstraintError,
+  count,
   DaoError,
   EngineClosedError,
   ForeignKeyConstraintError,
@@ -16,6 +18,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from '@litedao/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, dump, rejectsWith, setup } from './harness.ts';
 import { Post, User, Wide } from './models.ts';
@@ -217,6 +220,51 @@ export function sessionTests(target: ConformanceTarget): void {
       expect(await s.select(Wide).count()).toBe(2000);
       expect(engine.limits.maxParameters).toBeGreaterThanOrEqual(100);
       await s.close();
+    });
+  });
+
+  describe('objects whose deletion is pending', () => {
+    it('are left out of every read of their model before the commit: rows, first, limit/offset, count, pages, projections and aggregates agree', async () => {
+      const { Session } = await setup(target);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 12 }),
+          fc.array(fc.nat(11), { maxLength: 8 }),
+          fc.nat(3),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 4 }),
+          async (n, pick, off, lim, pageSize) => {
+            await using s = Session();
+            await s.execute(sql`DELETE FROM "users"`);
+            s.addAll(Array.from({ length: n }, (_, i) => new User({ telegram_id: i + 1, is_admin: i % 2 === 0 })));
+            await s.commit();
+            const all = await s.select(User).orderBy({ id: 'asc' }).all();
+            const gone = new Set(pick.filter((k) => k < n).map((k) => all[k] as User));
+            for (const u of gone) s.delete(u);
+            const kept = all.filter((u) => !gone.has(u)).map((u) => u.telegram_id);
+            const admins = all.filter((u) => !gone.has(u) && u.is_admin).map((u) => u.telegram_id);
+            const q = () => s.select(User).orderBy({ id: 'asc' });
+            expect((await q().all()).map((u) => u.telegram_id)).toEqual(kept);
+            expect((await q().where({ is_admin: true }).all()).map((u) => u.telegram_id)).toEqual(admins);
+            expect((await q().first())?.telegram_id ?? null).toBe(kept[0] ?? null);
+            expect((await q().offset(off).limit(lim).all()).map((u) => u.telegram_id)).toEqual(kept.slice(off, off + lim));
+            expect(await q().count()).toBe(kept.length);
+            expect(await q().where({ is_admin: true }).count()).toBe(admins.length);
+            expect((await s.select(User, ['telegram_id']).orderBy({ id: 'asc' }).all()).map((r) => r.telegram_id)).toEqual(kept);
+            expect(await s.select(User, ['telegram_id']).count()).toBe(kept.length);
+            const [agg] = await s.select(User).aggregate({ c: count() }).all();
+            expect(agg?.c).toBe(kept.length);
+            const page = await new (BaseDAO(User))(s).paginate({ page: 1, pageSize });
+            expect({ items: page.items.map((u) => u.telegram_id), total: page.total }).toEqual({
+              items: kept.slice(0, pageSize),
+              total: kept.length,
+            });
+            if (kept.length > 1) await rejectsWith(q().oneOrNull(), MultipleResultsError);
+            await s.rollback();
+          },
+        ),
+        { numRuns: 25 },
+      );
     });
   });
 
