@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusyError, ConfigurationError, ConnectionError, createEngine, createSessionMaker, declarativeBase, t } from '@litedao/core';
+import {
+  BusyError,
+  CommitOutcomeUnknownError,
+  ConfigurationError,
+  ConnectionError,
+  createEngine,
+  createSessionMaker,
+  declarativeBase,
+  t,
+} from '@litedao/core';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeDriver, createNodeEngine, filenameFromUrl } from '../src/index.ts';
@@ -84,6 +93,29 @@ describe('better-sqlite3 driver', () => {
     await s.commit(); // the pending work was kept; it goes through once the lock is gone
     expect(await createSessionMaker(a)().select(Note).count()).toBe(1);
     await a.close();
+  });
+
+  it('a commit SQLite refuses (disk full, read-only) is a definite ConnectionError, never an unknown outcome; nothing written', async () => {
+    const engine = createEngine(createNodeDriver(':memory:'));
+    await engine.createAll([Note]);
+    const pages = (await engine.execute({ sql: 'PRAGMA page_count', params: [], returnsRows: true })).rows[0]?.[0];
+    await engine.execute({ sql: `PRAGMA max_page_count = ${Number(pages) + 1}`, params: [] });
+    const s = createSessionMaker(engine)();
+    for (let i = 0; i < 500; i++) s.add(new Note({ text: 'x'.repeat(200) }));
+    const full = await s.commit().catch((e: unknown) => e);
+    expect(full).toBeInstanceOf(ConnectionError);
+    expect(full).not.toBeInstanceOf(CommitOutcomeUnknownError);
+    expect((full as Error).message).toContain('SQLITE_FULL');
+    s.rollback();
+    await engine.execute({ sql: 'PRAGMA query_only = 1', params: [] });
+    s.add(new Note({ text: 'y' }));
+    const readOnly = await s.commit().catch((e: unknown) => e);
+    expect(readOnly).toBeInstanceOf(ConnectionError);
+    expect(readOnly).not.toBeInstanceOf(CommitOutcomeUnknownError);
+    await engine.execute({ sql: 'PRAGMA query_only = 0', params: [] });
+    expect(await s.select(Note).count()).toBe(0);
+    await s.close();
+    await engine.close();
   });
 
   it('reports an unopenable path as ConnectionError', async () => {

@@ -362,8 +362,11 @@ export class RuntimeDriver {
     const mark = GUARD_RE.exec(messagesOf(mapped));
     const expect = mark ? statements[Number(mark[1])]?.expect : undefined;
     if (mark && expect) return staleDataError(expect, Number(mark[2]));
+    // Only a commit that crossed a process or network boundary can have an unknown outcome: an in-process
+    // driver's failure (disk full, read-only, corrupt) came back from the database itself, which rolled back.
     if (
       topLevel &&
+      this.capabilities.remote &&
       mapped instanceof ConnectionError &&
       !(mapped instanceof StorageUnavailableError) &&
       !(mapped instanceof CommitOutcomeUnknownError)

@@ -45,10 +45,13 @@ export type Fault = 'none' | 'before' | 'after';
  * connection would: before sending (nothing applied) or after the real batch committed (only the answer
  * lost). The two cases a caller cannot tell apart.
  */
-export function faultyDriver(driver: Driver): { driver: Driver; failNext(fault: Fault): void } {
+export function faultyDriver(driver: Driver, options: { remote?: boolean } = {}): { driver: Driver; failNext(fault: Fault): void } {
   let next: Fault = 'none';
   return {
+    // A connection that can be lost sits between core and the database: the wrapped driver is remote (unless
+    // a test says otherwise, to check what an in-process driver's failure is).
     driver: wrapDriver(driver, {
+      capabilities: { ...driver.capabilities, remote: options.remote ?? true },
       batch: async (s) => {
         const fault = next;
         next = 'none';
@@ -102,10 +105,10 @@ export function holdingDriver(driver: Driver): {
 }
 
 /** A driver that forwards every call to `driver`, except those given. */
-function wrapDriver(driver: Driver, over: Partial<Pick<Driver, 'execute' | 'batch'>>): Driver {
+function wrapDriver(driver: Driver, over: Partial<Pick<Driver, 'execute' | 'batch' | 'capabilities'>>): Driver {
   return {
     name: driver.name,
-    capabilities: driver.capabilities,
+    capabilities: over.capabilities ?? driver.capabilities,
     limits: driver.limits,
     execute: over.execute ?? ((s) => driver.execute(s)),
     batch: over.batch ?? ((s) => driver.batch(s)),

@@ -8,6 +8,7 @@
 import {
   BaseDAO,
   CommitOutcomeUnknownError,
+  ConnectionError,
   type Driver,
   type Entity,
   type Filters,
@@ -1074,6 +1075,28 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
         await s.close();
       });
     }
+
+    it("an in-process driver's failed commit is a definite error, never an unknown outcome; a remote one's is unknown", async () => {
+      for (const remote of [false, true]) {
+        let fault!: ReturnType<typeof faultyDriver>;
+        const { Session, driver } = await setup(target, {
+          engine: { unitLog: false },
+          wrap: (d) => {
+            fault = faultyDriver(d, { remote });
+            return fault.driver;
+          },
+        });
+        const s = Session();
+        s.add(new User({ telegram_id: 1 }));
+        fault.failNext('before');
+        const err = await rejectsWith(s.commit(), ConnectionError);
+        expect(err instanceof CommitOutcomeUnknownError, `remote: ${remote}`).toBe(remote);
+        expect((await counts(driver)).users).toBe(0);
+        await s.commit(); // the unit is still there, and applies once
+        expect((await counts(driver)).users).toBe(1);
+        await s.close();
+      }
+    });
 
     it('without a unit log, wasApplied() is UnsupportedError naming the option', async () => {
       let fault!: ReturnType<typeof faultyDriver>;
