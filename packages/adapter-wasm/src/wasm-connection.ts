@@ -1,5 +1,5 @@
 import type { DaoError, SqlValue, Statement, StatementResult } from '@litedao/core';
-import { ConnectionError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
+import { ConnectionError, EngineClosedError, StateError, sqliteErrorToDaoError, staleDataError } from '@litedao/core';
 import type { NativeCapi, NativeDatabase, NativeExports, NativeSqlite3, NativeStatement, NativeValue } from './native.ts';
 import { type CachedStatement, StatementCache } from './statement-cache.ts';
 
@@ -69,7 +69,7 @@ export class WasmConnection {
   /** Runs one statement (auto-commit unless a transaction is open). */
   execute(statement: Statement): StatementResult {
     // #guard inlined: this is the per-read path, and a closure per call is garbage per read.
-    if (this.#closed) throw new ConnectionError('The sqlite-wasm connection is closed.');
+    if (this.#closed) throw new EngineClosedError('the sqlite-wasm connection is closed');
     return this.#run(statement.sql, statement.params, statement.bigints === true);
   }
 
@@ -152,7 +152,7 @@ export class WasmConnection {
   }
 
   #guard<T>(fn: () => T): T {
-    if (this.#closed) throw new ConnectionError('The sqlite-wasm connection is closed.');
+    if (this.#closed) throw new EngineClosedError('the sqlite-wasm connection is closed');
     return fn();
   }
 

@@ -191,6 +191,10 @@ export class Engine implements Executor {
    * (`readNow`) bypass `#sessions`, so they wait for it: until then a read takes the checked path.
    */
   #schemaChecked: boolean;
+  /** Batches sent and not yet settled: `close()` waits for them. */
+  readonly #batches = new Set<Promise<unknown>>();
+  /** Set by `close()`: new calls are refused while it waits for the batches in flight. */
+  #closing = false;
 
   constructor(driver: Driver, options: EngineOptions = {}) {
     const logger = options.logger ?? (options.debug === true ? debugLogger : undefined);
@@ -200,9 +204,21 @@ export class Engine implements Executor {
     this.#units = (unitLog === 'auto' ? this.#runtime.capabilities.remote : unitLog === true) ? new UnitLog() : undefined;
     const runtime = this.#runtime;
     const gate = this.#gate;
+    const batches = this.#batches;
     this.#gated = {
-      execute: (statement) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement, gate.turn))),
-      batch: (statements) => (runtime.closed ? Promise.reject(closedError()) : gate.run(() => runtime.batch(statements, gate.turn))),
+      execute: (statement) =>
+        runtime.closed || this.#closing ? Promise.reject(closedError()) : gate.run(() => runtime.execute(statement, gate.turn)),
+      batch: (statements) => {
+        if (runtime.closed || this.#closing) return Promise.reject(closedError());
+        // Tracked until settled, so close() lets a commit already sent finish (see close()).
+        const sent = gate.run(() => runtime.batch(statements, gate.turn));
+        batches.add(sent);
+        const settle = (): void => {
+          batches.delete(sent);
+        };
+        sent.then(settle, settle);
+        return sent;
+      },
     };
     this.#schemaChecked = !options.verifyModels;
     this.#sessions = options.verifyModels ? this.#verifiedFirst(options.verifyModels) : this.#gated;
@@ -391,12 +407,15 @@ export class Engine implements Executor {
   }
 
   /**
-   * Closes the driver, after a transaction in progress ends. Idempotent; later calls on the engine or its
-   * sessions throw `EngineClosedError` / `SessionClosedError`.
+   * Closes the driver, after a transaction in progress and the batches already sent (a commit in flight) end,
+   * so a commit either completes or was refused with nothing written, on every adapter. Idempotent; calls made
+   * from the moment it is called throw `EngineClosedError` / `SessionClosedError`.
    */
   close(): Promise<void> {
     if (this.#runtime.closed) return this.#runtime.close();
-    return this.#gate.run(() => this.#runtime.close());
+    this.#closing = true;
+    const closeNow = (): Promise<void> => this.#gate.run(() => this.#runtime.close());
+    return this.#batches.size === 0 ? closeNow() : Promise.allSettled([...this.#batches]).then(closeNow);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

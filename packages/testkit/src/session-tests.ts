@@ -7,6 +7,7 @@ import {
   DaoError,
   EngineClosedError,
   ForeignKeyConstraintError,
+  inspect,
   LimitExceededError,
   MultipleResultsError,
   NotFoundError,
@@ -20,7 +21,7 @@ import {
 } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ConformanceTarget, counts, dump, rejectsWith, setup } from './harness.ts';
+import { type ConformanceTarget, counts, dump, holdingDriver, rejectsWith, setup } from './harness.ts';
 import { Post, User, Wide } from './models.ts';
 
 export function sessionTests(target: ConformanceTarget): void {
@@ -464,6 +465,40 @@ export function sessionTests(target: ConformanceTarget): void {
       await engine.close();
       await engine.close();
       await rejectsWith(() => s2.get(User, 1), SessionClosedError);
+      await rejectsWith(engine.execute({ sql: 'SELECT 1', params: [], returnsRows: true }), EngineClosedError);
+    });
+
+    it('engine.close() during a commit lets the batch already sent finish (the same on every adapter); later calls are refused', async () => {
+      let hold!: ReturnType<typeof holdingDriver>;
+      const { Session, engine } = await setup(target, {
+        wrap: (d) => {
+          hold = holdingDriver(d);
+          return hold.driver;
+        },
+      });
+      const s = Session();
+      const u = new User({ telegram_id: 1 });
+      s.add(u);
+      const held = hold.holdNext();
+      const committing = s.commit();
+      await held.called;
+      let closed = false;
+      const closing = engine.close().then(() => {
+        closed = true;
+      });
+      const late = Session();
+      late.add(new User({ telegram_id: 2 }));
+      const refused = late.commit().catch((e: unknown) => e);
+      await Promise.resolve();
+      expect(closed, 'close() waits for the batch in flight').toBe(false);
+      held.release();
+      await committing;
+      expect(typeof u.id).toBe('number');
+      expect(inspect(u).state).toBe('persistent');
+      await closing;
+      expect(closed).toBe(true);
+      const e = await refused;
+      expect(e instanceof EngineClosedError || e instanceof SessionClosedError, String(e)).toBe(true);
       await rejectsWith(engine.execute({ sql: 'SELECT 1', params: [], returnsRows: true }), EngineClosedError);
     });
 
