@@ -598,19 +598,21 @@ export class Session implements QueryRunner {
     if (!Array.isArray(records)) throw new ValidationError('bulkUpdate expects an array', [{ path: [], message: 'expected an array' }]);
     const issues: ValidationIssue[] = [];
     const prepared: [EncodedUpdate, ReturnType<typeof compileWhere>][] = [];
-    records.forEach((rec, i) => {
+    // An index loop, not forEach: a hole in a sparse array is a missing record, not one to skip.
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i];
       if (!isPlainObject(rec)) {
         issues.push({ path: [i], message: 'expected a plain object' });
-        return;
+        continue;
       }
       const { id, ...values } = rec;
       if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
         issues.push({ path: [i, 'id'], message: 'expected a safe integer id' });
-        return;
+        continue;
       }
       const update = encodeUpdate(meta, values, issues, [i]);
       prepared.push([update, compileWhere(meta, { id }, this.#ctx.limits)]);
-    });
+    }
     throwIfIssues(issues, `invalid records for ${meta.name}; nothing was queued`);
     const ops = this.#uow.ops;
     return WriteResult.combine(
@@ -695,7 +697,9 @@ export class Session implements QueryRunner {
     this.#checkOpen();
     const meta = metaOf(model);
     const target = options?.on;
-    if (!Array.isArray(target) || target.length === 0) throw new ConfigurationError('upsert needs { on: [unique columns] }');
+    if (!Array.isArray(target) || target.length === 0 || !Array.from(target).every((k) => typeof k === 'string')) {
+      throw new ConfigurationError('upsert needs { on: [unique columns] } (column names as strings)');
+    }
     const issues: ValidationIssue[] = [];
     if (new Set(target).size !== target.length) issues.push({ path: ['on'], message: 'a conflict column is listed twice' });
     const wanted = [...new Set(target)].sort().join(',');

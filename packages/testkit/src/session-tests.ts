@@ -2,6 +2,7 @@
 import {
   BaseDAO,
   CheckConstraintError,
+  ConfigurationError,
   ConstraintError,
   count,
   DaoError,
@@ -434,6 +435,31 @@ export function sessionTests(target: ConformanceTarget): void {
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
       await s.commit();
       expect((await counts(driver)).users).toBe(0);
+      await s.close();
+    });
+
+    it('holes in record arrays and non-string conflict columns are typed errors; nothing is queued', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => {
+        s.addAll([new User({ telegram_id: 1 }), new User({ telegram_id: 2 })]);
+      });
+      const s = Session();
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the hostile input
+      const holey = [{ id: 1, score: 10 }, , { id: 2, score: 20 }];
+      let e: unknown;
+      try {
+        s.updateByIds(User, holey);
+      } catch (error) {
+        e = error;
+      }
+      expect(e).toBeInstanceOf(ValidationError);
+      expect((e as ValidationError).issues.map((i) => i.path)).toEqual([[1]]);
+      for (const on of [[Symbol('x')], [Object.create(null)], [1], [{ toString: () => 'telegram_id' }]]) {
+        expect(() => s.upsert(User, { telegram_id: 3 }, { on: on as never }), String(on.length)).toThrow(ConfigurationError);
+      }
+      expect(s.hasPendingWrites).toBe(false);
+      await s.commit();
+      expect((await s.select(User, ['score']).all()).map((r) => r.score)).toEqual([0, 0]);
       await s.close();
     });
 
