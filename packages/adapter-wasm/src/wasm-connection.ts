@@ -197,7 +197,7 @@ export class WasmConnection {
         continue;
       }
       const rc = capi.sqlite3_bind_double(pointer, i + 1, value);
-      if (rc !== 0) throw sqliteErrorToDaoError(capi.sqlite3_js_rc_str(rc), capi.sqlite3_errmsg(this.#pointer()));
+      if (rc !== 0) throw cError(capi.sqlite3_js_rc_str(rc), rc, capi.sqlite3_errmsg(this.#pointer()));
     }
   }
 
@@ -309,7 +309,7 @@ export class WasmConnection {
         const rc = c.sqlite3_step(pointer);
         if (rc === SQLITE_ROW) rows.push(this.#readRow(pointer, bigints));
         else if (rc === SQLITE_DONE) break;
-        else throw sqliteErrorToDaoError(capi.sqlite3_js_rc_str(rc), capi.sqlite3_errmsg(db));
+        else throw cError(capi.sqlite3_js_rc_str(rc), rc, capi.sqlite3_errmsg(db));
       }
       // SQLite re-prepares a statement transparently after a schema change, which may change the columns of
       // a statement that has any (a statement without result columns, a write without RETURNING, never
@@ -349,6 +349,15 @@ export function mapWasmError(sqlite3: NativeSqlite3, error: unknown): DaoError {
     return sqliteErrorToDaoError(undefined, error.message, error);
   }
   return sqliteErrorToDaoError(undefined, String(error), error);
+}
+
+/**
+ * The error of a C call litedao made itself (no sqlite-wasm Error exists): mapped like the others, with the
+ * SQLite error as its `cause` (what `e.cause` holds on every adapter: the database's own error).
+ */
+function cError(name: string, rc: number, message: string): DaoError {
+  const cause = Object.assign(new Error(`${name}: ${message}`), { name: 'SQLite3Error', code: name, resultCode: rc });
+  return sqliteErrorToDaoError(name, message, cause);
 }
 
 function statementPointer(statement: NativeStatement): number {

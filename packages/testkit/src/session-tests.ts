@@ -322,10 +322,12 @@ export function sessionTests(target: ConformanceTarget): void {
       expect(unique.kind).toBe('unique');
       expect(unique.table).toBe('users');
       expect(unique.columns).toEqual(['telegram_id']);
+      // errors.md: the driver's own error stays in `cause` (for logs), whichever path raised it.
+      expect(unique.cause).toBeInstanceOf(Error);
       s.rollback();
 
       s.addStatement(sql`INSERT INTO posts (user_id, title, body) VALUES (${u.id}, ${null}, ${''})`);
-      await rejectsWith(s.commit(), NotNullConstraintError);
+      expect((await rejectsWith(s.commit(), NotNullConstraintError)).cause).toBeInstanceOf(Error);
       s.rollback();
 
       s.add(new Post({ user_id: 987654, title: 'orphan' }));
@@ -337,7 +339,7 @@ export function sessionTests(target: ConformanceTarget): void {
       s.rollback();
 
       s.addStatement(sql`UPDATE users SET is_admin = ${2} WHERE id = ${u.id}`);
-      await rejectsWith(s.commit(), CheckConstraintError);
+      expect((await rejectsWith(s.commit(), CheckConstraintError)).cause).toBeInstanceOf(Error);
       s.rollback();
       expect((await counts(driver)).posts).toBe(0);
       await s.close();
