@@ -14,7 +14,7 @@
  *
  * Nothing here changes an object: the result is a description the planner turns into statements.
  */
-import { type Entity, entityState } from './entity.ts';
+import { type Entity, entityState, type RelationSlot } from './entity.ts';
 import { ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
 import { metaOf } from './model-meta.ts';
@@ -52,6 +52,11 @@ export interface RelationEffects {
   readonly slotted: Entity[];
   /** Collections that hold an object assigned to another parent: it leaves them after commit. */
   readonly corrections: readonly { readonly parent: Entity; readonly rel: RelationMeta; readonly child: Entity }[];
+  /**
+   * What each compared slot held when the commit was planned (arrays copied): after commit its snapshot is this,
+   * not the live value, so edits made while the batch is in flight stay changes for the next commit.
+   */
+  readonly planned: Map<RelationSlot, Entity | readonly Entity[] | null>;
 }
 
 const idOf = (e: Entity): unknown => (e as unknown as { id: unknown }).id;
@@ -81,6 +86,7 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   const issues: ValidationIssue[] = [];
   const removals: { child: Entity; rel: RelationMeta; from: Entity }[] = [];
   const corrections: { parent: Entity; rel: RelationMeta; child: Entity }[] = [];
+  const planned = new Map<RelationSlot, Entity | readonly Entity[] | null>();
   const setFk = (child: Entity, col: ColumnMeta, parent: Entity | null) => {
     let m = fks.get(child);
     if (m === undefined) {
@@ -205,6 +211,7 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
       const rel = rels.get(name);
       if (rel === undefined) continue;
       compared = true;
+      planned.set(slot, Array.isArray(slot.value) ? slot.value.slice() : slot.value);
       if (rel.kind === 'manyToOne') {
         const v = slot.value as Entity | null;
         if (v !== null) visit(v, e);
@@ -340,5 +347,5 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
     }
   }
   if (issues.length) throw new ValidationError('invalid relationships in the unit of work; nothing was written', issues);
-  return { fks, cascaded, links, unlinks, orphans, slotted, corrections };
+  return { fks, cascaded, links, unlinks, orphans, slotted, corrections, planned };
 }

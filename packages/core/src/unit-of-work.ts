@@ -1485,8 +1485,26 @@ export class UnitOfWork {
     );
   }
 
-  /** After the batch: foreign-key properties and relationship snapshots follow what was written. Never throws. */
+  /**
+   * After the batch: foreign-key properties and relationship snapshots follow what was written. Never throws.
+   * Snapshots take what was planned, not the live values: a collection edited (or a reference assigned) while the
+   * batch was in flight keeps that edit, and it differs from the snapshot, so the next commit writes it.
+   */
   #applyRelations(effects: RelationEffects): void {
+    const planned = effects.planned;
+    for (const e of effects.slotted) {
+      const slots = entityState.rel(e)?.slots;
+      if (slots === undefined) continue;
+      for (const slot of slots.values()) {
+        if (!planned.has(slot)) continue;
+        const was = planned.get(slot) as Entity | readonly Entity[] | null;
+        slot.snapshot = Array.isArray(was) ? was.slice() : was;
+        if (slot.value === was) {
+          slot.assigned = false;
+          slot.blind = false;
+        }
+      }
+    }
     for (const [child, cols] of effects.fks) {
       if (entityState.state(child) !== 'persistent') continue;
       const meta = metaOf(child.constructor);
@@ -1498,21 +1516,32 @@ export class UnitOfWork {
           if (r.kind !== 'manyToOne' || r.fk !== col) continue;
           const slot = slotOf(child, r.name);
           if (slot !== undefined) {
-            slot.value = parent;
             slot.snapshot = parent;
-            slot.assigned = false;
-            slot.blind = false;
+            // Assigned again while in flight: that assignment stands (and is written next).
+            if (!planned.has(slot) || slot.value === planned.get(slot)) {
+              slot.value = parent;
+              slot.assigned = false;
+              slot.blind = false;
+            }
           }
         }
         if (parent === null) continue;
-        // The parent's loaded collections over this key hold the child now (a new parent's are loaded: empty).
+        // The parent's loaded collections over this key hold the child now (a new parent's are loaded: empty),
+        // unless they listed it when planned and the caller took it out since.
         for (const r of relationsOf(metaOf(parent.constructor), metaOf).values()) {
           if ((r.kind !== 'oneToMany' && r.kind !== 'oneToOne') || r.fk !== col || r.target !== meta) continue;
           const slot = slotOf(parent, r.name);
           if (slot === undefined) continue;
+          const was = planned.get(slot);
+          const listed = was !== undefined && (Array.isArray(was) ? was.includes(child) : was === child);
           if (Array.isArray(slot.value)) {
-            if (!slot.value.includes(child)) slot.value.push(child);
-          } else slot.value = child;
+            if (!listed && !slot.value.includes(child)) slot.value.push(child);
+            if (!Array.isArray(slot.snapshot)) slot.snapshot = [child];
+            else if (!slot.snapshot.includes(child)) slot.snapshot = [...slot.snapshot, child];
+          } else {
+            if (!listed && (was === undefined || slot.value === was)) slot.value = child;
+            slot.snapshot = child;
+          }
         }
       }
     }
@@ -1523,15 +1552,8 @@ export class UnitOfWork {
         const i = slot.value.indexOf(child);
         if (i >= 0) slot.value.splice(i, 1);
       } else if (slot.value === child) slot.value = null;
-    }
-    for (const e of effects.slotted) {
-      const slots = entityState.rel(e)?.slots;
-      if (slots === undefined) continue;
-      for (const slot of slots.values()) {
-        slot.snapshot = Array.isArray(slot.value) ? slot.value.slice() : slot.value;
-        slot.assigned = false;
-        slot.blind = false;
-      }
+      if (Array.isArray(slot.snapshot)) slot.snapshot = (slot.snapshot as readonly Entity[]).filter((x) => x !== child);
+      else if (slot.snapshot === child) slot.snapshot = null;
     }
   }
 

@@ -1014,6 +1014,69 @@ export function relationsTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('relationships: edits while a commit is in flight, new orphans, two sessions', () => {
+    const tagRows = async (driver: Driver) =>
+      (await driver.execute({ sql: 'SELECT label, post_id FROM rel_tags ORDER BY id', params: [], returnsRows: true })).rows.map((r) => [
+        r[0],
+        r[1] === null ? null : Number(r[1]),
+      ]);
+
+    it('a collection edited while a commit that changes it is in flight: the edits are written by the next commit', async () => {
+      const { Session, driver } = await relSetup(target);
+      const s0 = Session();
+      s0.add(new Person({ name: 'ada', posts: [new Post({ title: 'p', tags: [new Tag({ label: 'stored' })] })] }));
+      await s0.commit();
+      await s0.close();
+      const s = Session();
+      // NOT NULL key (rel_posts.author_id): a new post pushed while the commit is in flight.
+      const ada = await s
+        .select(Person)
+        .with({ posts: { with: { tags: true } } })
+        .one();
+      ada.posts.push(new Post({ title: 'first' }));
+      const inFlight = s.commit();
+      const late = new Post({ title: 'late' });
+      ada.posts.push(late);
+      await inFlight;
+      await s.commit();
+      const posts = (await driver.execute({ sql: 'SELECT title, author_id FROM rel_posts ORDER BY id', params: [], returnsRows: true }))
+        .rows;
+      expect(posts.map((r) => [r[0], Number(r[1])])).toEqual([
+        ['p', ada.id],
+        ['first', ada.id],
+        ['late', ada.id],
+      ]);
+      expect(late.author_id).toBe(ada.id);
+      expect(late.author).toBe(ada);
+      // Nullable key (rel_tags.post_id): a new tag pushed and a stored one spliced while the commit is in flight.
+      const p = ada.posts[0] as Post;
+      const stored = p.tags[0] as Tag;
+      p.tags.push(new Tag({ label: 'first' }));
+      const second = s.commit();
+      const lateTag = new Tag({ label: 'late' });
+      p.tags.push(lateTag);
+      p.tags.splice(p.tags.indexOf(stored), 1);
+      await second;
+      expect(await tagRows(driver)).toEqual([
+        ['stored', p.id],
+        ['first', p.id],
+      ]);
+      await s.commit();
+      expect(await tagRows(driver)).toEqual([
+        ['stored', null],
+        ['first', p.id],
+        ['late', p.id],
+      ]);
+      expect([stored.post_id, stored.post, lateTag.post_id]).toEqual([null, null, p.id]);
+      expect(p.tags).toEqual([p.tags[0], lateTag]);
+      // Nothing is left over: a further commit sends nothing.
+      const reads = await s.select(Tag).count();
+      expect(reads).toBe(3);
+      await s.close();
+    });
+
+  });
+
   describe('relationships: delete cascades follow onDelete', () => {
     it('a child assigned to a parent whose deletion is pending: SET NULL follows the delete; cascade is refused, nothing written', async () => {
       const { Session, driver } = await relSetup(target);
