@@ -262,8 +262,14 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   const orphan = (child: Entity, rel: RelationMeta, from: Entity) => {
     if (orphaned.has(child)) return;
     orphaned.add(child);
-    if (rel.orphans === 'delete') orphans.push(child);
-    else if (rel.fk.nullable) setFk(child, rel.fk, null);
+    if (rel.orphans === 'delete') {
+      if (isStored(child)) orphans.push(child);
+      else
+        issues.push({
+          path: [rel.owner.name, String(idOf(from)), rel.name],
+          message: `a new ${rel.target.name} was removed, and ${rel.name} deletes its orphans: do not add it, or put it in another ${rel.owner.name}`,
+        });
+    } else if (rel.fk.nullable) setFk(child, rel.fk, null);
     else {
       issues.push({
         path: [rel.owner.name, String(idOf(from)), rel.name],
@@ -316,7 +322,10 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   }
   for (const { child, rel, from } of dropped) {
     if (fks.get(child)?.has(rel.fk)) continue;
-    if (!isStored(child) || entityState.state(child) === 'deleted') continue;
+    if (entityState.state(child) === 'deleted') continue;
+    // A new object counts as a stored one: inserted with the key of a parent that no longer lists it, keys and
+    // collections would disagree after commit.
+    if (!isStored(child) && !isNew(child) && !cascaded.has(child)) continue;
     orphan(child, rel, from);
   }
   for (const { child, rel, from } of removals) {

@@ -1075,6 +1075,54 @@ export function relationsTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('a new child created with its parent, then taken out of the collection (or moved to a parent being deleted): an orphan', async () => {
+      const { Session, driver } = await relSetup(target);
+      const s0 = Session();
+      s0.add(new Person({ name: 'ada', posts: [new Post({ title: 'a' }), new Post({ title: 'c' })] }));
+      await s0.commit();
+      await s0.close();
+      const s = Session();
+      const [a, c] = await s.select(Post).with({ tags: true, comments: true }).orderBy({ id: 'asc' }).all();
+      if (!a || !c) throw new Error('seed');
+      // Nullable key: set NULL, whether built with its parent or assigned after add().
+      const built = new Tag({ label: 'built', post: a });
+      s.add(built);
+      const assigned = new Tag({ label: 'assigned' });
+      s.add(assigned);
+      assigned.post = a;
+      a.tags.splice(a.tags.indexOf(built), 1);
+      a.tags.splice(a.tags.indexOf(assigned), 1);
+      // Moved to a post whose deletion is pending (ON DELETE SET NULL): NULL too.
+      const moved = new Tag({ label: 'moved', post: a });
+      s.add(moved);
+      a.tags.splice(a.tags.indexOf(moved), 1);
+      c.tags.push(moved);
+      s.delete(c);
+      await s.commit();
+      expect(await tagRows(driver)).toEqual([
+        ['built', null],
+        ['assigned', null],
+        ['moved', null],
+      ]);
+      expect([built.post_id, built.post, assigned.post_id, moved.post_id, a.tags]).toEqual([null, null, null, null, []]);
+      // NOT NULL key: refused (nothing written), like a stored child's.
+      const ada = await s.select(Person).with({ posts: true }).one();
+      const post = new Post({ title: 'new', author: ada });
+      s.add(post);
+      ada.posts.splice(ada.posts.indexOf(post), 1);
+      await rejectsWith(s.commit(), ValidationError);
+      s.rollback();
+      // orphans: 'delete' on a new child: refused, nothing written (it has no row to delete).
+      const comment = new Comment({ body: 'x', post: a });
+      s.add(comment);
+      a.comments.splice(a.comments.indexOf(comment), 1);
+      await rejectsWith(s.commit(), ValidationError);
+      s.rollback();
+      expect(await s.select(Post).count()).toBe(1);
+      expect(await s.select(Comment).count()).toBe(0);
+      await s.close();
+    });
+
   });
 
   describe('relationships: delete cascades follow onDelete', () => {
