@@ -15,7 +15,7 @@
  * Nothing here changes an object: the result is a description the planner turns into statements.
  */
 import { type Entity, entityState, type RelationSlot } from './entity.ts';
-import { ValidationError, type ValidationIssue } from './errors.ts';
+import { StateError, ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
 import { metaOf } from './model-meta.ts';
 import { type RelationMeta, relationsOf } from './relations.ts';
@@ -74,9 +74,9 @@ function members(v: Entity | Entity[] | null | readonly Entity[] | undefined): r
 /**
  * Compares every loaded relationship of `objects` (and of new objects reachable from them) with its
  * snapshot. Throws ValidationError for contradictions (an object put under two parents, an orphan whose
- * foreign key is NOT NULL); changes nothing.
+ * foreign key is NOT NULL) and StateError for an object of another open session than `owner`; changes nothing.
  */
-export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) => boolean): RelationEffects {
+export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) => boolean, owner?: object): RelationEffects {
   const fks = new Map<Entity, Map<ColumnMeta, Entity | null>>();
   const cascaded = new Map<Entity, Entity>();
   const links: Link[] = [];
@@ -103,6 +103,15 @@ export function relationEffects(objects: Iterable<Entity>, isNew: (e: Entity) =>
   const visit = (e: Entity, from: Entity | undefined) => {
     if (seen.has(e)) return;
     seen.add(e);
+    // An object belongs to one open session: one of another session reached through a relationship here (pushed
+    // into a collection, assigned to a new object) would be written by neither, or by both.
+    const o = entityState.owner(e);
+    if (owner !== undefined && o !== undefined && o !== owner) {
+      const m = metaOf(e.constructor).name;
+      throw new StateError(
+        `a ${m} of another open session is reached through ${from === undefined ? 'this session' : `a ${metaOf(from.constructor).name}`} of this one: an object belongs to one session (load it in this session, or close the other first)`,
+      );
+    }
     if (from !== undefined && entityState.state(e) === 'transient' && !isNew(e)) cascaded.set(e, from);
     queue.push(e);
   };

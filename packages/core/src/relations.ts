@@ -440,6 +440,17 @@ function checkMember(rel: RelationMeta, v: unknown, path: (string | number)[]): 
   }
 }
 
+/** An object belongs to one open session: relating objects of two sessions is refused before anything changes. */
+function checkSameSession(e: Entity, rel: RelationMeta, x: Entity): void {
+  const mine = entityState.owner(e);
+  const theirs = entityState.owner(x);
+  if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+    throw new StateError(
+      `${rel.owner.name}.${rel.name}: this ${rel.target.name} belongs to another open session than this ${rel.owner.name} (an object belongs to one session)`,
+    );
+  }
+}
+
 function notLoaded(e: Entity, rel: RelationMeta): StateError {
   const state = entityState.state(e);
   return new StateError(
@@ -512,6 +523,7 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown, fresh = false):
     v.forEach((x, i) => {
       checkMember(rel, x, [rel.name, i]);
     });
+    for (const x of v) checkSameSession(e, rel, x as Entity);
     let slot = slotOf(e, rel.name);
     if (slot === undefined) {
       const state = entityState.state(e);
@@ -525,7 +537,10 @@ function writeRelation(e: Entity, rel: RelationMeta, v: unknown, fresh = false):
     slot.value = v as Entity[];
     return;
   }
-  if (v !== null) checkMember(rel, v, [rel.name]);
+  if (v !== null) {
+    checkMember(rel, v, [rel.name]);
+    checkSameSession(e, rel, v as Entity);
+  }
   const target = v as Entity | null;
   let slot = slotOf(e, rel.name);
   if (rel.kind === 'oneToOne') {

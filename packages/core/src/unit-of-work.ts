@@ -1154,7 +1154,7 @@ export class UnitOfWork {
     if (!any) return undefined;
     const queued = new Set<Entity>();
     for (const op of ops) if (op.kind === 'insert') queued.add(op.entity);
-    const fx = relationEffects(objects, (e) => queued.has(e) || this.pendingNew.has(e));
+    const fx = relationEffects(objects, (e) => queued.has(e) || this.pendingNew.has(e), this.#owner);
     const empty =
       fx.fks.size === 0 && fx.cascaded.size === 0 && fx.links.length === 0 && fx.unlinks.length === 0 && fx.orphans.length === 0;
     return empty ? undefined : fx;

@@ -1123,6 +1123,224 @@ export function relationsTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('random edits, some made while a commit is in flight: after each commit keys, references and collections agree with the database (property)', async () => {
+      const { Session, driver } = await relSetup(target);
+      type Op =
+        | { k: 'pushNew' | 'newAssigned'; post: number }
+        | { k: 'move' | 'assign' | 'push'; tag: number; post: number }
+        | { k: 'assignNull' | 'splice' | 'deleteTag'; tag: number }
+        | { k: 'deletePost'; post: number }
+        | { k: 'newPost'; tags: number }
+        | { k: 'flight' | 'commit' | 'foreign' };
+      const op: fc.Arbitrary<Op> = fc.oneof(
+        fc.record({ k: fc.constantFrom('pushNew' as const, 'newAssigned' as const), post: fc.nat(20) }),
+        fc.record({ k: fc.constantFrom('move' as const, 'assign' as const, 'push' as const), tag: fc.nat(40), post: fc.nat(20) }),
+        fc.record({ k: fc.constantFrom('assignNull' as const, 'splice' as const, 'deleteTag' as const), tag: fc.nat(40) }),
+        fc.record({ k: fc.constant('deletePost' as const), post: fc.nat(20) }),
+        fc.record({ k: fc.constant('newPost' as const), tags: fc.nat(2) }),
+        fc.record({ k: fc.constantFrom('flight' as const, 'commit' as const, 'foreign' as const) }),
+      );
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const w = Session();
+          w.deleteWhere(Person, {}, { all: true });
+          w.deleteWhere(Tag, {}, { all: true });
+          await w.commit();
+          w.add(new Person({ name: 'p', posts: [0, 1, 2].map((i) => new Post({ title: `p${i}`, tags: [new Tag({ label: `s${i}` })] })) }));
+          await w.commit();
+          await w.close();
+          const other = Session();
+          const foreign = (await other.select(Tag).orderBy({ id: 'asc' }).all())[0] as Tag;
+          let s = Session();
+          let posts: Post[] = [];
+          let tags: Tag[] = [];
+          let person!: Person;
+          const load = async () => {
+            person = await s.select(Person).one();
+            posts = await s.select(Post).with({ tags: true }).orderBy({ id: 'asc' }).all();
+            tags = await s.select(Tag).with({ post: true }).orderBy({ id: 'asc' }).all();
+          };
+          await load();
+          let inFlight: Promise<void> | undefined;
+          const live = <T extends Entity>(xs: T[]) => xs.filter((x) => ['persistent', 'pending'].includes(inspect(x).state));
+          const pick = <T>(xs: T[], i: number): T | undefined => xs[i % Math.max(1, xs.length)];
+          const check = async () => {
+            const rows = (await driver.execute({ sql: 'SELECT id, post_id FROM rel_tags', params: [], returnsRows: true })).rows;
+            const key = new Map(rows.map((r) => [Number(r[0]), r[1] === null ? null : Number(r[1])]));
+            for (const t of tags) {
+              const st = inspect(t).state;
+              expect(st === 'pending' || st === 'deleted', `tag ${t.label} ${st} after commit`).toBe(false);
+              if (st !== 'persistent') continue;
+              expect(key.get(t.id), `tag ${t.label}: stored key`).toBe(t.post_id);
+              expect(t.post?.id ?? null, `tag ${t.label}: reference`).toBe(t.post_id);
+            }
+            for (const p of posts) {
+              if (inspect(p).state !== 'persistent') continue;
+              const want = [...key].filter(([, k]) => k === p.id).map(([id]) => id);
+              expect(p.tags.map((t) => t.id).sort(), `post ${p.title}: collection`).toEqual(want.sort());
+            }
+          };
+          const settle = async (commit: boolean) => {
+            try {
+              if (inFlight) await inFlight;
+              inFlight = undefined;
+              if (commit) await s.commit();
+            } catch (e) {
+              inFlight = undefined;
+              // Two collections holding one tag: refused, nothing written; start again from the database.
+              if (!(e instanceof ValidationError)) throw e;
+              s.rollback();
+              await s.close();
+              s = Session();
+              await load();
+              return;
+            }
+            if (commit) await check();
+          };
+          for (const o of ops) {
+            const lp = live(posts);
+            const lt = live(tags);
+            try {
+              switch (o.k) {
+                case 'pushNew': {
+                  const p = pick(lp, o.post);
+                  if (!p) break;
+                  const t = new Tag({ label: `n${n++}` });
+                  p.tags.push(t);
+                  tags.push(t);
+                  break;
+                }
+                case 'newAssigned': {
+                  const p = pick(lp, o.post);
+                  if (!p) break;
+                  const t = new Tag({ label: `n${n++}`, post: p });
+                  s.add(t);
+                  tags.push(t);
+                  break;
+                }
+                case 'move':
+                case 'assign':
+                case 'push': {
+                  const t = pick(lt, o.tag);
+                  const p = pick(lp, o.post);
+                  if (!t || !p) break;
+                  if (o.k === 'assign') t.post = p;
+                  else if (!p.tags.includes(t)) {
+                    if (o.k === 'move') for (const q of posts) if (q.tags.includes(t)) q.tags.splice(q.tags.indexOf(t), 1);
+                    p.tags.push(t);
+                  }
+                  break;
+                }
+                case 'assignNull': {
+                  const t = pick(lt, o.tag);
+                  if (t) t.post = null;
+                  break;
+                }
+                case 'splice': {
+                  const t = pick(lt, o.tag);
+                  if (!t) break;
+                  for (const q of posts) if (q.tags.includes(t)) q.tags.splice(q.tags.indexOf(t), 1);
+                  break;
+                }
+                case 'deleteTag': {
+                  const t = pick(
+                    lt.filter((x) => inspect(x).state === 'persistent'),
+                    o.tag,
+                  );
+                  if (t) s.delete(t);
+                  break;
+                }
+                case 'deletePost': {
+                  const p = pick(
+                    lp.filter((x) => inspect(x).state === 'persistent'),
+                    o.post,
+                  );
+                  if (p) s.delete(p);
+                  break;
+                }
+                case 'newPost': {
+                  const ts = Array.from({ length: o.tags }, () => new Tag({ label: `n${n++}` }));
+                  const p = new Post({ title: `q${n++}`, author: person, tags: ts });
+                  s.add(p);
+                  posts.push(p);
+                  tags.push(...ts);
+                  break;
+                }
+                case 'foreign': {
+                  // An object of another open session: refused at assignment; in a collection, at commit.
+                  const p = pick(lp, 0);
+                  if (!p) break;
+                  expect(() => {
+                    foreign.post = p;
+                  }).toThrow(StateError);
+                  await settle(false);
+                  p.tags.push(foreign);
+                  await rejectsWith(s.commit(), StateError);
+                  p.tags.splice(p.tags.indexOf(foreign), 1);
+                  break;
+                }
+                case 'flight':
+                  if (inFlight === undefined) inFlight = s.commit();
+                  break;
+                case 'commit':
+                  await settle(true);
+                  break;
+              }
+            } catch (e) {
+              // Edits of objects deleted or detached in the meantime are refused: nothing changed.
+              if (!(e instanceof StateError)) throw e;
+            }
+          }
+          await settle(true);
+          await s.close();
+          await other.close();
+        }),
+        { numRuns: fcRuns() },
+      );
+    });
+
+    it('objects of two open sessions are never related: StateError, nothing written, the other session’s objects unchanged', async () => {
+      const { Session, driver } = await relSetup(target);
+      const s0 = Session();
+      s0.add(new Person({ name: 'a', posts: [new Post({ title: 'pa' })] }));
+      s0.add(new Person({ name: 'b' }));
+      await s0.commit();
+      await s0.close();
+      const posts = async () =>
+        (await driver.execute({ sql: 'SELECT id, author_id FROM rel_posts ORDER BY id', params: [], returnsRows: true })).rows.map((r) =>
+          r.map(Number),
+        );
+      const before = await posts();
+      // A collection of one session's object gets an object of another: the commit refuses it.
+      const sa = Session();
+      const sb = Session();
+      const post = await sa.select(Post).one();
+      const b = await sb.select(Person).where({ name: 'b' }).with({ posts: true }).one();
+      b.posts.push(post);
+      await rejectsWith(sb.commit(), StateError);
+      expect(await posts()).toEqual(before);
+      expect([post.author_id, inspect(post).state]).toEqual([before[0]?.[1], 'persistent']);
+      sb.rollback();
+      // A reference assigned an object of another session: refused at once, neither object changed.
+      const fresh = new Person({ name: 'fresh' });
+      sb.add(fresh);
+      const author = await sa.select(Person).where({ name: 'a' }).with({ posts: true }).one();
+      await sa.select(Post).with({ author: true }).one();
+      expect(() => {
+        post.author = fresh;
+      }).toThrow(StateError);
+      expect(() => {
+        fresh.posts = [post];
+      }).toThrow(StateError);
+      expect([post.author, fresh.posts, author.posts]).toEqual([author, [], [post]]);
+      await sa.commit();
+      await sb.commit();
+      expect(await posts()).toEqual(before);
+      expect(fresh.posts).toEqual([]);
+      await sa.close();
+      await sb.close();
+    });
   });
 
   describe('relationships: delete cascades follow onDelete', () => {
