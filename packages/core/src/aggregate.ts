@@ -8,7 +8,15 @@
 import type { ColumnKind } from './codec.ts';
 import { decoders, integerSelectSql } from './codec.ts';
 import type { ColumnConfig } from './columns.ts';
-import { type CompiledWhere, compileOrder, compileWhere, isPlainObject, jsOrderTextSql, timestampInstantSql } from './compile.ts';
+import {
+  type CompiledWhere,
+  compileOrder,
+  compileWhere,
+  isPlainObject,
+  jsOrderTextSql,
+  jsonValueSql,
+  timestampInstantSql,
+} from './compile.ts';
 import type { DriverLimits, SqlValue, Statement } from './driver.ts';
 import { ValidationError, type ValidationIssue } from './errors.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
@@ -148,7 +156,7 @@ export function projectionStatement(
   const outputs: Output[] = columns.map((c) => ({
     name: c.name,
     kind: c.kind,
-    expr: distinct && c.kind === 'timestamp' ? `${timestampInstantSql(c.quoted)} AS ${c.quoted}` : c.quoted,
+    expr: distinct && (c.kind === 'timestamp' || c.kind === 'json') ? `${distinctSql(c)} AS ${c.quoted}` : c.quoted,
     guarded: isIntegerKind(c.kind),
   }));
   const list = outputs.map((o) => (o.guarded ? integerSelectSql(o.expr) : o.expr)).join(', ');
@@ -168,6 +176,16 @@ export function projectionStatement(
   };
 }
 
+/**
+ * What `distinct()` compares of a column: a timestamp's instant, a JSON column's value (see jsonValueSql),
+ * otherwise the stored value.
+ */
+function distinctSql(c: ColumnMeta): string {
+  if (c.kind === 'timestamp') return timestampInstantSql(c.quoted);
+  if (c.kind === 'json') return jsonValueSql(c.quoted);
+  return c.quoted;
+}
+
 /** `SELECT count(*)` over a projection (distinct rows when asked). */
 export function projectionCountStatement(
   meta: ModelMeta,
@@ -176,7 +194,7 @@ export function projectionCountStatement(
   distinct: boolean,
 ): Statement {
   const sql = distinct
-    ? `SELECT count(*) FROM (SELECT DISTINCT ${columns.map((c) => (c.kind === 'timestamp' ? timestampInstantSql(c.quoted) : c.quoted)).join(', ')} FROM ${meta.quotedTable}${where.sql})`
+    ? `SELECT count(*) FROM (SELECT DISTINCT ${columns.map(distinctSql).join(', ')} FROM ${meta.quotedTable}${where.sql})`
     : `SELECT count(*) FROM ${meta.quotedTable}${where.sql}`;
   return { sql, params: where.params, returnsRows: true, columns: ['count(*)'], readOnly: true };
 }
@@ -196,7 +214,8 @@ function aggregateOutput(meta: ModelMeta, name: string, a: Aggregate, issues: Va
   const q = col.quoted;
   switch (a.fn) {
     case 'count':
-      return { name, kind: 'integer', expr: `count(${q})`, guarded: false };
+      // A JSON column's text `null` reads as null: not counted, as `isNull: false` does not match it.
+      return { name, kind: 'integer', expr: `count(${col.kind === 'json' ? jsonValueSql(q) : q})`, guarded: false };
     case 'countDistinct':
       if (!ORDERABLE.has(col.kind)) break;
       return { name, kind: 'integer', expr: `count(DISTINCT ${col.kind === 'timestamp' ? timestampInstantSql(q) : q})`, guarded: false };

@@ -345,6 +345,28 @@ function jsonNullSql(q: string): string {
 }
 
 /**
+ * The value of a JSON column as filters, `distinct()` and `count(col)` compare it: NULL for SQL NULL and for
+ * the text `null` (read as null, as `isNull` treats it); a top-level number as an SQL number (so `1.0`, `1`,
+ * `1e0` and `1.0E+0` are one value, as JavaScript reads them); anything else as SQLite's minified JSON text
+ * (`json()`: whitespace between tokens does not matter, so `{"a": 1}` written by Python's `json.dumps` equals
+ * litedao's `{"a":1}`). Key order, string escapes and the spelling of numbers inside arrays and objects stay
+ * significant. Text that is not valid JSON is left as it is (never equal to a valid value; reading it is a
+ * DataIntegrityError).
+ */
+export function jsonValueSql(q: string): string {
+  return (
+    `CASE WHEN json_valid(${q}) THEN CASE json_type(${q}) WHEN 'null' THEN NULL WHEN 'integer' THEN json_extract(${q}, '$') ` +
+    `WHEN 'real' THEN json_extract(${q}, '$') ELSE json(${q}) END ELSE ${q} END`
+  );
+}
+
+/**
+ * The bound JSON text of an `eq`/`ne` read as {@link jsonValueSql} reads a stored value: one parameter, the
+ * subquery evaluated once per statement.
+ */
+const JSON_PARAM_SQL = `(SELECT ${jsonValueSql('x')} FROM (SELECT ? AS x))`;
+
+/**
  * The SQL of one condition, from its shape code (see {@link compileWhere}). Codes with `~` carry extra bound
  * values (index-friendly range bounds) before the value itself; `compileWhere` pushes them in the same order.
  */
@@ -388,6 +410,11 @@ function conditionSql(col: ColumnMeta, op: string): string {
       default:
         return `${q} >= ? AND ${t} ${COMPARE[op]} ?`;
     }
+  }
+  if (col.kind === 'json') {
+    // By JSON value (see jsonValueSql), not stored text; the bound value is litedao's JSON text of a non-null value.
+    if (op === 'eq') return `${jsonValueSql(q)} = ${JSON_PARAM_SQL}`;
+    if (op === 'ne') return `${jsonValueSql(q)} IS NOT ${JSON_PARAM_SQL}`;
   }
   switch (op) {
     case 'eq':

@@ -11,6 +11,7 @@
  * Each property runs `fcRuns()` times (200 unless LITEDAO_FC_RUNS says more) and batches the rows of one run.
  */
 import {
+  count,
   DataIntegrityError,
   type Driver,
   declarativeBase,
@@ -847,6 +848,115 @@ export function valuesTests(target: ConformanceTarget): void {
           const sorted = all.map((r) => r[orderCol]).sort((a, b) => jsOrder(orderKind, a, b));
           for (const [k, v] of ordered.entries()) expectSame(orderKind, v, sorted[k], `ORDER BY ${orderCol} position ${k}`);
           await s.close();
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('JSON: eq, ne, distinct() and count(col) compare values, whatever whitespace or number spelling the text was written with', async () => {
+      // "Equal" is: JSON.stringify of the values read is the same (key order significant, as for dirty
+      // tracking), with SQL NULL and the text null one value (null). Stored texts vary in whitespace between
+      // tokens (Python's json.dumps writes `{"a": 1}`) and, for a top-level number, in its spelling (`1.0`, `1e0`).
+      const { driver, Session } = await setup(target, false);
+      await driver.execute(statement(PLANTED_DDL));
+      const WS = ['', ' ', '\n', '\t', '\r\n  ', '  '];
+      const layout = (v: unknown, ws: readonly number[], top: boolean): string => {
+        let k = 0;
+        const w = (): string => WS[(ws[k++ % ws.length] as number) % WS.length] as string;
+        const go = (x: unknown, isTop: boolean): string => {
+          if (Array.isArray(x)) return `[${w()}${x.map((e) => `${w()}${go(e, false)}${w()}`).join(',')}${w()}]`;
+          if (x !== null && typeof x === 'object')
+            return `{${w()}${Object.entries(x)
+              .map(([key, e]) => `${w()}${JSON.stringify(key)}${w()}:${w()}${go(e, false)}${w()}`)
+              .join(',')}${w()}}`;
+          if (isTop && typeof x === 'number' && Number.isInteger(x) && Math.abs(x) < 1e15) {
+            const spelled = [String(x), `${x}.0`, `${x}e0`, `${x}.00E+0`];
+            return spelled[(ws[0] ?? 0) % spelled.length] as string;
+          }
+          return JSON.stringify(x);
+        };
+        return `${w()}${go(v, top)}${w()}`;
+      };
+      const value = fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.constantFrom<unknown>({ a: 1 }, { b: 1, a: 2 }, [1, 2], 1, 0, 'x', true, { '1': 1, b: [] }),
+      );
+      const stored = fc.oneof(
+        { weight: 6, arbitrary: fc.tuple(value, fc.array(fc.nat(11), { minLength: 1, maxLength: 8 })) },
+        { weight: 1, arbitrary: fc.constant(['SQL NULL', []] as const) },
+        { weight: 1, arbitrary: fc.tuple(fc.constant(null), fc.array(fc.nat(11), { minLength: 1, maxLength: 4 })) },
+      );
+      const keyOf = (v: unknown): string => (v === null ? 'null' : JSON.stringify(v));
+      await fc.assert(
+        fc.asyncProperty(fc.array(stored, { minLength: 1, maxLength: 6 }), fc.array(value, { maxLength: 2 }), async (rows, extra) => {
+          await plantRows(
+            driver,
+            rows.map(([v, ws]) => ({
+              j: v === 'SQL NULL' ? { expr: '?', param: null } : { expr: '?', param: layout(v, ws as number[], true) },
+            })),
+          );
+          const s = Session();
+          try {
+            const read = await s.select(Planted).orderBy({ id: 'asc' }).all();
+            const keys = read.map((o) => keyOf(o.j));
+            for (const [i, o] of read.entries()) {
+              const want = rows[i]?.[0];
+              expect(keyOf(o.j), 'the value read').toBe(want === 'SQL NULL' ? 'null' : keyOf(want));
+            }
+            // Probes: every value read (each must find its own row) and a few others.
+            for (const probe of [...read.map((o) => o.j), ...extra] as (typeof read)[number]['j'][]) {
+              const k = keyOf(probe);
+              const same = read.filter((_, i) => keys[i] === k).map((o) => o.id);
+              const eqIds = (
+                await s
+                  .select(Planted)
+                  .where({ j: { eq: probe } })
+                  .orderBy({ id: 'asc' })
+                  .all()
+              ).map((o) => o.id);
+              expect(eqIds, `eq ${k}`).toEqual(same);
+              expect(
+                await s
+                  .select(Planted)
+                  .where({ j: { ne: probe } })
+                  .count(),
+                `ne ${k}`,
+              ).toBe(read.length - same.length);
+              if (probe !== null && (typeof probe !== 'object' || Array.isArray(probe))) {
+                expect(
+                  (
+                    await s
+                      .select(Planted)
+                      .where({ j: probe } as Filters<Planted>)
+                      .all()
+                  ).map((o) => o.id),
+                  `shorthand ${k}`,
+                ).toEqual(same);
+              }
+            }
+            const distinct = new Set(keys);
+            const projected = await s.select(Planted, ['j']).distinct().all();
+            expect(projected.map((r) => keyOf(r.j)).sort(), 'distinct()').toEqual([...distinct].sort());
+            expect(await s.select(Planted, ['j']).distinct().count(), 'distinct().count()').toBe(distinct.size);
+            const nonNull = keys.filter((k) => k !== 'null').length;
+            expect(
+              await s
+                .select(Planted)
+                .where({ j: { isNull: false } })
+                .count(),
+            ).toBe(nonNull);
+            expect(
+              (
+                await s
+                  .select(Planted)
+                  .aggregate({ c: count('j') })
+                  .one()
+              )?.c,
+              "count('j')",
+            ).toBe(nonNull);
+          } finally {
+            await s.close();
+          }
         }),
         { numRuns: RUNS },
       );
