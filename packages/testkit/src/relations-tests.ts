@@ -1269,12 +1269,12 @@ export function relationsTests(target: ConformanceTarget): void {
                 }
                 case 'foreign': {
                   // An object of another open session: refused at assignment; in a collection, at commit.
-                  const p = pick(lp, 0);
+                  await settle(false);
+                  const p = pick(live(posts), 0);
                   if (!p) break;
                   expect(() => {
                     foreign.post = p;
                   }).toThrow(StateError);
-                  await settle(false);
                   p.tags.push(foreign);
                   await rejectsWith(s.commit(), StateError);
                   p.tags.splice(p.tags.indexOf(foreign), 1);
