@@ -9,7 +9,9 @@
  * - A committed `updateWhere` refreshes the mapped objects it changed (values from RETURNING); a committed
  *   `deleteWhere` or `delete(obj)` removes the objects it deleted (they become detached, `rowDeleted`).
  * - An object that ends up representing a row another object already holds (a second `upsert` of the same
- *   key) is tracked as an alias: both get the stored values at commit, and changes to either are written.
+ *   key, or an `upsert` of a loaded row) is tracked as an alias: every object of the row gets the stored values
+ *   at commit (a committed change made through one of them too), and a change made through one of them is
+ *   written; changes made through two objects of one row in one unit of work are a ValidationError.
  */
 import type { Entity } from './entity.ts';
 import type { ModelMeta } from './model-meta.ts';
@@ -204,6 +206,11 @@ export class IdentityMap {
     if (list === undefined) this.#aliases.set(canonical, [entity]);
     else if (!list.includes(entity)) list.push(entity);
     return canonical;
+  }
+
+  /** True when some row has more than one object (the common case has none, and skips alias bookkeeping). */
+  get hasAliases(): boolean {
+    return this.#aliases.size > 0;
   }
 
   /** The canonical object and its aliases. */

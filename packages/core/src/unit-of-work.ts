@@ -694,6 +694,8 @@ export class UnitOfWork {
    */
   #planDirty(add: Add, issues: ValidationIssue[], effects: RelationEffects | undefined): void {
     const dirty: DirtyEntry[] = [];
+    // Rows changed through one of their objects, where a row may have several (upsert aliases).
+    const changedRows = this.identity.hasAliases ? new Map<ModelMeta, Set<number>>() : undefined;
     this.identity.forEach((e, meta) => {
       if (entityState.state(e) !== 'persistent' || hasFlag(e, ENTITY_FLAGS.expired)) return;
       const snap = entityState.snapshot(e);
@@ -721,10 +723,26 @@ export class UnitOfWork {
         else wide.push(c);
       }
       if (mask === 0 && wide === undefined) return;
+      const id = toId(snap[0] ?? null);
+      if (changedRows !== undefined) {
+        let ids = changedRows.get(meta);
+        if (ids === undefined) {
+          ids = new Set();
+          changedRows.set(meta, ids);
+        }
+        if (ids.has(id)) {
+          // Two UPDATEs of one row from two objects: the second would silently undo the first (or be stale).
+          issues.push({
+            path: [meta.name, id],
+            message: 'changed through two objects of this row (an upsert returned a second object for it): change it through one',
+          });
+          return;
+        }
+        ids.add(id);
+      }
       this.#dirtyPlanned.add(e);
       const shape = dirtyShapeOf(meta, mask, wide);
       const cols = shape.cols;
-      const id = toId(snap[0] ?? null);
       const version = meta.version;
       const n = cols.length;
       const params: SqlValue[] = new Array(version ? n + 2 : n + 1);
@@ -814,6 +832,32 @@ export class UnitOfWork {
     entityState.setSnapshot(e, next);
     this.#decodeInto(e, shape.updatedAt, row[0] ?? null);
     if (version) this.#decodeInto(e, version, row[1] ?? null);
+    if (this.identity.hasAliases) {
+      const canonical = this.identity.get(shape.touch.meta, toId(snap[0] ?? null));
+      if (canonical !== undefined)
+        for (const other of this.identity.withAliases(canonical)) if (other !== e) this.#followAlias(other, shape, next);
+    }
+  }
+
+  /**
+   * Another object of a row just updated through one of them (an upsert alias): its snapshot takes the written
+   * columns, updated_at and version, and its values too where it has no unsaved change of its own.
+   */
+  #followAlias(other: Entity, shape: DirtyShape, next: readonly SqlValue[]): void {
+    const old = entityState.snapshot(other);
+    if (old === undefined || entityState.state(other) !== 'persistent') return;
+    this.#remember(other);
+    const rec = asRecord(other);
+    const snap = old.slice();
+    const take = (c: ColumnMeta, always: boolean) => {
+      const raw = next[c.position] ?? null;
+      if (always || sameAsStored(c.kind, rec[c.name], old[c.position] ?? null)) this.#decodeInto(other, c, raw);
+      snap[c.position] = raw;
+    };
+    for (const c of shape.cols) take(c, false);
+    take(shape.updatedAt, true);
+    if (shape.version) take(shape.version, true);
+    entityState.setSnapshot(other, snap);
   }
 
   #planInserts(meta: ModelMeta, entities: Entity[], add: Add, issues: ValidationIssue[]): void {

@@ -1,7 +1,8 @@
 /**
  * A model-based property test of the unit of work. fast-check generates random sequences of operations —
- * add, modify, delete, restore, upsert, updateWhere, deleteWhere, load, commit (plain, twice concurrently,
- * or with the connection failing before or after the real batch), rollback, and writes by a second session
+ * add, modify, delete, restore, upsert (also of loaded rows: a second object for one row, an alias), updateWhere,
+ * deleteWhere, load, commit (plain, twice concurrently, with an object modified while it is in flight, or with the
+ * connection failing before or after the real batch), rollback, and writes by a second session
  * — and each step runs against the real adapter and against a plain in-memory model of what the database
  * and the session's objects must hold. After every step the database's rows and every tracked object are
  * compared with the model; any divergence fails with the shrunk sequence that shows it.
@@ -17,6 +18,7 @@ import {
   StaleDataError,
   UniqueConstraintError,
   UnitAlreadyAppliedError,
+  ValidationError,
 } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -33,10 +35,12 @@ type Cmd =
   | { readonly k: 'delete'; readonly at: number }
   | { readonly k: 'restore'; readonly at: number }
   | { readonly k: 'upsert'; readonly tid: number; readonly name: string }
+  | { readonly k: 'upsertLoaded'; readonly at: number; readonly name: string }
   | { readonly k: 'updateWhere'; readonly tid: number; readonly name: string }
   | { readonly k: 'deleteWhere'; readonly tid: number }
   | { readonly k: 'load'; readonly tid: number }
   | { readonly k: 'commit'; readonly fault: 'none' | 'before' | 'after' | 'twice' }
+  | { readonly k: 'editInFlight'; readonly at: number; readonly name: string }
   | { readonly k: 'rollback' }
   | { readonly k: 'other'; readonly op: 'rename' | 'delete' | 'insert'; readonly tid: number; readonly name: string };
 
@@ -49,6 +53,7 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant('delete' as const), at }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('restore' as const), at }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('upsert' as const), tid, name }), weight: 2 },
+  { arbitrary: fc.record({ k: fc.constant('upsertLoaded' as const), at, name }), weight: 2 },
   { arbitrary: fc.record({ k: fc.constant('updateWhere' as const), tid, name }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('deleteWhere' as const), tid }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('load' as const), tid }), weight: 3 },
@@ -56,6 +61,7 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({ k: fc.constant('commit' as const), fault: fc.constantFrom('none', 'none', 'none', 'before', 'after', 'twice') }),
     weight: 4,
   },
+  { arbitrary: fc.record({ k: fc.constant('editInFlight' as const), at, name }), weight: 2 },
   { arbitrary: fc.record({ k: fc.constant('rollback' as const) }), weight: 1 },
   { arbitrary: fc.record({ k: fc.constant('other' as const), op: fc.constantFrom('rename', 'delete', 'insert'), tid, name }), weight: 2 },
 );
@@ -107,22 +113,36 @@ class World {
   }
 }
 
-type Outcome = { ok: true; db: Map<number, Row>; effects: (() => void)[] } | { ok: false; error: 'stale' | 'unique' };
+type Outcome = { ok: true; db: Map<number, Row>; effects: (() => void)[] } | { ok: false; error: 'stale' | 'unique' | 'validation' };
 
 /** What committing the session's unit of work must do, in the order the unit of work sends it. */
 function simulate(w: World): Outcome {
   const db = new Map([...w.db].map(([k, r]) => [k, { ...r }]));
   const effects: (() => void)[] = [];
+  const changed = (e: Entry) => e.state === 'persistent' && !e.expired && e.local !== e.snapName;
+  // A row changed through two of its objects (upsert aliases): refused before anything is sent.
+  const rows = new Set<string>();
   for (const e of w.entries) {
-    if (e.state !== 'persistent' || e.expired || e.local === e.snapName) continue;
+    if (!changed(e)) continue;
+    if (rows.has(`${e.tid}#${e.inc}`)) return { ok: false, error: 'validation' };
+    rows.add(`${e.tid}#${e.inc}`);
+  }
+  for (const e of w.entries) {
+    if (!changed(e)) continue;
     const row = db.get(e.tid);
     if (!row || row.inc !== e.inc || row.version !== e.snapVersion) return { ok: false, error: 'stale' };
-    row.name = e.local;
+    const written = e.local; // what the batch sends: a change made while it is in flight waits for the next commit
+    row.name = written;
     row.version++;
     const version = row.version;
     effects.push(() => {
-      e.snapName = e.local;
-      e.snapVersion = version;
+      // Every object of the row follows; one with an unsaved change of its own keeps that value.
+      for (const o of w.entries) {
+        if (o.tid !== e.tid || o.inc !== e.inc) continue;
+        if (o !== e && o.local === o.snapName) o.local = written;
+        o.snapName = written;
+        o.snapVersion = version;
+      }
     });
   }
   // A delete queued after the unit's own updateWhere/upsert (which bump versions) has its version checked here,
@@ -256,11 +276,14 @@ async function commitStep(
   s: Session,
   fault: 'none' | 'before' | 'after' | 'twice',
   failNext: (f: 'before' | 'after') => void,
+  /** Runs right after commit() is called, while its batch is in flight (or after it failed). */
+  during: () => void = () => {},
 ): Promise<void> {
   const hasWork = w.pending.length > 0 || w.entries.some((e) => e.state === 'persistent' && !e.expired && e.local !== e.snapName);
   if (!hasWork) {
     // Nothing to send: no batch, so no fault can strike.
     await s.commit();
+    during();
     return;
   }
   const outcome = simulate(w);
@@ -273,7 +296,13 @@ async function commitStep(
     return err;
   };
   if (!outcome.ok) {
-    const cls = outcome.error === 'stale' ? StaleDataError : UniqueConstraintError;
+    const cls = outcome.error === 'stale' ? StaleDataError : outcome.error === 'unique' ? UniqueConstraintError : ValidationError;
+    if (outcome.error === 'validation') {
+      // Refused while planning: no batch, so no fault can strike.
+      await failure(s.commit(), ValidationError);
+      during();
+      return;
+    }
     if (fault === 'before') {
       failNext('before');
       await failure(s.commit(), CommitOutcomeUnknownError);
@@ -286,6 +315,7 @@ async function commitStep(
         expect((r as PromiseRejectedResult).reason, `commit should fail with ${cls.name}`).toBeInstanceOf(cls);
       }
     } else await failure(s.commit(), cls);
+    during();
     return; // nothing written, nothing changed; the pending work stays
   }
   if (fault === 'before') {
@@ -307,7 +337,9 @@ async function commitStep(
   } else if (fault === 'twice') {
     await Promise.all([s.commit(), s.commit()]);
   } else {
-    await s.commit();
+    const inFlight = s.commit();
+    during();
+    await inFlight;
   }
   w.db = outcome.db;
   w.pending = [];
@@ -347,9 +379,13 @@ async function step(w: World, c: Cmd, s: Session, Session: SessionMaker, failNex
       w.pending = w.pending.filter((p) => !(p.k === 'delete' && p.entry === e));
       return;
     }
-    case 'upsert': {
-      const obj = s.upsert(Account, { tid: c.tid, name: c.name }, { on: ['tid'] });
-      w.pending.push({ k: 'upsert', obj, tid: c.tid, name: c.name });
+    case 'upsert':
+    case 'upsertLoaded': {
+      // upsertLoaded: the key of a row the session holds, so the upsert's object is a second one for it (an alias).
+      const t = c.k === 'upsert' ? c.tid : persistent[c.at % Math.max(1, persistent.length)]?.tid;
+      if (t === undefined) return;
+      const obj = s.upsert(Account, { tid: t, name: c.name }, { on: ['tid'] });
+      w.pending.push({ k: 'upsert', obj, tid: t, name: c.name });
       return;
     }
     case 'updateWhere':
@@ -394,6 +430,17 @@ async function step(w: World, c: Cmd, s: Session, Session: SessionMaker, failNex
     case 'commit':
       await commitStep(w, s, c.fault, failNext);
       return;
+    case 'editInFlight': {
+      // An object modified while the commit is in flight: the batch already sent keeps what was planned; the
+      // change stays on the object, unsaved, for the next commit.
+      const e = persistent[c.at % Math.max(1, persistent.length)];
+      await commitStep(w, s, 'none', failNext, () => {
+        if (!e || e.state !== 'persistent') return;
+        e.obj.name = c.name;
+        e.local = c.name;
+      });
+      return;
+    }
     case 'rollback':
       s.rollback();
       w.pending = [];

@@ -571,6 +571,48 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       await s.close();
     });
 
+    it('an upsert of a row the session holds: every object of the row follows each commit; changes through two of them are refused', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => s.add(new Account({ tid: 1, name: 'a' })));
+      const s = Session();
+      const u = await s.select(Account).where({ tid: 1 }).one();
+      const o = s.upsert(Account, { tid: 1, name: 'up' }, { on: ['tid'] });
+      await s.commit();
+      expect(o).not.toBe(u);
+      expect([u.name, o.name, u.version]).toEqual(['up', 'up', o.version]);
+      // A change through one object: the other follows (value, version), so a later change through it is not stale.
+      o.name = 'via-o';
+      await s.commit();
+      expect([u.name, u.version]).toEqual(['via-o', o.version]);
+      u.balance = 5;
+      await s.commit();
+      expect([o.balance, o.name, o.version]).toEqual([5, 'via-o', u.version]);
+      // An unsaved change of the other object is kept, and written by the next commit.
+      u.name = 'via-u';
+      const inFlight = s.commit();
+      o.balance = 6;
+      await inFlight;
+      expect([u.name, o.name, o.balance]).toEqual(['via-u', 'via-u', 6]);
+      await s.commit();
+      expect([u.balance, u.name]).toEqual([6, 'via-u']);
+      // Changes through both objects in one unit: refused, nothing written, until one is undone (or rollback()).
+      u.name = 'x';
+      o.name = 'y';
+      await rejectsWith(s.commit(), ValidationError);
+      const stored = async () => {
+        const r = Session();
+        const row = await r.select(Account).where({ tid: 1 }).one();
+        await r.close();
+        return [row.name, row.balance];
+      };
+      expect(await stored()).toEqual(['via-u', 6]);
+      o.name = 'via-u';
+      await s.commit();
+      expect(await stored()).toEqual(['x', 6]);
+      expect(o.name).toBe('x');
+      await s.close();
+    });
+
     it('delete(obj) then add(obj) before commit restores the object: nothing is deleted', async () => {
       const { Session, driver } = await setup(target);
       await Session.begin(async (s) => s.add(new User({ telegram_id: 1 })));
