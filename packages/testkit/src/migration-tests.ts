@@ -304,6 +304,56 @@ export function migrationTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('migrations: tables outside the models', () => {
+    it('a rebuild or drop never deletes or nulls rows of a hand-written table that references it, whatever its ON DELETE action: kept, or the file refused naming it', async () => {
+      for (const action of ['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION']) {
+        const { driver, engine } = await setup(target, false);
+        await exec(driver, 'DROP TABLE IF EXISTS notes');
+        await exec(driver, 'DROP TABLE IF EXISTS d1_migrations');
+        const B1 = declarativeBase();
+        const U1 = B1('User', { name: t.text() });
+        const B2 = declarativeBase();
+        const U2 = B2('User', { name: t.text().nullable() }); // nullability: a rebuild
+        const files: Migration[] = [
+          { name: '0001_init.sql', sql: migrationFileSql('0001_init.sql', diffSchemas(EMPTY_SNAPSHOT, snapshotOf([U1]))) },
+          {
+            name: '0002_notes.sql',
+            sql: `CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER DEFAULT 0 REFERENCES users (id) ON DELETE ${action}, body TEXT);`,
+          },
+        ];
+        await migrate(engine, files);
+        await exec(driver, "INSERT INTO users (name) VALUES ('ada'), ('bob')");
+        await exec(driver, "INSERT INTO notes (user_id, body) VALUES (1, 'n1'), (2, 'n2'), (2, 'n3')");
+        const rebuild = migrationFileSql('0003_nullable.sql', diffSchemas(snapshotOf([U1]), snapshotOf([U2])));
+        expect(rebuild).toContain('DROP TABLE "users"');
+        const notes = [
+          { id: 1, user_id: 1, body: 'n1' },
+          { id: 2, user_id: 2, body: 'n2' },
+          { id: 3, user_id: 2, body: 'n3' },
+        ];
+        for (const file of [
+          { name: '0003_nullable.sql', sql: rebuild },
+          { name: '0004_drop.sql', sql: 'DROP TABLE users;' },
+        ]) {
+          try {
+            await migrate(engine, [...files, file]);
+            files.push(file);
+          } catch (e) {
+            expect(e, action).toBeInstanceOf(SchemaError);
+            expect((e as Error).message).toMatch(/notes/);
+            expect(await rows(driver, 'SELECT name FROM d1_migrations WHERE name = ?', [file.name])).toEqual([]);
+          }
+          expect(await rows(driver, 'SELECT id, user_id, body FROM notes ORDER BY id'), `${action} ${file.name}`).toEqual(notes);
+        }
+        // The rebuild is applied where foreign keys can be turned off; the plain drop of a referenced table never is.
+        expect((await rows(driver, "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'users'"))[0]).toEqual({ n: 1 });
+        expect(await rows(driver, 'PRAGMA foreign_key_check')).toEqual([]);
+        expect(await rows(driver, 'PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
+        await exec(driver, 'DROP TABLE notes');
+      }
+    });
+  });
+
   describe('migrations: the runner', () => {
     it('a failing file is applied not at all, and the error names the file and (where the adapter can tell) the statement', async () => {
       const { driver, engine } = await setup(target, false);
