@@ -312,6 +312,15 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
   const plans = pairs.map((p) => ({ ...p, plan: planTable(p.from, p.to, renames.columns.get(p.to.name), tableRenames) }));
   for (const d of dropped) {
     changes.push({ kind: 'drop table', table: d.name, detail: `drop table ${d.name}` });
+    // A table that stays and still references the dropped one would keep a dangling foreign key (every later
+    // insert fails), and the drop's implicit DELETE would cascade into its rows: never, even with allowDrop.
+    const referrers = to.tables.filter(
+      (t) => f(t.name) !== f(d.name) && t.columns.some((c) => c.references && f(c.references.table) === f(d.name)),
+    );
+    if (referrers.length > 0)
+      refusals.push(
+        `table ${d.name} cannot be dropped: ${referrers.map((r) => r.name).join(', ')} still reference${referrers.length === 1 ? 's' : ''} it (remove those references in the same migration, or keep exporting the model of ${d.name})`,
+      );
     if (!options.allowDrop)
       refusals.push(
         `table ${d.name} would be dropped with its rows (pass --allow-drop, or declare renamedFrom: '${d.name}' on the model that replaces it)`,

@@ -354,6 +354,30 @@ export function migrationTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('migrations: drops of referenced tables', () => {
+    it('dropping a table a kept table still references is refused even with allowDrop, naming the referencing table; dropping both is allowed', () => {
+      for (const onDelete of ['cascade', 'set null', 'restrict', 'no action'] as const) {
+        const B1 = declarativeBase();
+        const Team = B1('Team', { name: t.text() });
+        const Player = B1('Player', {
+          team_id: t
+            .integer()
+            .nullable()
+            .references(() => Team, { onDelete }),
+          name: t.text(),
+        });
+        const from = snapshotOf([Team, Player]);
+        expect(() => diffSchemas(from, snapshotOf([Player]), { allowDrop: true })).toThrow(
+          /table teams cannot be dropped: players still references it/,
+        );
+        expect(diffSchemas(from, EMPTY_SNAPSHOT, { allowDrop: true }).statements).toContain('DROP TABLE "teams"');
+        const B2 = declarativeBase();
+        const P2 = B2('Player', { team_id: t.integer().nullable(), name: t.text() }); // the reference removed: rebuilt, allowed
+        expect(diffSchemas(from, snapshotOf([P2]), { allowDrop: true }).rebuilt).toEqual(['players']);
+      }
+    });
+  });
+
   describe('migrations: the runner', () => {
     it('a failing file is applied not at all, and the error names the file and (where the adapter can tell) the statement', async () => {
       const { driver, engine } = await setup(target, false);
