@@ -316,19 +316,25 @@ export function parentsFirst(defs: readonly TableDef[]): TableDef[] {
  */
 export function tableDefsOf(models: readonly AnyModel[]): TableDef[] {
   const metas = [...new Set(models.map(metaOf))]; // a model's subclass and its base-made class share one meta
-  const defs = parentsFirst(metas.map((m) => tableDefOf(m)));
-  const objects = new Map<string, string>();
-  const claim = (name: string, what: string) => {
+  const defs = metas.map((m) => tableDefOf(m));
+  // Owners are compared by identity: two models (say of two declarative bases) describe their table with the
+  // same words, yet only one of them could be created.
+  const objects = new Map<string, { what: string; owner: ModelMeta }>();
+  const claim = (name: string, what: string, owner: ModelMeta) => {
     const key = foldIdentifier(name);
     const prior = objects.get(key);
-    if (prior !== undefined && prior !== what) throw new ConfigurationError(`${what} and ${prior} have the same name in the database`);
-    objects.set(key, what);
+    if (prior !== undefined) {
+      const who = prior.owner === owner ? '' : ` (models ${prior.owner.name} and ${owner.name})`;
+      throw new ConfigurationError(`${what} and ${prior.what} have the same name in the database${who}; give one an explicit tableName`);
+    }
+    objects.set(key, { what, owner });
   };
-  for (const d of defs) {
-    claim(d.name, `table ${d.name}`);
-    for (const ix of d.indexes) claim(ix.name, `index ${ix.name} of table ${d.name}`);
-  }
-  return defs;
+  defs.forEach((d, i) => {
+    const owner = metas[i] as ModelMeta;
+    claim(d.name, `table ${d.name}`, owner);
+    for (const ix of d.indexes) claim(ix.name, `index ${ix.name} of table ${d.name}`, owner);
+  });
+  return parentsFirst(defs);
 }
 
 const ddl = (sql: string): Statement => ({ sql, params: [], returnsRows: false });

@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, createAllSql, declarativeBase, t, tableDefsOf } from '../src/index.ts';
+
+/** How SQLite compares identifiers: ASCII case-insensitively. */
+const fold = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+const RUNS = Number(env?.LITEDAO_FC_RUNS ?? 300);
+
+describe('one table per model across declarative bases', () => {
+  it('refuses two models of different bases on one table (in any ASCII case), accepts distinct tables', () => {
+    const name = fc
+      .tuple(fc.constantFrom('users', 'items', 'Users', 'ITEMS', 'orders', 'usersx'), fc.boolean())
+      .map(([n, up]) => (up ? n.toUpperCase() : n));
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 4 }), (tables) => {
+        const models = tables.map((tableName, i) => {
+          const B = declarativeBase();
+          return B(`M${i}`, { [`c${i}`]: t.text() }, { tableName });
+        });
+        const clash = new Set(tables.map(fold)).size !== tables.length;
+        if (clash) {
+          expect(() => tableDefsOf(models)).toThrow(ConfigurationError);
+          expect(() => createAllSql(models)).toThrow(ConfigurationError);
+        } else {
+          expect(
+            tableDefsOf(models)
+              .map((d) => d.name)
+              .sort(),
+          ).toEqual([...tables].sort());
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('names both models in the refusal; one model listed twice (or with its subclass) is one table', () => {
+    const A = declarativeBase();
+    const B = declarativeBase();
+    const UserA = A('User', { name: t.text() });
+    class UserB extends B('User', { email: t.text() }) {}
+    expect(() => tableDefsOf([UserA, UserB])).toThrow(/users.*models User and User/);
+    class Sub extends UserA {}
+    expect(tableDefsOf([UserA, Sub, UserA]).map((d) => d.name)).toEqual(['users']);
+  });
+});
