@@ -598,7 +598,14 @@ function columnCondition(
           key += `${k}:${op === 'in' ? 'none' : 'all'};`;
           break;
         }
-        const encoded = v.map((x, i) => filterValue(col, x, issues, [...at, op, i]));
+        // An index loop, not map(): map skips a sparse array's holes, which became `[1,,2]` (malformed JSON).
+        const encoded: SqlValue[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) {
+            issues.push({ path: [...at, op, i], message: 'a hole in the list (sparse array): expected a value' });
+            encoded[i] = null;
+          } else encoded[i] = filterValue(col, v[i], issues, [...at, op, i]);
+        }
         if (col.kind === 'timestamp' && op === 'in') {
           // The list's range bounds the stored text (see timestampLowerBound); the list itself is exact.
           let lo = Number.POSITIVE_INFINITY;

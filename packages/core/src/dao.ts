@@ -22,7 +22,6 @@ import { ConfigurationError, NotFoundError, ValidationError, type ValidationIssu
 import type { WithSpec } from './loading.ts';
 import { type AnyModel, type Insert, type ModelMeta, metaOf, type Update } from './model-meta.ts';
 import type { Session } from './session.ts';
-import { safeParseSync, zodIssues } from './validate.ts';
 import type { WriteResult } from './write-result.ts';
 
 /** One page of results (`paginate`). */
@@ -177,21 +176,22 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       if (!Array.isArray(values)) throw new ValidationError('addMany expects an array', [{ path: [], message: 'expected an array' }]);
       const issues: ValidationIssue[] = [];
       const out: T[] = [];
-      values.forEach((v, i) => {
-        const r = safeParseSync(meta.schemas.insert, v);
-        if (!r.success) issues.push(...zodIssues(r.error, [i]));
-      });
-      if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);
-      values.forEach((v, i) => {
+      // Each value is checked as add() checks it (the model's constructor), so the two accept and refuse the
+      // same values; an index loop, not forEach, so a sparse array's hole is reported, not skipped.
+      for (let i = 0; i < values.length; i++) {
+        if (!(i in values)) {
+          issues.push({ path: [i], message: 'a hole in the array (sparse array): expected a value object' });
+          continue;
+        }
         try {
           // biome-ignore lint/suspicious/noExplicitAny: constructing the user's model class
-          out.push(new (model as any)(v) as T);
+          out.push(new (model as any)(values[i]) as T);
         } catch (error) {
-          // What only the constructor checks is reported by index too.
+          // What the constructor checks is reported by index.
           if (!(error instanceof ValidationError)) throw error;
           issues.push(...error.issues.map((x) => ({ ...x, path: [i, ...x.path] })));
         }
-      });
+      }
       if (issues.length) throw new ValidationError(`invalid values for ${meta.name}; nothing was added`, issues);
       this.session.addAll(out as Entity[]);
       return out;
