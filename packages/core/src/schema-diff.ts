@@ -175,6 +175,8 @@ interface TablePlan {
   readonly renamed: [ColumnDef, ColumnDef][];
   readonly changed: [ColumnDef, ColumnDef, string][];
   readonly tableLevel: string[];
+  /** Rename hints that contradict each other or the models (refused). */
+  readonly conflicts: string[];
 }
 
 function sameSets(a: readonly (readonly string[])[], b: readonly (readonly string[])[]): boolean {
@@ -239,15 +241,37 @@ function planTable(
   const added: ColumnDef[] = [];
   const renamed: [ColumnDef, ColumnDef][] = [];
   const changed: [ColumnDef, ColumnDef, string][] = [];
+  const conflicts: string[] = [];
+  const hinted = new Map<string, string>();
   for (const c of to.columns) {
-    let old = oldCols.get(f(c.name));
     const hint = hints?.get(c.name);
-    if (!old && hint !== undefined) {
-      const cand = oldCols.get(f(hint));
-      if (cand && !newNames.has(f(cand.name)) && !used.has(f(cand.name))) {
-        old = cand;
-        renamed.push([cand, c]);
-      }
+    if (hint === undefined || f(hint) === f(c.name) || !oldCols.has(f(hint))) continue;
+    const other = hinted.get(f(hint));
+    if (other !== undefined) conflicts.push(`columns ${to.name}.${other} and ${to.name}.${c.name} both declare renamedFrom('${hint}')`);
+    else if (newNames.has(f(hint)))
+      conflicts.push(
+        `column ${to.name}.${c.name} declares renamedFrom('${hint}'), but the models still declare ${to.name}.${hint}: a swap or a stale hint; rename in two migrations, or remove the hint once its migration is generated`,
+      );
+    hinted.set(f(hint), c.name);
+  }
+  // A hint naming an old column that the new models no longer declare wins over a same-name match.
+  const hintOf = (c: ColumnDef) => {
+    const hint = hints?.get(c.name);
+    if (hint === undefined || f(hint) === f(c.name) || newNames.has(f(hint))) return undefined;
+    return oldCols.get(f(hint));
+  };
+  const takenByHint = new Set(
+    to.columns
+      .map((c) => hintOf(c))
+      .filter((o) => o !== undefined)
+      .map((o) => f(o.name)),
+  );
+  for (const c of to.columns) {
+    let old = takenByHint.has(f(c.name)) ? undefined : oldCols.get(f(c.name));
+    const cand = hintOf(c);
+    if (cand && !used.has(f(cand.name))) {
+      old = cand;
+      renamed.push([cand, c]);
     }
     if (!old) {
       added.push(c);
@@ -273,7 +297,9 @@ function planTable(
   ) {
     tableLevel.push(`UNIQUE constraints ${JSON.stringify(from.uniques)} → ${JSON.stringify(to.uniques)}`);
   }
-  return { from, to, sources, added, dropped, renamed, changed, tableLevel };
+  // A rename onto a name the old table also has (its column dropped) cannot be done in place.
+  if (renamed.some(([, n]) => oldCols.has(f(n.name)))) tableLevel.push('a column renamed onto a dropped column name');
+  return { from, to, sources, added, dropped, renamed, changed, tableLevel, conflicts };
 }
 
 /** Can SQLite's ADD COLUMN add this column (https://sqlite.org/lang_altertable.html#altertabaddcol)? */
@@ -330,6 +356,7 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
   // Which tables need the rebuild, before the closure over referrers.
   const rebuild = new Set<string>(); // new folded names
   for (const { to: t, plan } of plans) {
+    refusals.push(...plan.conflicts);
     const needs =
       plan.changed.length > 0 ||
       plan.tableLevel.length > 0 ||

@@ -378,6 +378,35 @@ export function migrationTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('migrations: renamedFrom hints', () => {
+    it('a hint wins over a same-name match (rename onto a dropped column keeps the renamed data); swaps and duplicate hints are refused', async () => {
+      const v1 = declarativeBase();
+      v1('User', { first: t.text(), last: t.text() });
+      const v2 = declarativeBase();
+      v2('User', { last: t.text().renamedFrom('first') });
+      const { driver } = await evolve(
+        target,
+        v1,
+        v2,
+        async (d) => {
+          await exec(d, "INSERT INTO users (first, last) VALUES ('Ada', 'Lovelace')");
+        },
+        { allowDrop: true },
+      );
+      expect(await rows(driver, 'SELECT last FROM users')).toEqual([{ last: 'Ada' }]);
+      const swap = declarativeBase();
+      swap('User', { first: t.text().renamedFrom('last'), last: t.text().renamedFrom('first') });
+      expect(() =>
+        diffSchemas(snapshotOf(v1.metadata.models), snapshotOf(swap.metadata.models), { renames: renameHintsOf(swap.metadata.models) }),
+      ).toThrow(ConfigurationError);
+      const dup = declarativeBase();
+      dup('User', { a: t.text().renamedFrom('first'), b: t.text().renamedFrom('first'), last: t.text() });
+      expect(() =>
+        diffSchemas(snapshotOf(v1.metadata.models), snapshotOf(dup.metadata.models), { renames: renameHintsOf(dup.metadata.models) }),
+      ).toThrow(/both declare renamedFrom/);
+    });
+  });
+
   describe('migrations: the runner', () => {
     it('a failing file is applied not at all, and the error names the file and (where the adapter can tell) the statement', async () => {
       const { driver, engine } = await setup(target, false);
