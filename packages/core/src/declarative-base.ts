@@ -31,6 +31,7 @@ import {
 import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
 import { assignInitial, installRelationAccessors, type RelationsShape } from './relations.ts';
 import { compileRowAssigner } from './row-assigner.ts';
+import { isInternalTable } from './schema-introspect.ts';
 import { checkKeys, encodeColumn, newValue, throwIfIssues } from './validate.ts';
 
 /** Options of {@link declarativeBase}. */
@@ -96,6 +97,13 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
     const modelName = checkIdentifier(name, 'model name');
     const tableName = checkIdentifier(modelOptions.tableName ?? tableNameFor(modelName, naming), 'table name');
     const folded = foldIdentifier(tableName);
+    // Tables SQLite, D1, migrations and the unit log own, and a rebuild's `__new_<table>`: introspection and
+    // migrations skip them, so a model there would never be checked, diffed or safely rebuilt.
+    if (isInternalTable(tableName) || isInternalTable(folded)) {
+      throw new IdentifierError(
+        `model ${modelName}: table name ${JSON.stringify(tableName)} is reserved for SQLite, D1 or litedao's own tables (sqlite_…, _cf_…, d1_migrations, litedao_units, __new_…); give another tableName`,
+      );
+    }
     const clash = tables.get(folded);
     if (clash !== undefined) {
       throw new IdentifierError(

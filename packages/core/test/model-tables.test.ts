@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, createAllSql, declarativeBase, t, tableDefsOf } from '../src/index.ts';
+import { ConfigurationError, createAllSql, declarativeBase, IdentifierError, t, tableDefsOf } from '../src/index.ts';
 
 /** How SQLite compares identifiers: ASCII case-insensitively. */
 const fold = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -43,5 +43,37 @@ describe('one table per model across declarative bases', () => {
     expect(() => tableDefsOf([UserA, UserB])).toThrow(/users.*models User and User/);
     class Sub extends UserA {}
     expect(tableDefsOf([UserA, Sub, UserA]).map((d) => d.name)).toEqual(['users']);
+  });
+});
+
+describe('internal table names', () => {
+  const caseMix = (n: string, up: readonly boolean[]) => [...n].map((c, i) => (up[i % up.length] ? c.toUpperCase() : c)).join('');
+
+  it('refuses, at definition, every table name introspection treats as internal, in any ASCII case', () => {
+    const reserved = fc
+      .tuple(
+        fc.constantFrom('d1_migrations', 'litedao_units', '_cf_', '__new_', 'sqlite_'),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }),
+        fc.constantFrom('', 'users', 'KV', 'x1'),
+      )
+      .map(([n, up, tail]) => (n.endsWith('_') ? `${caseMix(n, up)}${tail || 'x'}` : caseMix(n, up)));
+    fc.assert(
+      fc.property(reserved, (tableName) => {
+        expect(() => declarativeBase()('M', { a: t.text() }, { tableName }), tableName).toThrow(IdentifierError);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it.each([
+    ['D1Migration', 'd1_migrations'],
+    ['LitedaoUnit', 'litedao_units'],
+    ['__NewUser', '__new_users'],
+  ])('refuses model %s (its table would be %s)', (model) => {
+    expect(() => declarativeBase()(model, { a: t.text() })).toThrow(IdentifierError);
+  });
+
+  it.each(['migrations', 'd1_migration_notes', 'litedao_unit_logs', 'cf_items', '_new_users', 'new_users'])('accepts %s', (tableName) => {
+    expect(declarativeBase()('M', { a: t.text() }, { tableName }).tableName).toBe(tableName);
   });
 });
