@@ -296,7 +296,13 @@ export function aggregateStatement(meta: ModelMeta, where: CompiledWhere, parts:
   const groups: ColumnMeta[] = [];
   for (const g of parts.groupBy) {
     const col = typeof g === 'string' ? meta.byName.get(g) : undefined;
-    if (!col) issues.push({ path: ['groupBy', String(g)], message: `unknown column of ${meta.name}` });
+    // The path names a string as it is, anything else by its type: String() throws on a Symbol or an object
+    // without a prototype (a TypeError, not the ValidationError this is).
+    if (!col)
+      issues.push({
+        path: ['groupBy', typeof g === 'string' ? g : `(${g === null ? 'null' : typeof g})`],
+        message: `unknown column of ${meta.name}`,
+      });
     else if (col.kind === 'json' || col.kind === 'blob')
       issues.push({ path: ['groupBy', g], message: `cannot group by a ${col.kind} column` });
     else groups.push(col);
@@ -310,6 +316,7 @@ export function aggregateStatement(meta: ModelMeta, where: CompiledWhere, parts:
     expr: c.kind === 'timestamp' ? timestampInstantSql(c.quoted) : c.quoted,
     guarded: isIntegerKind(c.kind),
   }));
+  const seen = new Map<string, string>();
   for (const name of isPlainObject(parts.spec) ? Object.keys(parts.spec) : []) {
     try {
       checkIdentifier(name, 'aggregate name');
@@ -317,10 +324,24 @@ export function aggregateStatement(meta: ModelMeta, where: CompiledWhere, parts:
       issues.push({ path: ['aggregate', name], message: 'a result name may hold only letters, digits and _' });
       continue;
     }
-    if (groups.some((g) => g.name === name)) {
-      issues.push({ path: ['aggregate', name], message: 'a result name may not repeat a groupBy column' });
+    // SQLite's identifiers are case-insensitive (ASCII): `N` next to a groupBy column `n`, or `c` next to `C`,
+    // would read the other column. Refused, as models refuse such column names.
+    const folded = name.toLowerCase();
+    if (groups.some((g) => g.name.toLowerCase() === folded)) {
+      issues.push({
+        path: ['aggregate', name],
+        message: 'a result name may not repeat a groupBy column (names differing only in case are the same in SQLite)',
+      });
       continue;
     }
+    if (seen.has(folded)) {
+      issues.push({
+        path: ['aggregate', name],
+        message: `a result name differing from "${seen.get(folded)}" only in case (the same name in SQLite)`,
+      });
+      continue;
+    }
+    seen.set(folded, name);
     const a = parts.spec[name];
     if (!isAggregate(a)) {
       issues.push({ path: ['aggregate', name], message: 'expected count(), countDistinct(col), sum(col), avg(col), min(col) or max(col)' });

@@ -579,6 +579,77 @@ export function queryTests(target: ConformanceTarget): void {
       expect(calls.execute).toBe(0);
       await s.close();
     });
+
+    it('aggregate result names differing only in ASCII case from each other or from a groupBy column are refused; others read their own column (generated)', async () => {
+      const { Session } = await relSetup(target);
+      const w = Session();
+      const ada = new Person({ name: 'ada' });
+      w.add(ada);
+      await w.commit();
+      const posts = [
+        { title: 'a', score: 1 },
+        { title: 'a', score: 2 },
+        { title: 'b', score: 5 },
+      ];
+      w.addAll(posts.map((p) => new Post({ author_id: ada.id, ...p })));
+      await w.commit();
+      const names = fc.constantFrom(
+        'n',
+        'N',
+        'total',
+        'Total',
+        'TOTAL',
+        'Title',
+        'TITLE',
+        'AUTHOR_ID',
+        'Author_Id',
+        'score',
+        'Score',
+        'c',
+        'C',
+      );
+      const spec = fc.uniqueArray(fc.tuple(names, fc.constantFrom('count', 'sum', 'max')), {
+        minLength: 1,
+        maxLength: 5,
+        selector: ([n]) => n,
+      });
+      const groupBy = fc.subarray(['author_id', 'title'] as const);
+      await fc.assert(
+        fc.asyncProperty(spec, groupBy, async (entries, groups) => {
+          const aggs = Object.fromEntries(
+            entries.map(([n, f]) => [n, f === 'count' ? count() : f === 'sum' ? sum('score') : max('score')]),
+          );
+          const folded = entries.map(([n]) => n.toLowerCase());
+          const clash = new Set(folded).size < folded.length || folded.some((n) => (groups as readonly string[]).includes(n));
+          const q = () => (groups.length ? w.select(Post).groupBy([...groups]) : w.select(Post)).aggregate(aggs as never).all();
+          if (clash) {
+            await rejectsWith(q, ValidationError);
+            return;
+          }
+          const rows = (await q()) as Record<string, unknown>[];
+          const keyOf = (r: Record<string, unknown>) => groups.map((g) => String(r[g])).join('|');
+          const want = new Map<string, Record<string, unknown>>();
+          for (const p of posts.map((p) => ({ ...p, author_id: ada.id }))) {
+            const k = keyOf(p);
+            const g =
+              want.get(k) ?? Object.fromEntries([...groups.map((c) => [c, p[c]]), ...entries.map(([n, f]) => [n, f === 'max' ? null : 0])]);
+            for (const [n, f] of entries) {
+              g[n] =
+                f === 'count'
+                  ? (g[n] as number) + 1
+                  : f === 'sum'
+                    ? (g[n] as number) + p.score
+                    : Math.max((g[n] as number | null) ?? -Infinity, p.score);
+            }
+            want.set(k, g);
+          }
+          const sorted = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+          expect(sorted(rows)).toEqual(sorted([...want.values()]));
+        }),
+        { numRuns: 100 },
+      );
+      await w.close();
+    });
   });
 
   describe('raw SQL with a row schema, toSQL() and the logger', () => {
