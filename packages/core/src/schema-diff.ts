@@ -465,8 +465,9 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
     if (t.columns.some((c) => c.primaryKey)) {
       const [tn, on] = [sqlLiteral(tmp), sqlLiteral(t.name)];
       out.push(
-        `UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = ${on}), 0)) WHERE name = ${tn}`,
-        `INSERT INTO sqlite_sequence (name, seq) SELECT ${tn}, seq FROM sqlite_sequence WHERE name = ${on} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${tn})`,
+        // The stored name may differ from the model's in ASCII case (SQLite matches table names that way).
+        `UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(seq) FROM sqlite_sequence WHERE lower(name) = lower(${on})), 0)) WHERE name = ${tn}`,
+        `INSERT INTO sqlite_sequence (name, seq) SELECT ${tn}, max(seq) FROM sqlite_sequence WHERE lower(name) = lower(${on}) HAVING count(*) > 0 AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${tn})`,
       );
     }
   }

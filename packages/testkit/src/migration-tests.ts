@@ -407,6 +407,21 @@ export function migrationTests(target: ConformanceTarget): void {
     });
   });
 
+  describe('migrations: AUTOINCREMENT across a rebuild', () => {
+    it('the counter is carried over when the stored table name differs from the model in case: ids are never reused', async () => {
+      const v1 = declarativeBase();
+      v1('User', { name: t.text() }, { tableName: 'Users' });
+      const v2 = declarativeBase();
+      v2('User', { name: t.text().nullable() }, { tableName: 'users' });
+      const { driver } = await evolve(target, v1, v2, async (d) => {
+        await exec(d, "INSERT INTO users (name) VALUES ('a'), ('b'), ('c'), ('d'), ('e')");
+        await exec(d, 'DELETE FROM users WHERE id > 2');
+      });
+      await exec(driver, "INSERT INTO users (name) VALUES ('new')");
+      expect(await rows(driver, "SELECT id FROM users WHERE name = 'new'")).toEqual([{ id: 6 }]);
+    });
+  });
+
   describe('migrations: the runner', () => {
     it('a failing file is applied not at all, and the error names the file and (where the adapter can tell) the statement', async () => {
       const { driver, engine } = await setup(target, false);
