@@ -300,10 +300,19 @@ export function buildMeta(
     for (const c of set) if (!byName.has(c)) throw new ConfigurationError(`model ${name}: ${what} names unknown column ${String(c)}`);
     return set.slice();
   };
-  const uniqueSets = [
+  // One UNIQUE per column set, whatever the order of its columns (`.unique()` and `unique: [['code']]` both
+  // name `code`): SQLite keeps a duplicate as one more index, and introspection reads one constraint back.
+  const uniqueSets: string[][] = [];
+  const uniqueKeys = new Set<string>();
+  for (const set of [
     ...metas.filter((m) => m.config.unique).map((m) => [m.name]),
     ...(options.unique ?? []).map((s) => checkSet(s, 'unique')),
-  ];
+  ]) {
+    const key = [...new Set(set)].sort().join('\0');
+    if (uniqueKeys.has(key)) continue;
+    uniqueKeys.add(key);
+    uniqueSets.push(set);
+  }
   const indexes = [
     ...metas.filter((m) => m.config.index).map((m) => [m.name]),
     ...(options.indexes ?? []).map((s) => checkSet(s, 'indexes')),

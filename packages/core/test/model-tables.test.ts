@@ -77,3 +77,21 @@ describe('internal table names', () => {
     expect(declarativeBase()('M', { a: t.text() }, { tableName }).tableName).toBe(tableName);
   });
 });
+
+describe('UNIQUE constraints', () => {
+  it('keeps one UNIQUE per column set, whatever the order or how often it is declared (.unique() and options)', () => {
+    const cols = ['a', 'b', 'c'] as const;
+    const set = fc.shuffledSubarray([...cols], { minLength: 1 });
+    fc.assert(
+      fc.property(fc.array(set, { maxLength: 6 }), fc.subarray([...cols]), (sets, uniqueCols) => {
+        const shape = Object.fromEntries(cols.map((c) => [c, uniqueCols.includes(c) ? t.text().unique() : t.text()]));
+        const M = declarativeBase()('M', shape, { unique: sets });
+        const uniques = tableDefsOf([M])[0]?.uniques ?? [];
+        const key = (s: readonly string[]) => [...s].sort().join(',');
+        const declared = new Set([...uniqueCols.map((c) => c), ...sets.map(key)]);
+        expect(uniques.map(key).sort()).toEqual([...declared].sort());
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
