@@ -140,14 +140,16 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     }
 
     /** The only row matching the filters, or null; MultipleResultsError when several match. */
-    findOneOrNone(filters: Filters<M>, options: WithOption<M> = {}): Promise<T | null> {
+    findOneOrNone(filters: Filters<M>, opts?: WithOption<M>): Promise<T | null> {
+      const options = opts ?? {}; // null as undefined, as for every options argument
       const q = this.session.select(model).where(filters);
       if (options.with !== undefined) q.with(options.with);
       return q.oneOrNull() as Promise<T | null>;
     }
 
     /** Every row matching the filters (all rows without filters), ordered by id unless told otherwise. */
-    findAll(filters?: Filters<M>, options: FindAllOptions<M> = {}): Promise<T[]> {
+    findAll(filters?: Filters<M>, opts?: FindAllOptions<M>): Promise<T[]> {
+      const options = opts ?? {}; // null as undefined
       const q = this.session.select(model);
       if (filters !== undefined) q.where(filters);
       q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
@@ -234,7 +236,8 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     }
 
     /** One page, in a stable order (id is always the last sort key), with the total and the page count. */
-    async paginate(options: PaginateOptions<M> = {}): Promise<Page<T>> {
+    async paginate(opts?: PaginateOptions<M>): Promise<Page<T>> {
+      const options = opts ?? {}; // null as undefined
       const page = options.page ?? 1;
       const pageSize = options.pageSize ?? 10;
       const issues: ValidationIssue[] = [];
@@ -264,7 +267,8 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      * The rows with these ids, in the order of `ids` (a repeated id appears again). Any number of ids: the
      * list is bound as one JSON parameter, so D1's 100-parameter limit is never reached.
      */
-    async findByIds(ids: readonly number[], options: FindByIdsOptions<M> = {}): Promise<T[]> {
+    async findByIds(ids: readonly number[], opts?: FindByIdsOptions<M>): Promise<T[]> {
+      const options = opts ?? {}; // null as undefined
       if (!Array.isArray(ids)) throw new ValidationError('findByIds expects an array of ids', [{ path: [], message: 'expected an array' }]);
       const issues: ValidationIssue[] = [];
       ids.forEach((id, i) => {

@@ -242,6 +242,20 @@ export function daoTests(target: ConformanceTarget): void {
       expect((await new UserDAO(Session()).findOneOrNoneById(u1))?.username).toBe('a');
     });
 
+    it('null options are taken as no options (findAll, findOneOrNone, findByIds, paginate), never a TypeError', async () => {
+      const { Session } = await setup(target);
+      await Session.begin(async (s) => {
+        await new UserDAO(s).add({ telegram_id: 1 });
+      });
+      await using s = Session();
+      const users = new UserDAO(s);
+      const [u] = await users.findAll({}, null as never);
+      expect(u?.telegram_id).toBe(1);
+      expect(await users.findOneOrNone({ telegram_id: 1 }, null as never)).toBe(u);
+      expect(await users.findByIds([u?.id ?? 0], null as never)).toEqual([u]);
+      expect((await users.paginate(null as never)).total).toBe(1);
+    });
+
     it('sparse arrays: a hole in in/notIn lists, addMany, insertMany or bulkUpdate is a ValidationError at its index; nothing written', async () => {
       const { Session, driver } = await setup(target);
       await Session.begin(async (s) => {
