@@ -621,7 +621,10 @@ export function queryTests(target: ConformanceTarget): void {
           );
           const folded = entries.map(([n]) => n.toLowerCase());
           const clash = new Set(folded).size < folded.length || folded.some((n) => (groups as readonly string[]).includes(n));
-          const q = () => (groups.length ? w.select(Post).groupBy([...groups]) : w.select(Post)).aggregate(aggs as never).all();
+          // A generated spec has no static type: the query is typed loosely (inferring it exhausts tsc's memory).
+          type Loose = { aggregate(spec: unknown): { all(): Promise<unknown> } };
+          const base = (groups.length ? w.select(Post).groupBy([...groups]) : w.select(Post)) as unknown as Loose;
+          const q = () => base.aggregate(aggs).all();
           if (clash) {
             await rejectsWith(q, ValidationError);
             return;
