@@ -355,9 +355,10 @@ export function mapWasmError(sqlite3: NativeSqlite3, error: unknown): DaoError {
  * The error of a C call litedao made itself (no sqlite-wasm Error exists): mapped like the others, with the
  * SQLite error as its `cause` (what `e.cause` holds on every adapter: the database's own error).
  */
-function cError(name: string, rc: number, message: string): DaoError {
+function cError(rcName: string | undefined, rc: number, message: string): DaoError {
+  const name = rcName ?? `SQLITE_ERROR (${rc})`;
   const cause = Object.assign(new Error(`${name}: ${message}`), { name: 'SQLite3Error', code: name, resultCode: rc });
-  return sqliteErrorToDaoError(name, message, cause);
+  return sqliteErrorToDaoError(rcName, message, cause);
 }
 
 function statementPointer(statement: NativeStatement): number {
