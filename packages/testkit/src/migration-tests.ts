@@ -350,6 +350,7 @@ export function migrationTests(target: ConformanceTarget): void {
         expect(await rows(driver, 'PRAGMA foreign_key_check')).toEqual([]);
         expect(await rows(driver, 'PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
         await exec(driver, 'DROP TABLE notes');
+        await engine.close(); // one database at a time (the browser Worker holds one)
       }
     });
   });
