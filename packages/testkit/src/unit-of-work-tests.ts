@@ -1122,7 +1122,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
       for (const remote of [false, true]) {
         let fault!: ReturnType<typeof faultyDriver>;
         let realRemote = false;
-        const { Session, driver } = await setup(target, {
+        const { Session, driver, engine } = await setup(target, {
           engine: { unitLog: false },
           wrap: (d) => {
             realRemote = d.capabilities.remote === true;
@@ -1140,6 +1140,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
         await s.commit(); // the unit is still there, and applies once
         expect((await counts(driver)).users).toBe(1);
         await s.close();
+        await engine.close(); // one database at a time (the browser Worker holds one)
       }
     });
 
