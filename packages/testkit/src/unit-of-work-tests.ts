@@ -1125,7 +1125,7 @@ export function unitOfWorkTests(target: ConformanceTarget): void {
         const { Session, driver, engine } = await setup(target, {
           engine: { unitLog: false },
           wrap: (d) => {
-            realRemote = d.capabilities.remote === true;
+            realRemote = d.capabilities?.remote === true;
             fault = faultyDriver(d, { remote: remote || realRemote });
             return fault.driver;
           },
