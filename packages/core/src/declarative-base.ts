@@ -28,7 +28,7 @@ import {
   type ModelOptions,
   metaOf,
 } from './model-meta.ts';
-import { checkIdentifier, foldIdentifier, type NamingMode, tableNameFor } from './naming.ts';
+import { checkIdentifier, foldIdentifier, NAMING_MODES, type NamingMode, tableNameFor } from './naming.ts';
 import { assignInitial, installRelationAccessors, type RelationsShape } from './relations.ts';
 import { compileRowAssigner } from './row-assigner.ts';
 import { isInternalTable } from './schema-introspect.ts';
@@ -36,7 +36,10 @@ import { checkKeys, encodeColumn, newValue, throwIfIssues } from './validate.ts'
 
 /** Options of {@link declarativeBase}. */
 export interface BaseOptions {
-  /** How table names are derived; `'plural'` by default, `'legacy'` for the Python template's `lower + "s"`. */
+  /**
+   * How table names are derived: `'plural'` by default (`Hero` → `heroes`), `'legacy'` for the Python template's
+   * `lower + "s"`, `'plural-0.1'` for the names litedao 0.1.0 gave (`Hero` → `heros`).
+   */
   readonly naming?: NamingMode;
   /**
    * Create tables `STRICT` (default `true`): SQLite itself then refuses a value of the wrong storage class
@@ -74,7 +77,9 @@ export interface DeclarativeBase {
  */
 export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
   const naming = options.naming ?? 'plural';
-  if (naming !== 'plural' && naming !== 'legacy') throw new ConfigurationError(`unknown naming mode ${String(naming)}`);
+  if (!NAMING_MODES.includes(naming)) {
+    throw new ConfigurationError(`unknown naming mode ${String(naming)} (expected ${NAMING_MODES.map((m) => `'${m}'`).join(', ')})`);
+  }
   const strict = options.strict ?? true;
   if (typeof strict !== 'boolean') throw new ConfigurationError('declarativeBase({ strict }) takes true or false');
   const models: AnyModel[] = [];

@@ -1,18 +1,23 @@
 /**
  * Table naming and identifier policy.
  *
- * Default (`'plural'`): snake_case + English plural of the last word, via the maintained `inflection` library:
- * `User`→`users`, `Category`→`categories`, `Person`→`people`, `UserProfile`→`user_profiles`,
- * `Status`→`statuses`. Words in other scripts are not pluralized (English rules would give a mixed-script
+ * Default (`'plural'`): snake_case + English plural of the last word (plural.ts): `User`→`users`,
+ * `Category`→`categories`, `Person`→`people`, `UserProfile`→`user_profiles`, `Status`→`statuses`, `Hero`→`heroes`,
+ * `Leaf`→`leaves`, `Cafe`→`cafes`. Words in other scripts are not pluralized (English rules would give a mixed-script
  * `пользовательs`): `Пользователь`→`пользователь`; give `tableName` for a proper plural in your language.
  * `'legacy'` reproduces the Python template exactly (`cls.__name__.lower() + "s"`: `UserProfile`→`userprofiles`)
- * so litedao can open databases it created.
+ * so litedao can open databases it created. `'plural-0.1'` gives litedao 0.1.0's plurals (the `inflection` library:
+ * `Hero`→`heros`, `Cafe`→`caves`, `Blouse`→`blice`), for databases made by 0.1.0.
  */
 import { pluralize } from 'inflection';
 import { IdentifierError } from './errors.ts';
+import { pluralWord } from './plural.ts';
 
 /** How table names are derived from model names. */
-export type NamingMode = 'plural' | 'legacy';
+export type NamingMode = 'plural' | 'legacy' | 'plural-0.1';
+
+/** Every naming mode, for validation. */
+export const NAMING_MODES: readonly NamingMode[] = ['plural', 'legacy', 'plural-0.1'];
 
 const IDENT_RE = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const MAX_IDENT = 128;
@@ -67,5 +72,6 @@ export function tableNameFor(modelName: string, mode: NamingMode): string {
   if (!ASCII_RE.test(modelName)) return snake;
   const cut = snake.lastIndexOf('_');
   const head = cut === -1 ? '' : snake.slice(0, cut + 1);
-  return head + pluralize(snake.slice(cut + 1));
+  const last = snake.slice(cut + 1);
+  return head + (mode === 'plural-0.1' ? pluralize(last) : pluralWord(last));
 }

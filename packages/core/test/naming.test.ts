@@ -22,6 +22,182 @@ describe('table naming', () => {
     expect(tableNameFor(model, 'plural')).toBe(table);
   });
 
+  // English plurals of model names: regular, -es, -ies, -ves, -oes, classical, irregular, uncountable and
+  // already-plural words. Each pair is the dictionary plural (modern form where two exist, e.g. schemas, viruses).
+  const plurals = Object.entries({
+    hero: 'heroes',
+    leaf: 'leaves',
+    cafe: 'cafes',
+    safe: 'safes',
+    slice: 'slices',
+    quota: 'quotas',
+    beta: 'betas',
+    thief: 'thieves',
+    blouse: 'blouses',
+    gas: 'gases',
+    lens: 'lenses',
+    chassis: 'chassis',
+    cactus: 'cacti',
+    moose: 'moose',
+    echo: 'echoes',
+    bus: 'buses',
+    status: 'statuses',
+    matrix: 'matrices',
+    vertex: 'vertices',
+    appendix: 'appendices',
+    child: 'children',
+    mouse: 'mice',
+    sheep: 'sheep',
+    fish: 'fish',
+    datum: 'data',
+    data: 'data',
+    metadata: 'metadata',
+    address: 'addresses',
+    analysis: 'analyses',
+    crisis: 'crises',
+    thesis: 'theses',
+    axis: 'axes',
+    quiz: 'quizzes',
+    wife: 'wives',
+    knife: 'knives',
+    life: 'lives',
+    half: 'halves',
+    shelf: 'shelves',
+    wolf: 'wolves',
+    roof: 'roofs',
+    chief: 'chiefs',
+    belief: 'beliefs',
+    proof: 'proofs',
+    chef: 'chefs',
+    golf: 'golfs',
+    cliff: 'cliffs',
+    news: 'news',
+    series: 'series',
+    species: 'species',
+    criterion: 'criteria',
+    phenomenon: 'phenomena',
+    curriculum: 'curricula',
+    syllabus: 'syllabi',
+    alumnus: 'alumni',
+    octopus: 'octopuses',
+    virus: 'viruses',
+    bonus: 'bonuses',
+    campus: 'campuses',
+    census: 'censuses',
+    corpus: 'corpora',
+    genus: 'genera',
+    alias: 'aliases',
+    bias: 'biases',
+    atlas: 'atlases',
+    canvas: 'canvases',
+    iris: 'irises',
+    ox: 'oxen',
+    box: 'boxes',
+    tax: 'taxes',
+    fox: 'foxes',
+    match: 'matches',
+    batch: 'batches',
+    wish: 'wishes',
+    class: 'classes',
+    process: 'processes',
+    access: 'accesses',
+    day: 'days',
+    key: 'keys',
+    toy: 'toys',
+    journey: 'journeys',
+    entry: 'entries',
+    category: 'categories',
+    query: 'queries',
+    reply: 'replies',
+    policy: 'policies',
+    photo: 'photos',
+    zoo: 'zoos',
+    video: 'videos',
+    potato: 'potatoes',
+    tomato: 'tomatoes',
+    veto: 'vetoes',
+    volcano: 'volcanoes',
+    movie: 'movies',
+    cookie: 'cookies',
+    tooth: 'teeth',
+    foot: 'feet',
+    goose: 'geese',
+    man: 'men',
+    woman: 'women',
+    salesman: 'salesmen',
+    human: 'humans',
+    german: 'germans',
+    person: 'people',
+    equipment: 'equipment',
+    information: 'information',
+    software: 'software',
+    staff: 'staff',
+    schema: 'schemas',
+    agenda: 'agendas',
+    menu: 'menus',
+    sieve: 'sieves',
+    move: 'moves',
+    wave: 'waves',
+    spouse: 'spouses',
+    cheese: 'cheeses',
+    update: 'updates',
+    user: 'users',
+    order: 'orders',
+    message: 'messages',
+    payment: 'payments',
+    subscription: 'subscriptions',
+    setting: 'settings',
+    // Already plural: unchanged.
+    users: 'users',
+    people: 'people',
+    children: 'children',
+    settings: 'settings',
+    stats: 'stats',
+    heroes: 'heroes',
+    categories: 'categories',
+    statuses: 'statuses',
+    leaves: 'leaves',
+    criteria: 'criteria',
+    cacti: 'cacti',
+    oxen: 'oxen',
+    geese: 'geese',
+    mice: 'mice',
+    men: 'men',
+    indices: 'indices',
+    analyses: 'analyses',
+  });
+
+  it.each(plurals)('plural of %s is %s, alone and as the last word', (word, plural) => {
+    expect(tableNameFor(word[0]?.toUpperCase() + word.slice(1), 'plural')).toBe(plural);
+    expect(tableNameFor(`Old${word[0]?.toUpperCase()}${word.slice(1)}`, 'plural')).toBe(`old_${plural}`);
+  });
+
+  it("'plural-0.1' keeps litedao 0.1.0's names for databases it made", () => {
+    expect(tableNameFor('Hero', 'plural-0.1')).toBe('heros');
+    expect(tableNameFor('Cafe', 'plural-0.1')).toBe('caves');
+    expect(tableNameFor('UserProfile', 'plural-0.1')).toBe('user_profiles');
+    expect(declarativeBase({ naming: 'plural-0.1' })('Blouse', { x: t.integer() }).tableName).toBe('blice');
+    expect(() => declarativeBase({ naming: 'plural-v1' as never })).toThrow(/plural-0\.1/);
+  });
+
+  it('any ASCII model name gives a valid identifier, and only the last word changes', () => {
+    const word = fc.string({ unit: fc.constantFrom(...'abcdefghilmnorstuvxyz'), minLength: 2, maxLength: 10 }); // `AB` is one acronym word
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 3 }), (words) => {
+        const model = words.map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
+        const table = tableNameFor(model, 'plural');
+        expect(checkIdentifier(table, 'table')).toBe(table);
+        const head = words
+          .slice(0, -1)
+          .map((w) => `${w}_`)
+          .join('');
+        expect(table.startsWith(head)).toBe(true);
+        expect(table.length).toBeGreaterThan(head.length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it.each([
     ['User', 'users'],
     ['UserProfile', 'userprofiles'],
