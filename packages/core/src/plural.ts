@@ -96,7 +96,7 @@ const UNCOUNTABLE = new Set(
     'adulthood advice aid aircraft alcohol ammo analytics anime athletics audio bison blood bream buffalo butter carp ' +
     'cash chassis chess clothing cod commerce cooperation corps debris diabetes digestion elk energy equipment ' +
     'excretion expertise firmware flounder fun gallows garbage graffiti hardware headquarters health herpes highjinks ' +
-    'homework housework information jeans justice kudos labour literature machinery mackerel mail media mews moose ' +
+    'homework housework information jeans justice kudos labour literature machinery mackerel media mews moose ' +
     'music mud manga news personnel pike plankton pliers police pollution premises rain research rice salmon ' +
     'scissors series sewage shambles shrimp software species staff swine tennis traffic transportation trout tuna ' +
     'wealth welfare whiting wildebeest wildlife'
