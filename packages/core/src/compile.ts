@@ -461,6 +461,8 @@ function conditionSql(col: ColumnMeta, op: string): string {
  * same for every list length (one cached statement).
  */
 export function compileWhere(meta: ModelMeta, filters: unknown, limits: DriverLimits, what = 'filters'): CompiledWhere {
+  lastFilters = filters;
+  lastMeta = meta;
   if (filters === undefined || filters === null) return EMPTY_WHERE;
   if (!isPlainObject(filters)) {
     throw new ValidationError(`invalid ${what}`, [{ path: [], message: 'filters must be a plain object of column → condition' }]);
@@ -731,34 +733,279 @@ function compileComposite(
 }
 
 /**
- * True when filters match every row whatever it holds: none at all, or only compositions of empty filters
- * (`{ or: [{}] }`, `{ and: [{}] }`, `{ not: { or: [] } }`). `updateWhere`/`deleteWhere` treat these as empty
- * filters: they need `{ all: true }`. (Bounded: deeper filters are refused by compileWhere.)
+ * The filters {@link matchesEveryRow} was last asked about through {@link compileWhere}, with their model: the
+ * session compiles the filters, then asks, so the answer can use the model's columns (nullability, kinds) and
+ * relationships without a second argument.
  */
-export function matchesEveryRow(filters: unknown, depth = 0): boolean {
-  if (!isPlainObject(filters)) return false;
-  if (depth > MAX_FILTER_NESTING) return false;
-  for (const [k, v] of Object.entries(filters)) {
-    if (k === 'and') {
-      if (!Array.isArray(v) || !v.every((f) => matchesEveryRow(f, depth + 1))) return false;
-    } else if (k === 'or') {
-      if (!Array.isArray(v) || !v.some((f) => matchesEveryRow(f, depth + 1))) return false;
-    } else if (k === 'not') {
-      if (!matchesNoRow(v, depth + 1)) return false;
-    } else return false;
+let lastFilters: unknown;
+let lastMeta: ModelMeta | undefined;
+/** Ids of conditions that equal no other (not comparable). */
+let opaque = 0;
+
+/**
+ * A filter as logic, for {@link matchesEveryRow}: constants, atoms (conditions whose truth depends on the row;
+ * equal ids are the same condition, `nullable` when the condition can be SQL NULL) and the connectives as the
+ * compiled SQL has them (`not` is `NOT coalesce(x, 0)`: NULL counts as not matching).
+ */
+type Logic =
+  | { readonly k: 'const'; readonly v: boolean }
+  | { readonly k: 'atom'; readonly id: string; readonly nullable: boolean }
+  | { readonly k: 'and' | 'or'; readonly kids: readonly Logic[] }
+  | { readonly k: 'not'; readonly kid: Logic };
+
+const TRUE: Logic = { k: 'const', v: true };
+const FALSE: Logic = { k: 'const', v: false };
+const notL = (kid: Logic): Logic => (kid.k === 'const' ? (kid.v ? FALSE : TRUE) : { k: 'not', kid });
+const atom = (id: string, nullable: boolean): Logic => ({ k: 'atom', id, nullable });
+
+/** A value as part of an atom's id: equal values (as the filter compares them) give equal text. */
+function valueId(v: unknown): string {
+  if (v instanceof Date) return `D${v.getTime()}`;
+  if (v instanceof Uint8Array) return `B${Array.from(v).join(',')}`;
+  if (typeof v === 'bigint') return `N${v}`;
+  if (typeof v === 'number') return `N${Object.is(v, -0) ? 0 : v}`;
+  if (typeof v === 'boolean') return v ? 'N1' : 'N0';
+  if (isColumnRef(v)) return `@${String(v.column)}`;
+  try {
+    return `J${JSON.stringify(v)}`;
+  } catch {
+    return `?${opaque++}`; // not comparable: equal to no other atom
   }
-  return true;
 }
 
-/** True when filters match no row whatever it holds (`{ or: [] }`, `{ not: {} }`, …): see {@link matchesEveryRow}. */
-function matchesNoRow(filters: unknown, depth: number): boolean {
-  if (!isPlainObject(filters) || depth > MAX_FILTER_NESTING) return false;
-  for (const [k, v] of Object.entries(filters)) {
-    if (k === 'or' && Array.isArray(v) && v.every((f) => matchesNoRow(f, depth + 1))) return true;
-    if (k === 'and' && Array.isArray(v) && v.some((f) => matchesNoRow(f, depth + 1))) return true;
-    if (k === 'not' && matchesEveryRow(v, depth + 1)) return true;
+/** The logic of one column's condition (a value, null, a col() reference or an operator object). */
+function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): Logic {
+  // Can the column be NULL (or compare as NULL: a timestamp the reader refuses, a JSON `null`)?
+  const kind = col?.kind;
+  const neverNull = name === 'id' || (col !== undefined && !col.nullable && kind !== 'json');
+  const plain = neverNull && kind !== 'timestamp' && kind !== 'json';
+  const isNull = neverNull ? FALSE : atom(`${name}|null`, false);
+  const eq = (v: unknown): Logic =>
+    v === null
+      ? isNull
+      : plain && kind === 'boolean' && v === false
+        ? notL(atom(`${name}|eq|N1`, false)) // a never-null boolean that is not true is false
+        : atom(`${name}|eq|${valueId(v)}`, !plain);
+  if (!isPlainObject(cond)) {
+    if (isColumnRef(cond)) return refLogic(name, col, 'eq', cond, isNull, plain);
+    return eq(cond);
   }
-  return false;
+  const parts: Logic[] = [];
+  for (const [op, v] of Object.entries(cond)) {
+    if (isColumnRef(v)) {
+      parts.push(refLogic(name, col, op, v, isNull, plain));
+      continue;
+    }
+    switch (op) {
+      case 'eq':
+        parts.push(eq(v));
+        break;
+      case 'ne':
+        // `IS NOT`: exactly "not (eq)", NULL counting as not equal.
+        parts.push(notL(eq(v)));
+        break;
+      case 'isNull':
+        parts.push(v === true ? isNull : notL(isNull));
+        break;
+      case 'in':
+      case 'notIn': {
+        if (!Array.isArray(v)) return atom(`${name}|?${opaque++}`, true);
+        const ids = [...new Set(v.map(valueId))].sort();
+        const inL = ids.length === 0 ? FALSE : ids.length === 1 ? eq(v[0]) : atom(`${name}|in|${ids.join('|')}`, !plain);
+        parts.push(op === 'in' ? inL : notL(inL));
+        break;
+      }
+      case 'contains':
+      case 'startsWith':
+      case 'endsWith':
+        // '' is included in, starts and ends every text: every non-null row.
+        parts.push(v === '' ? notL(isNull) : atom(`${name}|${op}|${valueId(v)}`, !neverNull));
+        break;
+      case 'like':
+        parts.push(typeof v === 'string' && /^%+$/.test(v) ? notL(isNull) : atom(`${name}|like|${valueId(v)}`, !neverNull));
+        break;
+      case 'lt':
+      case 'gte':
+      case 'lte':
+      case 'gt': {
+        // On a never-null number column `lt v` is exactly "not (gte v)", `lte v` "not (gt v)".
+        const numeric = plain && (kind === 'integer' || kind === 'real' || name === 'id');
+        const base = op === 'lt' || op === 'gte' ? 'gte' : 'gt';
+        const a = atom(`${name}|${numeric ? base : op}|${valueId(v)}`, !plain);
+        parts.push(numeric && op !== base ? notL(a) : a);
+        break;
+      }
+      default:
+        parts.push(atom(`${name}|${op}|${valueId(v)}`, true));
+    }
+  }
+  return { k: 'and', kids: parts };
+}
+
+/** A comparison of a column with a column of the same row (`col()`). */
+function refLogic(name: string, col: ColumnMeta | undefined, op: string, ref: ColumnRef, isNull: Logic, plain: boolean): Logic {
+  if (ref.column === name) {
+    // `a IS a` is true on every row, `a IS NOT a` on none; `a <= a` wherever a is not NULL.
+    if (op === 'eq') return TRUE;
+    if (op === 'ne') return FALSE;
+    if (col !== undefined && col.kind !== 'timestamp' && col.kind !== 'json') {
+      if (op === 'lte' || op === 'gte') return plain ? TRUE : notL(isNull);
+      if (op === 'lt' || op === 'gt') return FALSE;
+    }
+  }
+  return atom(`${name}|${op}@${String(ref.column)}`, true);
+}
+
+/** The logic of a filter object on a model (`meta` undefined: columns unknown, every one nullable). */
+function filterLogic(meta: ModelMeta | undefined, filters: unknown, depth: number): Logic {
+  if (!isPlainObject(filters) || depth > MAX_FILTER_NESTING) return atom(`?${opaque++}`, true);
+  const parts: Logic[] = [];
+  for (const [k, v] of Object.entries(filters)) {
+    if (k === 'and' || k === 'or') {
+      if (!Array.isArray(v)) return atom(`?${opaque++}`, true);
+      parts.push({ k, kids: v.map((f) => filterLogic(meta, f, depth + 1)) });
+      continue;
+    }
+    if (k === 'not') {
+      parts.push(notL(filterLogic(meta, v, depth + 1)));
+      continue;
+    }
+    const col = meta?.byName.get(k);
+    const rel = meta !== undefined && col === undefined && meta.relationDecls.has(k) ? relationsOf(meta, metaOf).get(k) : undefined;
+    const relOps = isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((op) => TO_MANY_OPS.has(op) || TO_ONE_OPS.has(op));
+    if (rel !== undefined || (meta === undefined && relOps)) parts.push(relationLogic(k, rel?.target, v as Record<string, unknown>, depth));
+    else parts.push(columnLogic(k, col, v));
+  }
+  return { k: 'and', kids: parts };
+}
+
+/** The logic of a relationship condition: EXISTS subqueries (never NULL), one atom per related filter. */
+function relationLogic(name: string, target: ModelMeta | undefined, v: Record<string, unknown>, depth: number): Logic {
+  const parts: Logic[] = [];
+  for (const [op, f] of Object.entries(v)) {
+    if (f === null) {
+      const none = atom(`${name}|is|null`, false);
+      parts.push(op === 'is' ? none : notL(none));
+      continue;
+    }
+    const sub = filterLogic(target, f, depth + RELATION_NESTING);
+    const values = possibleValues(sub);
+    let id: string;
+    try {
+      id = `${name}|exists|${JSON.stringify(f, (_, x) => (typeof x === 'bigint' ? `N${x}` : x instanceof Uint8Array ? `B${x}` : x))}`;
+    } catch {
+      id = `${name}|?${opaque++}`;
+    }
+    // `some`/`is`: a related row matches (never when the filter matches none); `none`/`isNot`: none does.
+    const exists = (values & T) === 0 ? FALSE : atom(id, false);
+    if (op === 'some' || op === 'is') parts.push(exists);
+    else if (op === 'none' || op === 'isNot') parts.push(notL(exists));
+    else parts.push(values === T ? TRUE : atom(`${name}|every|${id}`, false)); // every: true when the filter always holds
+  }
+  return { k: 'and', kids: parts };
+}
+
+// Three-valued truth: sets of these bits.
+const T = 1;
+const F = 2;
+const N = 4;
+
+function and3(a: number, b: number): number {
+  return a === F || b === F ? F : a === N || b === N ? N : T;
+}
+function or3(a: number, b: number): number {
+  return a === T || b === T ? T : a === N || b === N ? N : F;
+}
+
+/** The truth of `l` under one assignment of its atoms. */
+function evaluate(l: Logic, assign: ReadonlyMap<string, number>): number {
+  switch (l.k) {
+    case 'const':
+      return l.v ? T : F;
+    case 'atom':
+      return assign.get(l.id) as number;
+    case 'not':
+      return evaluate(l.kid, assign) === T ? F : T;
+    case 'and':
+      return l.kids.reduce((acc, x) => (acc === F ? F : and3(acc, evaluate(x, assign))), T);
+    case 'or':
+      return l.kids.reduce((acc, x) => (acc === T ? T : or3(acc, evaluate(x, assign))), F);
+  }
+}
+
+/** The set of truths `l` can take whatever the atoms' (each independently any of its values). */
+function abstractValues(l: Logic): number {
+  switch (l.k) {
+    case 'const':
+      return l.v ? T : F;
+    case 'atom':
+      return l.nullable ? T | F | N : T | F;
+    case 'not': {
+      const x = abstractValues(l.kid);
+      return (x & T ? F : 0) | (x & (F | N) ? T : 0);
+    }
+    default: {
+      const op = l.k === 'and' ? and3 : or3;
+      let acc = l.k === 'and' ? T : F;
+      for (const kid of l.kids) {
+        const x = abstractValues(kid);
+        let next = 0;
+        for (const a of [T, F, N]) if (acc & a) for (const b of [T, F, N]) if (x & b) next |= op(a, b);
+        acc = next;
+      }
+      return acc;
+    }
+  }
+}
+
+function collectAtoms(l: Logic, out: Map<string, boolean>): void {
+  if (l.k === 'atom') out.set(l.id, (out.get(l.id) ?? false) || l.nullable);
+  else if (l.k === 'not') collectAtoms(l.kid, out);
+  else if (l.k === 'and' || l.k === 'or') for (const kid of l.kids) collectAtoms(kid, out);
+}
+
+/** The most atoms a truth table is built for (3^10 assignments); beyond, each occurrence counts as independent. */
+const MAX_TABLE_ATOMS = 10;
+
+/**
+ * The set of truths `l` takes over every assignment of its atoms: exact for the logic (the same condition
+ * twice is one atom, so `x OR NOT x` is always true), with a truth table up to {@link MAX_TABLE_ATOMS} atoms.
+ */
+function possibleValues(l: Logic): number {
+  const atoms = new Map<string, boolean>();
+  collectAtoms(l, atoms);
+  if (atoms.size > MAX_TABLE_ATOMS) return abstractValues(l);
+  const entries = [...atoms];
+  const assign = new Map<string, number>();
+  let seen = 0;
+  const walk = (i: number): void => {
+    if (seen === (T | F | N)) return;
+    if (i === entries.length) {
+      seen |= evaluate(l, assign);
+      return;
+    }
+    const [id, nullable] = entries[i] as [string, boolean];
+    for (const v of nullable ? [T, F, N] : [T, F]) {
+      assign.set(id, v);
+      walk(i + 1);
+    }
+  };
+  walk(0);
+  return seen;
+}
+
+/**
+ * True when filters provably match every row whatever it holds: none at all, compositions of empty filters
+ * (`{ or: [{}] }`, `{ and: [] }`), conditions that hold for every value (`{ id: { notIn: [] } }`,
+ * `{ not: { id: { in: [] } } }`, `{ name: { contains: '' } }` on a NOT NULL column, `{ a: col('a') }`), and
+ * any `and`/`or`/`not` of conditions that is true whatever each condition's truth (`{ or: [x, { not: x }] }`).
+ * `updateWhere`/`deleteWhere` treat these as empty filters: they need `{ all: true }`. The model's columns
+ * are known when `meta` is given or the filters were just compiled with {@link compileWhere}.
+ */
+export function matchesEveryRow(filters: unknown, meta?: ModelMeta): boolean {
+  if (!isPlainObject(filters)) return false;
+  const m = meta ?? (filters === lastFilters ? lastMeta : undefined);
+  return possibleValues(filterLogic(m, filters, 0)) === T;
 }
 
 /**

@@ -3,6 +3,7 @@ import { contractTests } from './contract.ts';
 import { daoTests } from './dao-tests.ts';
 import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
+import { hostileR13Tests } from './hostile-r13-tests.ts';
 import { migrationPropertyTests } from './migration-property-tests.ts';
 import { migrationTests } from './migration-tests.ts';
 import { modelBasedTests } from './model-based-tests.ts';
@@ -34,5 +35,6 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     modelBasedTests(target);
     relationsTests(target);
     queryTests(target);
+    hostileR13Tests(target);
   });
 }
