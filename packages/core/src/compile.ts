@@ -125,9 +125,10 @@ export interface Operators<T, K extends string = never> {
   notIn?: readonly T[];
   isNull?: boolean;
   /**
-   * SQLite's LIKE with `\` as escape character: `%` and `_` are wildcards, and letters match ignoring case
-   * for ASCII only (`'A' LIKE 'a'` is true, `'Я' LIKE 'я'` is false). Text columns only; D1 limits the
-   * pattern to 50 bytes.
+   * SQLite's LIKE with `\` as escape character: `%` and `_` are wildcards, `\x` is the character x, and
+   * letters match ignoring case for ASCII only (`'A' LIKE 'a'` is true, `'Я' LIKE 'я'` is false). A pattern
+   * ending in a `\` that escapes nothing is a ValidationError (write `\\` for a backslash; see `escapeLike`).
+   * Text columns only; D1 limits the pattern to 50 bytes.
    */
   like?: string;
   /** The text includes the string, exactly as `String.prototype.includes` (case-sensitive, all of Unicode). */
@@ -204,6 +205,16 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'` (for building your own `like` patterns). */
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, '\\$&');
+}
+
+/**
+ * True when a LIKE pattern ends in an escape character (`\`) that escapes nothing: an odd run of them at the
+ * end. SQLite's LIKE then matches no row at all, whatever the text; litedao refuses the pattern instead.
+ */
+function danglingEscape(pattern: string): boolean {
+  let run = 0;
+  for (let i = pattern.length - 1; i >= 0 && pattern.charCodeAt(i) === 0x5c; i--) run++;
+  return run % 2 === 1;
 }
 
 /**
@@ -566,6 +577,10 @@ function columnCondition(
       }
       if (typeof v !== 'string' || !v.isWellFormed() || v.includes('\0')) {
         issues.push({ path, message: 'expected a well-formed string' });
+        continue;
+      }
+      if (op === 'like' && danglingEscape(v)) {
+        issues.push({ path, message: 'the pattern ends in an escape character that escapes nothing: write \\\\ for a backslash' });
         continue;
       }
       key += textOperator(meta, col, op, v, params, limits);

@@ -3,7 +3,7 @@
  * `{ all: true }`; the text operators agree with JavaScript for any string; constraint errors keep the
  * constraint's name; option validation never depends on the data.
  */
-import { col, ValidationError } from '@litedao/core';
+import { col, escapeLike, ValidationError } from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, rejectsWith, setup } from './harness.ts';
@@ -11,6 +11,32 @@ import { User } from './models.ts';
 import { fcRuns } from './value-arbitraries.ts';
 
 type F = Record<string, unknown>;
+
+/** Characters that matter to patterns (LIKE's `%`, `_` and escape `\\`), ASCII letters of both cases, non-ASCII. */
+const PATTERN_UNITS = ['a', 'A', 'b', '\\', '%', '_', 'ä', 'Ä', '😀', ' '];
+
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** The LIKE litedao documents: `%` any run, `_` one character, `\\x` the character x, ASCII letters in any case. */
+function likeMatches(text: string, pattern: string): boolean {
+  const t = Array.from(asciiLower(text));
+  const p = Array.from(asciiLower(pattern));
+  const memo = new Map<string, boolean>();
+  const at = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    let r: boolean;
+    if (j === p.length) r = i === t.length;
+    else if (p[j] === '%') r = at(i, j + 1) || (i < t.length && at(i + 1, j));
+    else if (p[j] === '_') r = i < t.length && at(i + 1, j + 1);
+    else if (p[j] === '\\') r = j + 1 < p.length && i < t.length && t[i] === p[j + 1] && at(i + 1, j + 2);
+    else r = i < t.length && t[i] === p[j] && at(i + 1, j + 1);
+    memo.set(key, r);
+    return r;
+  };
+  return at(0, 0);
+}
 
 /** Conditions on User whose truth depends on the row (some may hold on every row by chance: never assumed). */
 const anyCondition: fc.Arbitrary<F> = fc.oneof(
@@ -68,6 +94,44 @@ const { always, never } = fc.letrec<{ always: F; never: F; any: F }>((tie) => ({
 
 export function hostileR13Tests(target: ConformanceTarget): void {
   describe('hostile round 13', () => {
+    it('contains / startsWith / endsWith agree with JavaScript and like with its documented LIKE for any string (escape characters, %, _ anywhere)', async () => {
+      const { Session } = await setup(target);
+      const text = fc.string({ unit: fc.constantFrom(...PATTERN_UNITS), maxLength: 6 });
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(text, { minLength: 1, maxLength: 6 }), text, async (names, p) => {
+          await Session.begin(async (s) => {
+            s.deleteWhere(User, {}, { all: true });
+            s.insertMany(
+              User,
+              names.map((username, i) => ({ telegram_id: i, username })),
+            );
+          });
+          await using s = Session();
+          const got = async (cond: object) =>
+            (
+              await s
+                .select(User)
+                .where({ username: cond } as never)
+                .all()
+            )
+              .map((u) => u.username)
+              .sort();
+          const want = (keep: (n: string) => boolean) => names.filter(keep).sort();
+          expect(await got({ contains: p })).toEqual(want((n) => n.includes(p)));
+          expect(await got({ startsWith: p })).toEqual(want((n) => n.startsWith(p)));
+          expect(await got({ endsWith: p })).toEqual(want((n) => n.endsWith(p)));
+          if (/(^|[^\\])(\\\\)*\\$/.test(p)) {
+            // A pattern ending in an escape character that escapes nothing is refused, never guessed at.
+            await rejectsWith(() => got({ like: p }), ValidationError);
+          } else expect(await got({ like: p })).toEqual(want((n) => likeMatches(n, p)));
+          // escapeLike(x) as a like pattern is exactly "equals x, ASCII case aside".
+          expect(await got({ like: escapeLike(p) })).toEqual(want((n) => likeMatches(n, escapeLike(p))));
+          expect(await got({ like: `%${escapeLike(p)}%` })).toEqual(want((n) => asciiLower(n).includes(asciiLower(p))));
+        }),
+        { numRuns: Math.ceil(fcRuns() / 2) },
+      );
+    });
+
     it('update and delete by a filter that matches every row by construction need { all: true }', async () => {
       const { Session, driver } = await setup(target);
       await Session.begin(async (s) => {
