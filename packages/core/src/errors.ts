@@ -182,16 +182,22 @@ export class ConstraintError extends DatabaseError {
   readonly table: string | undefined;
   /** Columns named by SQLite's message, when it names them. */
   readonly columns: readonly string[];
+  /**
+   * The constraint SQLite's message names, when it names one instead of columns: a CHECK constraint's name
+   * (`CONSTRAINT note_short CHECK (…)`), or its expression when it has no name.
+   */
+  readonly constraint: string | undefined;
   constructor(
     message: string,
     kind: ConstraintKind,
-    where: { table?: string; columns?: readonly string[] },
+    where: { table?: string; columns?: readonly string[]; constraint?: string },
     options?: { cause?: unknown; sqliteCode?: string },
   ) {
     super(message, options);
     this.kind = kind;
     this.table = where.table;
     this.columns = where.columns ?? [];
+    this.constraint = where.constraint;
   }
 }
 
@@ -376,6 +382,19 @@ function constraintTarget(message: string): { table?: string; columns?: string[]
 }
 
 /**
+ * The constraint a `CHECK constraint failed: <name>` message names, in every adapter's wrapping: bare
+ * (better-sqlite3, sqlite-wasm), prefixed (`D1_ERROR: …`) or followed by the result code
+ * (`…: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)` on D1 and Durable Objects). The name runs to
+ * the end of the line, so an expression with `:` or `(` in it (an unnamed constraint) is kept whole.
+ */
+function checkConstraintName(message: string): string | undefined {
+  const m = /CHECK constraint failed: ([^\n]*)/i.exec(message);
+  if (!m?.[1]) return undefined;
+  const name = m[1].replace(/:\s*SQLITE_[A-Z_]+(?:\s*\(extended: SQLITE_[A-Z_]+\))?\s*$/, '').trim();
+  return name === '' ? undefined : name;
+}
+
+/**
  * Maps an SQLite failure (extended result-code name such as `SQLITE_CONSTRAINT_UNIQUE`, plus SQLite's
  * message) onto the litedao error tree. Every adapter calls this with what its driver reports, so the same
  * fault yields the same class everywhere. The driver's error is kept as `cause`.
@@ -389,9 +408,12 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
     const fromCode = code?.slice('SQLITE_CONSTRAINT_'.length);
     const suffix = (fromCode && CONSTRAINT_CLASSES[fromCode] ? fromCode : constraintSuffixFromMessage(message)) || fromCode || '';
     const Cls = CONSTRAINT_CLASSES[suffix] ?? ConstraintError;
+    const kind = KIND_BY_SUFFIX[suffix] ?? 'other';
+    // A CHECK failure names its constraint (a name or an expression), never table.column: keep the name.
+    const constraint = suffix === 'CHECK' ? checkConstraintName(message) : undefined;
+    if (constraint !== undefined) return new Cls(`CHECK constraint failed: ${constraint}`, kind, { constraint }, opts);
     const target = constraintTarget(message);
     const what = target.table ? ` on ${target.table}${target.columns?.length ? `(${target.columns.join(', ')})` : ''}` : '';
-    const kind = KIND_BY_SUFFIX[suffix] ?? 'other';
     return new Cls(`${CONSTRAINT_WORDS[kind]} constraint failed${what}`, kind, target, opts);
   }
   if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {

@@ -3,7 +3,16 @@
  * `{ all: true }`; the text operators agree with JavaScript for any string; constraint errors keep the
  * constraint's name; option validation never depends on the data.
  */
-import { col, escapeLike, ValidationError } from '@litedao/core';
+import {
+  CheckConstraintError,
+  col,
+  createSessionMaker,
+  declarativeBase,
+  escapeLike,
+  ForeignKeyConstraintError,
+  t,
+  ValidationError,
+} from '@litedao/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, rejectsWith, setup } from './harness.ts';
@@ -92,8 +101,40 @@ const { always, never } = fc.letrec<{ always: F; never: F; any: F }>((tie) => ({
   ),
 }));
 
+/** A table with named and unnamed CHECK constraints, created by raw DDL (as another tool would). */
+const ChecksBase = declarativeBase();
+class Checked extends ChecksBase('Checked', { n: t.integer(), note: t.text().nullable() }, { tableName: 'r13_checked' }) {}
+const CHECKED_DDL =
+  'CREATE TABLE r13_checked (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER NOT NULL, note TEXT, ' +
+  "created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f000','now')), " +
+  "updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f000','now')), " +
+  'CONSTRAINT note_short CHECK (length(note) < 5), CONSTRAINT "n: in (0, 9)" CHECK (n BETWEEN 0 AND 9), CHECK (n <> 7))';
+
 export function hostileR13Tests(target: ConformanceTarget): void {
   describe('hostile round 13', () => {
+    it('CheckConstraintError keeps the name (or expression) of the CHECK constraint SQLite reports', async () => {
+      const { driver, engine } = await setup(target);
+      await driver.execute({ sql: 'DROP TABLE IF EXISTS r13_checked', params: [], returnsRows: false });
+      await driver.execute({ sql: CHECKED_DDL, params: [], returnsRows: false });
+      const Session = createSessionMaker(engine);
+      const cases: [Record<string, unknown>, string][] = [
+        [{ n: 1, note: 'too long' }, 'note_short'],
+        [{ n: 10 }, 'n: in (0, 9)'],
+        [{ n: 7 }, 'n <> 7'],
+      ];
+      for (const [values, name] of cases) {
+        const e = await rejectsWith(
+          Session.begin(async (s) => {
+            s.add(new Checked(values as never));
+          }),
+          CheckConstraintError,
+        );
+        expect(e.constraint).toBe(name);
+        expect(e.message).toBe(`CHECK constraint failed: ${name}`);
+      }
+      await driver.execute({ sql: 'DROP TABLE r13_checked', params: [], returnsRows: false });
+    });
+
     it('contains / startsWith / endsWith agree with JavaScript and like with its documented LIKE for any string (escape characters, %, _ anywhere)', async () => {
       const { Session } = await setup(target);
       const text = fc.string({ unit: fc.constantFrom(...PATTERN_UNITS), maxLength: 6 });
