@@ -987,8 +987,38 @@ function sameAsStoredSafe(c: ColumnMeta, value: unknown, raw: SqlValue): boolean
 }
 
 /**
+ * True when a step's statements may have written a non-NULL value into `name` (`table.column`): a NULL
+ * reference satisfies every foreign key, so a column the step only set to NULL cannot be the violating one.
+ * A statement's `paramNames` name either every parameter (inserts, changed objects by id) or, when distinct
+ * and fewer, the leading parameters of each run (an UPDATE's SET values, then its WHERE values); any other
+ * statement may have written a value.
+ */
+function mayWriteNonNull(plan: Plan, step: Plan['steps'][number], name: string): boolean {
+  let seen = false;
+  for (let i = step.start; i < step.start + step.count; i++) {
+    const st = plan.statements[i];
+    const names = st?.paramNames;
+    if (st === undefined || names === undefined) return true;
+    const runs = st.repeat ?? 1;
+    const width = st.params.length / runs;
+    const positional = names.length === st.params.length;
+    if (!positional && (!Number.isInteger(width) || names.length > width || new Set(names).size !== names.length)) return true;
+    for (let run = 0; run < (positional ? 1 : runs); run++) {
+      const at = positional ? 0 : run * width;
+      for (let k = 0; k < names.length; k++) {
+        if (names[k] !== name) continue;
+        if (st.params[at + k] !== null) return true;
+        seen = true;
+      }
+    }
+  }
+  return !seen;
+}
+
+/**
  * SQLite's FOREIGN KEY message names nothing. Name the table and column when the batch shows which: the
- * columns with references that the unit of work set, or the tables referencing the rows it deleted.
+ * columns with references that the unit of work set to a value (not NULL), or the tables referencing the
+ * rows it deleted.
  */
 function nameForeignKey(error: ForeignKeyConstraintError, plan: Plan): ForeignKeyConstraintError {
   const candidates = new Map<string, { table: string; column: string }>();
@@ -997,7 +1027,10 @@ function nameForeignKey(error: ForeignKeyConstraintError, plan: Plan): ForeignKe
     if (!touch) continue;
     if (touch.cols) {
       for (const c of touch.cols) {
-        if (c.config.references) candidates.set(`${touch.meta.tableName}.${c.name}`, { table: touch.meta.tableName, column: c.name });
+        const name = `${touch.meta.tableName}.${c.name}`;
+        if (c.config.references && !candidates.has(name) && mayWriteNonNull(plan, step, name)) {
+          candidates.set(name, { table: touch.meta.tableName, column: c.name });
+        }
       }
     } else {
       for (const child of touch.meta.metadata.models) {

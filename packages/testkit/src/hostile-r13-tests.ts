@@ -17,6 +17,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, rejectsWith, setup } from './harness.ts';
 import { User } from './models.ts';
+import { Ban, Person, Tag } from './relation-models.ts';
+import { relSetup } from './relations-tests.ts';
 import { fcRuns } from './value-arbitraries.ts';
 
 type F = Record<string, unknown>;
@@ -112,6 +114,53 @@ const CHECKED_DDL =
 
 export function hostileR13Tests(target: ConformanceTarget): void {
   describe('hostile round 13', () => {
+    it('a foreign-key error names only columns the unit wrote a value into, never one it set to NULL (generated)', async () => {
+      const { Session } = await relSetup(target);
+      // 1 is banned (restrict), 2 is free; 2 was referred by 1.
+      await Session.begin(async (s) => {
+        s.addAll([new Person({ name: 'a' }), new Person({ name: 'b' })]);
+      });
+      await Session.begin(async (s) => {
+        s.add(new Ban({ person_id: 1, reason: 'x' }));
+        (await s.getOrThrow(Person, 2)).referrer_id = 1;
+      });
+      const violations = {
+        'delete a banned person': { table: 'rel_bans', column: 'person_id' },
+        'ban a missing person': { table: 'rel_bans', column: 'person_id' },
+        'refer to a missing person': { table: 'rel_people', column: 'referrer_id' },
+      } as const;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...(Object.keys(violations) as (keyof typeof violations)[])),
+          fc.nat({ max: 3 }),
+          fc.nat({ max: 3 }),
+          fc.constantFrom('no', 'loaded object', 'updateWhere', 'updateWhere by name'),
+          fc.boolean(),
+          async (violation, people, tags, unrefer, first) => {
+            await using s = Session();
+            const noise = async () => {
+              for (let i = 0; i < people; i++) s.add(new Person({ name: `n${i}`, referrer_id: null }));
+              for (let i = 0; i < tags; i++) s.add(new Tag({ label: `t${i}`, post_id: null }));
+              if (unrefer === 'loaded object') (await s.getOrThrow(Person, 2)).referrer_id = null;
+              else if (unrefer === 'updateWhere') s.updateWhere(Person, { id: 2 }, { referrer_id: null });
+              else if (unrefer === 'updateWhere by name')
+                s.updateWhere(Person, { name: { in: ['b', 'c'] } }, { referrer_id: null, age: 3 });
+            };
+            if (!first) await noise();
+            if (violation === 'delete a banned person') s.delete(await s.getOrThrow(Person, 1));
+            else if (violation === 'ban a missing person') s.add(new Ban({ person_id: 999_999, reason: 'y' }));
+            else s.add(new Person({ name: 'z', referrer_id: 999_999 }));
+            if (first) await noise();
+            const e = await rejectsWith(s.commit(), ForeignKeyConstraintError);
+            const { table, column } = violations[violation];
+            expect([e.table, e.columns]).toEqual([table, [column]]);
+            expect(e.message).toBe(`FOREIGN KEY constraint failed on ${table}(${column})`);
+          },
+        ),
+        { numRuns: Math.ceil(fcRuns() / 4) },
+      );
+    });
+
     it('CheckConstraintError keeps the name (or expression) of the CHECK constraint SQLite reports', async () => {
       const { driver, engine } = await setup(target);
       await driver.execute({ sql: 'DROP TABLE IF EXISTS r13_checked', params: [], returnsRows: false });
