@@ -4,13 +4,18 @@
  * Run `litedao --help` (or `litedao <command> --help`) for every option.
  */
 import { readFileSync } from 'node:fs';
-import { isDaoError } from '@litedao/core';
 import { Command, Option } from 'commander';
 import { baselineCommand, checkCommand, generateCommand, migrateCommand, processOutput, statusCommand } from './commands.ts';
 import { loadConfig } from './config.ts';
 
 /** The package's own version: `../package.json` from src/bin.ts in the repository and from dist/bin.js when installed. */
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// A reader that goes away (`litedao status | head -1`) closes the pipe: later writes are dropped, not an EPIPE crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 const out = processOutput();
 let exitCode = 0;
 /** A command action whose result is the exit code. */
@@ -40,7 +45,7 @@ const program = new Command('litedao')
     'Migrations for litedao models: flat NNNN_name.sql files that `litedao migrate`, `wrangler d1 migrations apply` and migrate(engine, files) in the browser all apply, recorded in the same d1_migrations table.',
   )
   .version(version)
-  .showHelpAfterError()
+  .showHelpAfterError('(run `litedao --help` or `litedao <command> --help` for the commands and options)')
   .addHelpText(
     'after',
     `
@@ -100,17 +105,33 @@ common(program.command('status'))
   .option('--url <url>', 'database URL, e.g. sqlite:///bot.db (default: the config, then $DATABASE_URL)')
   .action(act(async (o: Common & { url?: string }) => statusCommand(await configOf(o), o.url, out)));
 
+/**
+ * An error as the one line the CLI prints: litedao's errors by name and message, anything else by its message
+ * (a stack trace only with LITEDAO_DEBUG=1). Newlines in a message (a failing statement's SQL) are folded.
+ */
+function errorLine(e: unknown): string {
+  const err = e as { name?: unknown; message?: unknown } | null;
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const folded = message.replace(/\s*\n\s*/g, ' ').trim() || '(no message)';
+  const name = typeof err?.name === 'string' && err.name !== 'Error' ? `${err.name}: ` : '';
+  return `litedao: ${name}${folded}`;
+}
+
+for (const cmd of [program, ...program.commands]) {
+  cmd.exitOverride();
+  // commander's own messages (unknown option, missing argument) go to stderr as one line and the hint.
+  cmd.configureOutput({ outputError: (text, write) => write(text.replace(/\s*\n\s*(?=\S)/g, ' ').replace(/\s*$/, '\n')) });
+}
 try {
-  program.exitOverride();
-  for (const cmd of program.commands) cmd.exitOverride();
   await program.parseAsync(process.argv);
   process.exitCode = exitCode;
 } catch (e) {
-  const err = e as { code?: string; exitCode?: number; message?: string };
+  const err = e as { code?: string; exitCode?: number };
   if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
     process.exitCode = err.exitCode ?? 2;
   } else {
-    out.error(`litedao: ${isDaoError(e) ? `${(e as Error).name}: ${(e as Error).message}` : String((e as Error)?.stack ?? e)}`);
+    out.error(errorLine(e));
+    if (process.env.LITEDAO_DEBUG && e instanceof Error && e.stack) out.error(e.stack);
     process.exitCode = 1;
   }
 }

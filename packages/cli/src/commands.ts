@@ -2,13 +2,14 @@
  * The CLI's commands as functions (bin.ts wires them to commander). Each returns the process exit code and
  * writes through a {@link Output}, so tests can run them in-process as well as through the real binary.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { styleText } from 'node:util';
-import { createNodeEngine } from '@litedao/adapter-node';
+import { createNodeDriver, filenameFromUrl } from '@litedao/adapter-node';
 import {
   ConfigurationError,
+  createEngine,
   diffSchemas,
   EMPTY_SNAPSHOT,
   type Engine,
@@ -28,7 +29,8 @@ import {
   type SchemaSnapshot,
   snapshotOf,
 } from '@litedao/core';
-import { loadModels, type ResolvedConfig } from './config.ts';
+import Database from 'better-sqlite3';
+import { loadModels, type ResolvedConfig, shownPath } from './config.ts';
 
 /** Where commands write; colours and progress only when `tty` is true. */
 export interface Output {
@@ -57,28 +59,212 @@ function leadingNumber(name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
+/** A file system error as one line naming the path (Node's own messages name the syscall, not always the path). */
+function fsError(what: string, path: string, e: unknown): ConfigurationError {
+  const code = (e as { code?: unknown })?.code;
+  const reason =
+    code === 'ENOENT'
+      ? 'it does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a file'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is a file, not a folder'
+            : String((e as Error)?.message ?? e).split('\n', 1)[0];
+  return new ConfigurationError(`cannot ${what} ${shownPath(path)}: ${reason}`, { cause: e });
+}
+
+/** A file's text, or a ConfigurationError naming it. */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fsError('read', path, e);
+  }
+}
+
+/** Whether `dir` exists as a folder; a file (or anything else) there is a ConfigurationError. */
+function folderExists(dir: string, what: string): boolean {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(dir);
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'ENOENT') return false;
+    throw fsError(`read the ${what}`, dir, e);
+  }
+  if (!stat.isDirectory())
+    throw new ConfigurationError(`the ${what} ${shownPath(dir)} is a file, not a folder (see --dir / migrationsDir)`);
+  return true;
+}
+
+function listFolder(dir: string, what: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw fsError(`read the ${what}`, dir, e);
+  }
+}
+
 /** The `.sql` files of the migrations folder (not its subfolders: wrangler reads `<dir>/*.sql`), in order. */
 export function readMigrations(dir: string): Migration[] {
-  if (!existsSync(dir)) return [];
-  const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
-    .map((e) => ({ name: e.name, sql: readFileSync(join(dir, e.name), 'utf8') }));
+  if (!folderExists(dir, 'migrations folder')) return [];
+  const files = listFolder(dir, 'migrations folder')
+    .filter((e) => !e.isDirectory() && e.name.endsWith('.sql'))
+    .map((e) => ({ name: e.name, sql: readText(join(dir, e.name)) }));
   return normalizeMigrations(files);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** What is wrong with a parsed snapshot's shape (the first problem), or undefined when it is a litedao snapshot. */
+function snapshotProblem(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const snap = v as { version?: unknown; tables?: unknown };
+  if (snap.version !== 1) return `version ${JSON.stringify(snap.version)} (expected 1)`;
+  if (!Array.isArray(snap.tables)) return 'no "tables" array';
+  for (const [i, t] of snap.tables.entries()) {
+    const at = `tables[${i}]`;
+    if (typeof t !== 'object' || t === null) return `${at} is not an object`;
+    const table = t as Record<string, unknown>;
+    if (!isString(table.name) || table.name === '') return `${at} has no name`;
+    const where = `table ${table.name}`;
+    if (typeof table.strict !== 'boolean') return `${where}: "strict" is not true or false`;
+    if (!Array.isArray(table.columns) || table.columns.length === 0) return `${where}: "columns" is not a non-empty array`;
+    for (const c of table.columns as unknown[]) {
+      if (typeof c !== 'object' || c === null) return `${where}: a column is not an object`;
+      const col = c as Record<string, unknown>;
+      if (!isString(col.name) || col.name === '') return `${where}: a column has no name`;
+      const cw = `${where}, column ${col.name}`;
+      if (!isString(col.type)) return `${cw}: "type" is not a string`;
+      if (typeof col.notNull !== 'boolean' || typeof col.primaryKey !== 'boolean')
+        return `${cw}: "notNull"/"primaryKey" are not true or false`;
+      if (col.default !== null && !isString(col.default)) return `${cw}: "default" is not a string or null`;
+      if (col.check !== null && !isString(col.check)) return `${cw}: "check" is not a string or null`;
+      const ref = col.references as Record<string, unknown> | null | undefined;
+      if (ref !== null && (typeof ref !== 'object' || ![ref.table, ref.column, ref.onDelete, ref.onUpdate].every(isString)))
+        return `${cw}: "references" is not null or { table, column, onDelete, onUpdate }`;
+    }
+    if (!Array.isArray(table.uniques) || !table.uniques.every(isStringArray)) return `${where}: "uniques" is not an array of column lists`;
+    if (
+      !Array.isArray(table.indexes) ||
+      !table.indexes.every(
+        (ix: unknown) =>
+          typeof ix === 'object' &&
+          ix !== null &&
+          isString((ix as { name?: unknown }).name) &&
+          isStringArray((ix as { columns?: unknown }).columns) &&
+          typeof (ix as { unique?: unknown }).unique === 'boolean',
+      )
+    )
+      return `${where}: "indexes" is not an array of { name, columns, unique }`;
+    if (
+      !Array.isArray(table.triggers) ||
+      !table.triggers.every(
+        (tr: unknown) =>
+          typeof tr === 'object' && tr !== null && isString((tr as { name?: unknown }).name) && isString((tr as { sql?: unknown }).sql),
+      )
+    )
+      return `${where}: "triggers" is not an array of { name, sql }`;
+  }
+  return undefined;
 }
 
 /** The newest stored snapshot (`<dir>/meta/NNNN_snapshot.json`) and its number, or the empty schema. */
 export function latestSnapshot(dir: string): { snapshot: SchemaSnapshot; number: number; file: string | undefined } {
   const metaDir = join(dir, SNAPSHOT_DIR);
-  if (!existsSync(metaDir)) return { snapshot: EMPTY_SNAPSHOT, number: -1, file: undefined };
-  const files = readdirSync(metaDir)
+  if (!folderExists(dir, 'migrations folder') || !folderExists(metaDir, 'snapshot folder'))
+    return { snapshot: EMPTY_SNAPSHOT, number: -1, file: undefined };
+  const files = listFolder(metaDir, 'snapshot folder')
+    .map((e) => e.name)
     .filter((n) => /^\d+_snapshot\.json$/.test(n))
     .sort((a, b) => leadingNumber(a) - leadingNumber(b));
   const last = files.at(-1);
   if (!last) return { snapshot: EMPTY_SNAPSHOT, number: -1, file: undefined };
   const file = join(metaDir, last);
-  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as SchemaSnapshot;
-  if (snapshot.version !== 1 || !Array.isArray(snapshot.tables)) throw new ConfigurationError(`${file} is not a litedao schema snapshot`);
-  return { snapshot, number: leadingNumber(last), file };
+  const shown = shownPath(file);
+  const hint = 'restore it from version control (`litedao generate` rewrites it only with the next migration)';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(file));
+  } catch (e) {
+    if (e instanceof ConfigurationError) throw e;
+    throw new ConfigurationError(`${shown} is not valid JSON (${(e as Error).message}): ${hint}`, { cause: e });
+  }
+  const problem = snapshotProblem(parsed);
+  if (problem !== undefined) throw new ConfigurationError(`${shown} is not a litedao schema snapshot (${problem}): ${hint}`);
+  return { snapshot: parsed as SchemaSnapshot, number: leadingNumber(last), file };
+}
+
+/**
+ * Writes files all-or-nothing: each to a temporary file next to it first, then every one renamed into place;
+ * on any failure the temporary files (and the files already renamed) are removed, so a failed command leaves
+ * no half-written migration or snapshot behind. `commit` runs between writing and renaming (e.g. recording
+ * the baseline in the database): when it throws, nothing is put in place.
+ */
+async function writeAtomically(files: readonly { path: string; text: string }[], commit?: () => Promise<void>): Promise<void> {
+  const temps: string[] = [];
+  const placed: string[] = [];
+  try {
+    for (const f of files) {
+      if (existsSync(f.path)) throw new ConfigurationError(`${shownPath(f.path)} already exists: not overwritten`);
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      temps.push(tmp);
+      try {
+        writeFileSync(tmp, f.text, { flag: 'wx' });
+      } catch (e) {
+        throw fsError('write', f.path, e);
+      }
+    }
+    if (commit) await commit();
+    for (const [i, f] of files.entries()) {
+      try {
+        renameSync(temps[i] as string, f.path);
+      } catch (e) {
+        throw fsError('write', f.path, e);
+      }
+      placed.push(f.path);
+    }
+  } catch (e) {
+    for (const p of [...temps, ...placed]) {
+      try {
+        unlinkSync(p);
+      } catch {
+        // already gone
+      }
+    }
+    throw e;
+  }
+}
+
+/**
+ * Creates `dir` (and its missing parents) for `fn`, and removes the folders it created when `fn` throws, so a
+ * failed command leaves no empty migrations folder behind either.
+ */
+async function inFolder<T>(dir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fsError(`create the ${what}`, dir, e);
+  }
+  try {
+    return await fn();
+  } catch (e) {
+    if (created !== undefined) {
+      // Innermost first, up to the first folder mkdir made; rmdir leaves any folder that is not empty.
+      for (let d = dir; d.length >= created.length; d = dirname(d)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          break;
+        }
+        if (d === created) break;
+      }
+    }
+    throw e;
+  }
 }
 
 /** `--rename old=new` (a table) or `--rename table.old=new` (a column of the models' table). */
@@ -141,6 +327,8 @@ async function askOnTerminal(question: string): Promise<boolean> {
  * snapshot. Exit 0 also when there is nothing to do (then nothing is written).
  */
 export async function generateCommand(config: ResolvedConfig, options: GenerateOptions, out: Output): Promise<number> {
+  if (options.name !== undefined && !/[a-z0-9]/i.test(options.name))
+    throw new ConfigurationError(`--name ${JSON.stringify(options.name)}: a name needs letters or digits, e.g. --name add_language`);
   const models = await loadModels(config.modelsPath);
   const to = snapshotOf(models);
   const { snapshot: from, number: snapNumber } = latestSnapshot(config.migrationsDir);
@@ -181,10 +369,13 @@ export async function generateCommand(config: ResolvedConfig, options: GenerateO
   const next = Math.max(snapNumber, ...existing.map((m) => leadingNumber(m.name)).filter((n) => !Number.isNaN(n)), 0) + 1;
   const number = String(next).padStart(4, '0');
   const name = `${number}_${slug(options.name ?? defaultName(diff.changes))}.sql`;
-  mkdirSync(join(config.migrationsDir, SNAPSHOT_DIR), { recursive: true });
   const file = join(config.migrationsDir, name);
-  writeFileSync(file, migrationFileSql(name, diff));
-  writeFileSync(join(config.migrationsDir, SNAPSHOT_DIR, `${number}_snapshot.json`), `${JSON.stringify(to, null, 2)}\n`);
+  await inFolder(join(config.migrationsDir, SNAPSHOT_DIR), 'snapshot folder', () =>
+    writeAtomically([
+      { path: file, text: migrationFileSql(name, diff) },
+      { path: join(config.migrationsDir, SNAPSHOT_DIR, `${number}_snapshot.json`), text: `${JSON.stringify(to, null, 2)}\n` },
+    ]),
+  );
   out.line(`${paint(out, 'green', 'wrote')} ${relative(process.cwd(), file)}`);
   for (const c of diff.changes) out.line(`  ${c.kind}: ${c.detail}`);
   if (diff.rebuilt.length > 0) out.line(`  (rebuilt with SQLite's table rebuild: ${diff.rebuilt.join(', ')})`);
@@ -209,17 +400,49 @@ export async function checkCommand(config: ResolvedConfig, out: Output): Promise
   return 0;
 }
 
-function openEngine(config: ResolvedConfig, url: string | undefined): Engine {
+/** How a command opens the database: `create` may make a new file (migrate); the others need an existing one. */
+type OpenMode = 'create' | 'existing' | 'readonly';
+
+function openEngine(config: ResolvedConfig, url: string | undefined, mode: OpenMode): { engine: Engine; memory: boolean } {
   const target = url ?? config.databaseUrl;
   if (!target)
     throw new ConfigurationError('no database: pass --url sqlite:///app.db, set databaseUrl in litedao.config.ts, or set DATABASE_URL');
-  return createNodeEngine(target);
+  let file: string;
+  try {
+    file = filenameFromUrl(target);
+  } catch (e) {
+    if (e instanceof ConfigurationError) throw e;
+    throw new ConfigurationError(`the database URL ${JSON.stringify(target.split('?')[0])} is malformed (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  const memory = file === ':memory:';
+  if (!memory && mode !== 'create') {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(file);
+    } catch (e) {
+      if ((e as { code?: unknown })?.code === 'ENOENT')
+        throw new ConfigurationError(
+          `the database ${file} does not exist (check the path in ${JSON.stringify(target)}; nothing was created)`,
+        );
+      throw fsError('open the database', file, e);
+    }
+    if (!stat.isFile()) throw new ConfigurationError(`the database ${file} is a folder, not a database file`);
+  }
+  let db: InstanceType<typeof Database>;
+  try {
+    db = new Database(file, { readonly: mode === 'readonly' && !memory, fileMustExist: mode !== 'create' && !memory });
+  } catch (e) {
+    throw fsError('open the database', file, e);
+  }
+  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode === 'readonly' && !memory })), memory };
 }
 
 /** `litedao migrate`: apply pending files to the Node database, each atomically, recording them like wrangler. */
 export async function migrateCommand(config: ResolvedConfig, url: string | undefined, out: Output): Promise<number> {
   const files = readMigrations(config.migrationsDir);
-  const engine = openEngine(config, url);
+  const { engine } = openEngine(config, url, 'create');
   try {
     const pending = (await migrationStatus(engine, files, { table: config.migrationsTable })).filter((s) => !s.applied).map((s) => s.name);
     if (pending.length === 0) {
@@ -238,23 +461,33 @@ export async function migrateCommand(config: ResolvedConfig, url: string | undef
 /** `litedao status`: every file, applied or pending, and applied names with no file. */
 export async function statusCommand(config: ResolvedConfig, url: string | undefined, out: Output): Promise<number> {
   const files = readMigrations(config.migrationsDir);
-  const engine = openEngine(config, url);
+  // Read-only, and only an existing file: a mistyped path must not create an empty database.
+  const { engine } = openEngine(config, url, 'readonly');
   try {
-    const states = await migrationStatus(engine, files, { table: config.migrationsTable });
-    const recorded = await engine.execute({
-      sql: `SELECT name FROM ${quoteIdent(config.migrationsTable)} ORDER BY id`,
-      params: [],
+    const exists = await engine.execute({
+      sql: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)",
+      params: [config.migrationsTable],
       returnsRows: true,
     });
-    for (const s of states)
-      out.line(
-        `${s.applied ? paint(out, 'green', 'applied') : paint(out, 'yellow', 'pending')}  ${s.name}${s.appliedAt ? `  (${s.appliedAt})` : ''}`,
-      );
+    const recorded =
+      exists.rows.length === 0
+        ? []
+        : (
+            await engine.execute({
+              sql: `SELECT name, applied_at FROM ${quoteIdent(config.migrationsTable)} ORDER BY id`,
+              params: [],
+              returnsRows: true,
+            })
+          ).rows.map((r) => ({ name: String(r[0]), appliedAt: r[1] === null ? undefined : String(r[1]) }));
+    const applied = new Map(recorded.map((r) => [r.name, r.appliedAt]));
+    for (const f of files) {
+      const at = applied.has(f.name) ? (applied.get(f.name) ?? '') : undefined;
+      out.line(`${at !== undefined ? paint(out, 'green', 'applied') : paint(out, 'yellow', 'pending')}  ${f.name}${at ? `  (${at})` : ''}`);
+    }
     const known = new Set(files.map((f) => f.name));
-    for (const r of recorded.rows)
-      if (!known.has(String(r[0]))) out.line(`${paint(out, 'red', 'missing')}  ${String(r[0])}  (applied, but no such file)`);
-    const pending = states.filter((s) => !s.applied).length;
-    out.line(`${states.length - pending} applied, ${pending} pending.`);
+    for (const r of recorded) if (!known.has(r.name)) out.line(`${paint(out, 'red', 'missing')}  ${r.name}  (applied, but no such file)`);
+    const pending = files.filter((f) => !applied.has(f.name)).length;
+    out.line(`${files.length - pending} applied, ${pending} pending.`);
     return 0;
   } finally {
     await engine.close();
@@ -267,33 +500,54 @@ export async function statusCommand(config: ResolvedConfig, url: string | undefi
  * applied in that database, so its data stays and the next `generate` moves it to the models.
  */
 export async function baselineCommand(config: ResolvedConfig, url: string, out: Output): Promise<number> {
-  if (readMigrations(config.migrationsDir).length > 0) {
-    throw new ConfigurationError(`${config.migrationsDir} already holds migrations: a baseline starts an empty folder`);
+  if (readMigrations(config.migrationsDir).length > 0 || latestSnapshot(config.migrationsDir).file !== undefined) {
+    throw new ConfigurationError(
+      `${relative(process.cwd(), config.migrationsDir) || '.'} already holds migrations or snapshots: a baseline starts an empty folder`,
+    );
   }
-  const engine = createNodeEngine(url);
+  const { engine, memory } = openEngine(config, url, 'existing');
   try {
+    if (memory) throw new ConfigurationError('--from-db needs a database file: an in-memory database has no schema to adopt');
     const tables = await introspectSchema(engine);
     const objects = await engine.execute({
       sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view') ORDER BY rowid",
       params: [],
       returnsRows: true,
     });
-    const keep = new Set(tables.map((t) => t.name));
-    const statements = objects.rows.filter((r) => keep.has(String(r[2])) || String(r[0]) === 'view').map((r) => `${String(r[3]).trim()};`);
+    // Virtual tables (FTS5, R*Tree) are created as they are, with their triggers; their shadow tables are
+    // the module's own (it creates them) and neither is a litedao table in the snapshot.
+    const virtual = new Set(
+      objects.rows
+        .filter((r) => String(r[0]) === 'table' && /^\s*CREATE\s+VIRTUAL\s+TABLE\b/i.test(String(r[3])))
+        .map((r) => String(r[1]).toLowerCase()),
+    );
+    const keep = new Set([...tables.map((t) => t.name.toLowerCase()), ...virtual]);
+    const statements = objects.rows
+      .filter((r) => keep.has(String(r[2]).toLowerCase()) || String(r[0]) === 'view')
+      .map((r) => `${String(r[3]).trim()};`);
     const name = '0000_baseline.sql';
     const snapshot: SchemaSnapshot = { version: 1, tables };
-    mkdirSync(join(config.migrationsDir, SNAPSHOT_DIR), { recursive: true });
-    writeFileSync(
-      join(config.migrationsDir, name),
-      `-- ${name}: the schema of ${basename(url)} as it was adopted (\`litedao generate --from-db\`). Already applied there;\n` +
-        '-- a new, empty database gets the same schema from it.\n\n' +
-        `${statements.join('\n\n')}\n`,
+    // Files and the database's record are all-or-nothing: the files are put in place only once the record is.
+    await inFolder(join(config.migrationsDir, SNAPSHOT_DIR), 'snapshot folder', () =>
+      writeAtomically(
+        [
+          {
+            path: join(config.migrationsDir, name),
+            text:
+              `-- ${name}: the schema of ${basename(url)} as it was adopted (\`litedao generate --from-db\`). Already applied there;\n` +
+              '-- a new, empty database gets the same schema from it.\n\n' +
+              `${statements.join('\n\n')}\n`,
+          },
+          { path: join(config.migrationsDir, SNAPSHOT_DIR, '0000_snapshot.json'), text: `${JSON.stringify(snapshot, null, 2)}\n` },
+        ],
+        async () => {
+          await engine.batch([
+            { sql: migrationsTableSql(config.migrationsTable), params: [], returnsRows: false },
+            { sql: `INSERT OR IGNORE INTO ${quoteIdent(config.migrationsTable)} (name) VALUES (?)`, params: [name], returnsRows: false },
+          ]);
+        },
+      ),
     );
-    writeFileSync(join(config.migrationsDir, SNAPSHOT_DIR, '0000_snapshot.json'), `${JSON.stringify(snapshot, null, 2)}\n`);
-    await engine.batch([
-      { sql: migrationsTableSql(config.migrationsTable), params: [], returnsRows: false },
-      { sql: `INSERT OR IGNORE INTO ${quoteIdent(config.migrationsTable)} (name) VALUES (?)`, params: [name], returnsRows: false },
-    ]);
     out.line(
       `${paint(out, 'green', 'wrote')} ${relative(process.cwd(), join(config.migrationsDir, name))} (${tables.length} tables), recorded as applied in the database.`,
     );

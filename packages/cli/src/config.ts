@@ -3,8 +3,8 @@
  * jiti, so the config and the models may be TypeScript with extensionless imports, as in any Vite or
  * wrangler project.
  */
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type AnyModel, ConfigurationError, metaOf } from '@litedao/core';
 import { createJiti } from 'jiti';
 
@@ -40,30 +40,85 @@ function loader(from: string) {
   return createJiti(from, { interopDefault: true, moduleCache: false });
 }
 
+/** `path` as the user would write it: relative to the working directory when inside it, else absolute. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+const shown = shownPath;
+
+/**
+ * Imports a config or models module. Whatever it throws (a syntax error, a failing import, an exception at top
+ * level) becomes one ConfigurationError naming the module, with the cause attached.
+ */
+async function importModule(file: string, what: string): Promise<unknown> {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch (e) {
+    const code = (e as { code?: unknown })?.code;
+    throw new ConfigurationError(
+      `the ${what} ${shown(file)} ${code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'does not exist (a part of the path is a file)' : `cannot be read (${String(code ?? e)})`}`,
+      { cause: e },
+    );
+  }
+  if (!stat.isFile()) throw new ConfigurationError(`the ${what} ${shown(file)} is a folder, not a file`);
+  try {
+    return await loader(file).import(file);
+  } catch (e) {
+    const message = String((e as Error)?.message ?? e)
+      .split('\n')
+      .find((l) => l.trim() !== '');
+    throw new ConfigurationError(
+      `loading the ${what} ${shown(file)} failed: ${(e as Error)?.name ?? 'Error'}: ${message ?? '(no message)'}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+const OPTIONS: Record<keyof LitedaoConfig, string> = {
+  models: 'models (--models)',
+  migrationsDir: 'migrationsDir (--dir)',
+  databaseUrl: 'databaseUrl (--url)',
+  migrationsTable: 'migrationsTable',
+};
+
 /** Finds and loads the config: `--config` if given, else the first `litedao.config.*` in `cwd`. */
 export async function loadConfig(cwd: string, configPath?: string, overrides: Partial<LitedaoConfig> = {}): Promise<ResolvedConfig> {
   let file: string | undefined;
-  if (configPath) {
+  if (configPath !== undefined) {
+    if (configPath.trim() === '') throw new ConfigurationError('--config is empty: name the config file, e.g. --config litedao.config.ts');
     file = resolve(cwd, configPath);
-    if (!existsSync(file)) throw new ConfigurationError(`config file ${configPath} does not exist`);
   } else {
     file = CONFIG_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
   }
   let config: Partial<LitedaoConfig> = {};
   if (file) {
-    const loaded = await loader(file).import<{ default?: LitedaoConfig } | LitedaoConfig>(file);
-    config = ((loaded as { default?: LitedaoConfig }).default ?? loaded) as LitedaoConfig;
-    if (typeof config !== 'object' || config === null) throw new ConfigurationError(`${file} must export default defineConfig({ … })`);
+    const loaded = (await importModule(file, 'config file')) as { default?: unknown } | null;
+    const value = loaded !== null && typeof loaded === 'object' && 'default' in loaded ? loaded.default : loaded;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ConfigurationError(`${shown(file)} must export default defineConfig({ models: './src/models.ts' })`);
+    config = value as Partial<LitedaoConfig>;
   }
   const merged = {
     ...config,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   } as Partial<LitedaoConfig>;
+  for (const [key, label] of Object.entries(OPTIONS) as [keyof LitedaoConfig, string][]) {
+    const v = merged[key];
+    if (v === undefined || (key === 'databaseUrl' && v === null)) continue;
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigurationError(
+        `${label} must be a non-empty string, not ${v === '' ? 'an empty one' : (JSON.stringify(v) ?? typeof v)}`,
+      );
+  }
   const root = file ? dirname(file) : cwd;
   if (!merged.models) {
     throw new ConfigurationError(
       file
-        ? `${file} names no models module (models: './src/models.ts')`
+        ? `${shown(file)} names no models module (models: './src/models.ts')`
         : 'no litedao.config.ts here and no --models: say where the models are',
     );
   }
@@ -92,8 +147,8 @@ function isModel(v: unknown): v is AnyModel {
  * (`Base.metadata.models`), and the members of an exported `models` array; each once, in that order.
  */
 export async function loadModels(modelsPath: string): Promise<AnyModel[]> {
-  if (!existsSync(modelsPath)) throw new ConfigurationError(`the models module ${modelsPath} does not exist`);
-  const mod = (await loader(modelsPath).import(modelsPath)) as Record<string, unknown>;
+  const loaded = await importModule(modelsPath, 'models module');
+  const mod = (typeof loaded === 'object' && loaded !== null ? loaded : {}) as Record<string, unknown>;
   const found: AnyModel[] = [];
   const seen = new Set<unknown>();
   // `class User extends Base('User', …)` and `Base.metadata.models` hold different classes of one model: one meta.
@@ -110,6 +165,7 @@ export async function loadModels(modelsPath: string): Promise<AnyModel[]> {
       if (Array.isArray(models)) models.forEach(add);
     }
   }
-  if (found.length === 0) throw new ConfigurationError(`${modelsPath} exports no litedao models`);
+  if (found.length === 0)
+    throw new ConfigurationError(`${shown(modelsPath)} exports no litedao models (export the model classes, a Base, or a models array)`);
   return found;
 }
