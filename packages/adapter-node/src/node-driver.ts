@@ -39,6 +39,42 @@ export interface NodeDriverOptions {
   readonly statementCacheSize?: number;
   /** Open read-only (paths only). */
   readonly readonly?: boolean;
+  /** Fail with `ConnectionError` instead of creating the file when it does not exist (paths only). */
+  readonly fileMustExist?: boolean;
+}
+
+const OPTION_KINDS: Readonly<Record<keyof NodeDriverOptions, 'number' | 'boolean'>> = {
+  busyTimeoutMs: 'number',
+  statementCacheSize: 'number',
+  readonly: 'boolean',
+  fileMustExist: 'boolean',
+};
+
+/**
+ * Refuses options that would otherwise be ignored or misread: an unknown key (`readOnly`), a value of the wrong
+ * type, a negative or non-finite timeout, a cache size that is not a positive integer. `undefined` is no option.
+ */
+export function checkNodeDriverOptions(options: unknown): NodeDriverOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw new ConfigurationError('createNodeDriver options must be an object');
+  for (const [key, value] of Object.entries(options)) {
+    const kind = OPTION_KINDS[key as keyof NodeDriverOptions];
+    if (kind === undefined) {
+      throw new ConfigurationError(
+        `unknown createNodeDriver option ${JSON.stringify(key)} (known: ${Object.keys(OPTION_KINDS).join(', ')})`,
+      );
+    }
+    if (value === undefined) continue;
+    if (typeof value !== kind) throw new ConfigurationError(`createNodeDriver option ${key} must be a ${kind}, got ${typeof value}`);
+  }
+  const o = options as NodeDriverOptions;
+  if (o.busyTimeoutMs !== undefined && !(Number.isFinite(o.busyTimeoutMs) && o.busyTimeoutMs >= 0)) {
+    throw new ConfigurationError(`createNodeDriver option busyTimeoutMs must be a finite number ≥ 0, got ${o.busyTimeoutMs}`);
+  }
+  if (o.statementCacheSize !== undefined && !(Number.isSafeInteger(o.statementCacheSize) && o.statementCacheSize >= 1)) {
+    throw new ConfigurationError(`createNodeDriver option statementCacheSize must be an integer ≥ 1, got ${o.statementCacheSize}`);
+  }
+  return o;
 }
 
 interface Prepared {
@@ -60,10 +96,18 @@ const MAX_PARAMETERS = 32766; // SQLITE_MAX_VARIABLE_NUMBER default since 3.32.0
  * const engine = createEngine(createNodeDriver('app.db'));
  * ```
  */
-export function createNodeDriver(source: string | NativeDatabase, options: NodeDriverOptions = {}): Driver {
+export function createNodeDriver(source: string | NativeDatabase, givenOptions?: NodeDriverOptions): Driver {
+  const options = checkNodeDriverOptions(givenOptions);
+  if (typeof source === 'string' && source.includes('\0')) throw new ConfigurationError('a database path must not contain a NUL character');
   let db: NativeDatabase;
   try {
-    db = typeof source === 'string' ? (new Database(source, { readonly: options.readonly ?? false }) as unknown as NativeDatabase) : source;
+    db =
+      typeof source === 'string'
+        ? (new Database(source, {
+            readonly: options.readonly ?? false,
+            fileMustExist: options.fileMustExist ?? false,
+          }) as unknown as NativeDatabase)
+        : source;
   } catch (e) {
     throw mapError(e);
   }
