@@ -121,6 +121,7 @@ class D1Driver implements Driver {
   readonly #db: D1NativeBinding;
   readonly #dml = new Map<string, boolean>();
   readonly #inserts = new Map<string, string | null>();
+  readonly #reads = new Map<string, boolean>();
 
   constructor(db: D1NativeBinding) {
     this.#db = db;
@@ -130,6 +131,12 @@ class D1Driver implements Driver {
     const params = toD1Params(statement, 0);
     if (statement.returnsRows !== true) refuseRepeatedNames(statement, 0);
     const prepared = this.#db.prepare(statement.sql).bind(...params);
+    if (statement.returnsRows === undefined && this.#readsOnly(statement.sql)) {
+      // Raw SQL that only reads (the `sql` tag): row objects would merge two columns of one name (a join's two
+      // "id"s) and put integer-like names first, so take D1's arrays and names as better-sqlite3 returns them.
+      // A read changes nothing, so raw() dropping `meta` loses nothing.
+      return fromRaw(await prepared.raw({ columnNames: true }));
+    }
     if (this.#counted(statement)) {
       // A write counted by changes(): the statement and the probe in one batch, on one connection.
       const [result, probe] = await this.#db.batch([prepared, this.#db.prepare(CHANGES_PROBE)]);
@@ -264,6 +271,21 @@ class D1Driver implements Driver {
       this.#dml.set(sql, dml);
     }
     return dml;
+  }
+
+  /**
+   * Whether raw SQL only reads: a `SELECT` or `VALUES`, or a `WITH …` whose text names no write (a `WITH` that
+   * mentions INSERT, UPDATE, DELETE or REPLACE anywhere, even in a string, takes the write path). Cached per SQL text.
+   */
+  #readsOnly(sql: string): boolean {
+    let reads = this.#reads.get(sql);
+    if (reads === undefined) {
+      const keyword = leadingKeyword(sql);
+      reads = keyword === 'SELECT' || keyword === 'VALUES' || (keyword === 'WITH' && !/\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql));
+      if (this.#reads.size >= 500) this.#reads.clear();
+      this.#reads.set(sql, reads);
+    }
+    return reads;
   }
 
   async close(): Promise<void> {
