@@ -39,22 +39,50 @@ function defaultText(v: string): string {
 
 /**
  * Everything introspection needs about some tables, in ONE statement (a D1 round trip costs milliseconds):
- * per table its SQL, STRICT flag, columns, foreign keys, indexes with their columns, and triggers, each as JSON.
- * `json(…)` around nested arrays keeps them arrays where a subquery would pass them on as text. SQLite's and
- * D1's own tables are left out: D1 refuses PRAGMAs on its `_cf_…` tables (SQLITE_AUTH).
+ * per table its SQL, kind (`pragma_table_list`: table, virtual, shadow), STRICT flag, columns, foreign keys,
+ * indexes with their columns, and triggers, each as JSON. `json(…)` around nested arrays keeps them arrays
+ * where a subquery would pass them on as text. SQLite's and D1's own tables are left out: D1 refuses PRAGMAs
+ * on its `_cf_…` tables (SQLITE_AUTH). A virtual table gets no PRAGMA either: one whose module is not loaded
+ * here ("no such module") would fail the whole statement.
  */
-const TABLES_SQL = `SELECT m.name AS name, m.sql AS sql,
+const TABLES_SQL = `SELECT m.name AS name, m.sql AS sql, m.virtual AS virtual,
+  (SELECT l.type FROM pragma_table_list(m.name) AS l) AS kind,
   (SELECT l.strict FROM pragma_table_list(m.name) AS l) AS strict,
-  (SELECT json_group_array(json_array(c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) FROM pragma_table_xinfo(m.name) AS c) AS cols,
-  (SELECT json_group_array(json_array(f."table", f."from", f."to", f.on_update, f.on_delete)) FROM pragma_foreign_key_list(m.name) AS f) AS fks,
-  (SELECT json_group_array(json_array(i.name, i."unique", i.origin,
-     json((SELECT json_group_array(ii.name) FROM pragma_index_info(i.name) AS ii)))) FROM pragma_index_list(m.name) AS i) AS ixs,
+  CASE WHEN m.virtual THEN '[]' ELSE (SELECT json_group_array(json_array(c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) FROM pragma_table_xinfo(m.name) AS c) END AS cols,
+  CASE WHEN m.virtual THEN '[]' ELSE (SELECT json_group_array(json_array(f."table", f."from", f."to", f.on_update, f.on_delete)) FROM pragma_foreign_key_list(m.name) AS f) END AS fks,
+  CASE WHEN m.virtual THEN '[]' ELSE (SELECT json_group_array(json_array(i.name, i."unique", i.origin,
+     json((SELECT json_group_array(ii.name) FROM pragma_index_info(i.name) AS ii)), i.partial)) FROM pragma_index_list(m.name) AS i) END AS ixs,
   (SELECT json_group_array(json_array(t.name, t.sql)) FROM sqlite_schema AS t WHERE t.type = 'trigger' AND t.tbl_name = m.name) AS trs
-FROM sqlite_schema AS m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'
+FROM (SELECT rowid AS rid, type, name, sql, coalesce(sql, '') LIKE 'CREATE VIRTUAL TABLE%' AS virtual FROM sqlite_schema) AS m
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'
   AND (? IS NULL OR lower(m.name) IN (SELECT lower(value) FROM json_each(?)))
-ORDER BY m.rowid`;
+ORDER BY m.rid`;
 
 type Json = string | number | null | Json[];
+
+/** What a {@link TableDef} does not say but the models' contract depends on, for introspected tables. */
+interface LiveFacts {
+  /** `table`, `virtual` (FTS5, R*Tree, …) or `shadow` (a virtual table's storage). */
+  readonly kind: 'table' | 'virtual' | 'shadow';
+  /** The primary key's columns, in key order (empty: the table has none besides the hidden rowid). */
+  readonly primaryKey: readonly string[];
+  /** Whether the primary key is the rowid itself (`INTEGER PRIMARY KEY`: no separate index, ids assigned). */
+  readonly rowidAlias: boolean;
+  /** UNIQUE indexes with a WHERE clause or an expression: they do not make their columns unique. */
+  readonly partialUniques: ReadonlySet<string>;
+}
+
+const liveFacts = new WeakMap<TableDef, LiveFacts>();
+
+/** Shadow tables' name suffixes of SQLite's virtual table modules, for when the module is not loaded. */
+const SHADOW_SUFFIXES: Record<string, readonly string[]> = {
+  fts5: ['data', 'idx', 'content', 'docsize', 'config'],
+  fts4: ['content', 'segments', 'segdir', 'docsize', 'stat'],
+  fts3: ['content', 'segments', 'segdir', 'docsize', 'stat'],
+  rtree: ['node', 'parent', 'rowid'],
+  rtree_i32: ['node', 'parent', 'rowid'],
+  geopoly: ['node', 'parent', 'rowid'],
+};
 
 function tableFromRow(r: Record<string, SqlValue>): TableDef {
   const name = str(r.name);
@@ -84,8 +112,13 @@ function tableFromRow(r: Record<string, SqlValue>): TableDef {
     });
   const uniques: string[][] = [];
   const indexes: IndexDef[] = [];
-  for (const [ixName, unique, origin, cols] of arr(r.ixs)) {
-    const names = (Array.isArray(cols) ? cols : (JSON.parse(String(cols ?? '[]')) as Json[])).map(String);
+  const partialUniques = new Set<string>();
+  let pkIndex = false;
+  for (const [ixName, unique, origin, cols, partial] of arr(r.ixs)) {
+    const raw = Array.isArray(cols) ? cols : (JSON.parse(String(cols ?? '[]')) as Json[]);
+    const names = raw.map(String);
+    if (origin === 'pk') pkIndex = true;
+    if (Number(unique) === 1 && (Number(partial) === 1 || raw.some((c) => c === null))) partialUniques.add(String(ixName));
     if (origin === 'u') uniques.push(names);
     else if (origin === 'c') indexes.push({ name: String(ixName), columns: names, unique: Number(unique) === 1 });
   }
@@ -95,7 +128,19 @@ function tableFromRow(r: Record<string, SqlValue>): TableDef {
   // index_list lists the newest first; declaration order reads better and diffs stably.
   uniques.reverse();
   indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { name, strict: Number(r.strict ?? 0) === 1, columns, uniques, indexes, triggers };
+  const def: TableDef = { name, strict: Number(r.strict ?? 0) === 1, columns, uniques, indexes, triggers };
+  const primaryKey = xinfo
+    .filter((c) => Number(c[4]) > 0)
+    .sort((a, b) => Number(a[4]) - Number(b[4]))
+    .map((c) => String(c[0]));
+  const kind = Number(r.virtual) === 1 || r.kind === 'virtual' ? 'virtual' : r.kind === 'shadow' ? 'shadow' : 'table';
+  liveFacts.set(def, { kind, primaryKey, rowidAlias: primaryKey.length === 1 && !pkIndex && kind === 'table', partialUniques });
+  return def;
+}
+
+/** The module a `CREATE VIRTUAL TABLE … USING module(…)` names, lower-case. */
+function virtualModule(sql: string): string {
+  return /\bUSING\s+"?([A-Za-z0-9_]+)/i.exec(sql)?.[1]?.toLowerCase() ?? '';
 }
 
 /**
@@ -113,10 +158,23 @@ export async function introspectTable(db: StatementRunner, name: string): Promis
   return (await introspectTables(db, [name])).get(foldIdentifier(name));
 }
 
-/** Every user table of the live database (SQLite's, D1's, the migration and unit-log tables excluded), in creation order. */
+/**
+ * Every user table of the live database, in creation order: SQLite's, D1's, the migration and unit-log tables
+ * are excluded, and so are virtual tables (FTS5, R*Tree: their module owns their layout, they are no litedao
+ * tables) and their shadow tables (the module's storage, created and dropped with the virtual table).
+ */
 export async function introspectSchema(db: StatementRunner): Promise<TableDef[]> {
   const rows = await query(db, TABLES_SQL, [null, null]);
-  return rows.map(tableFromRow).filter((t) => !isInternalTable(t.name));
+  // Shadow tables by name too: `pragma_table_list` only knows them when the module is loaded in this SQLite.
+  const shadowNames = new Set<string>();
+  for (const r of rows) {
+    if (Number(r.virtual) !== 1) continue;
+    for (const suffix of SHADOW_SUFFIXES[virtualModule(str(r.sql))] ?? []) shadowNames.add(foldIdentifier(`${str(r.name)}_${suffix}`));
+  }
+  return rows
+    .filter((r) => Number(r.virtual) !== 1 && r.kind !== 'virtual' && r.kind !== 'shadow' && !shadowNames.has(foldIdentifier(str(r.name))))
+    .map(tableFromRow)
+    .filter((t) => !isInternalTable(t.name));
 }
 
 /** SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html#determination_of_column_affinity). */
@@ -144,14 +202,23 @@ const COMPATIBLE: Record<ColumnMeta['kind'], readonly string[]> = {
 /**
  * Everything that keeps litedao from working correctly on `live` for one model: the table or a column missing,
  * a column the model does not know (an INSERT would fail on its NOT NULL, a read would never see it), a
- * declared type whose affinity would change values, a NULL the model cannot hold or cannot write, a missing
- * `id` primary key or UNIQUE constraint (`upsert` targets it). The template's nullable `created_at` and
- * `updated_at` are accepted. Each entry names the table and column.
+ * declared type whose affinity would change values, a NULL the model cannot hold or cannot write, an `id` that
+ * is not the table's INTEGER PRIMARY KEY (SQLite assigns it to new rows), a `created_at` or `updated_at`
+ * without a DEFAULT of the current time, a missing UNIQUE constraint (`upsert` targets it; a partial or
+ * expression index does not count), a virtual table in place of a table. The Python template's schema passes:
+ * `id INTEGER NOT NULL … PRIMARY KEY (id)` and nullable `created_at`/`updated_at` with `DEFAULT
+ * (CURRENT_TIMESTAMP)`. Each entry names the table and column.
  */
 export function schemaProblems(model: AnyModel, live: TableDef | undefined): string[] {
   const meta = metaOf(model);
   const t = meta.tableName;
   if (!live) return [`table ${t} is missing`];
+  const facts = liveFacts.get(live);
+  if (facts && facts.kind !== 'table') {
+    return [
+      `table ${t} is a ${facts.kind === 'virtual' ? 'virtual table' : "virtual table's shadow table"}, not a table litedao can store the model in`,
+    ];
+  }
   const out: string[] = [];
   const liveCols = new Map(live.columns.map((c) => [foldIdentifier(c.name), c]));
   for (const col of meta.columns) {
@@ -162,7 +229,16 @@ export function schemaProblems(model: AnyModel, live: TableDef | undefined): str
     }
     if (col.name === 'id') {
       if (affinityOf(c.type) !== 'INTEGER') out.push(`${t}.id is declared ${c.type}, not INTEGER`);
+      else if (facts && !(facts.rowidAlias && foldIdentifier(facts.primaryKey[0] ?? '') === 'id'))
+        out.push(`${t}.id ${idKeyProblem(facts)}: new rows would get no id`);
       continue;
+    }
+    if (col.owned && !isNowDefault(c.default)) {
+      out.push(
+        c.default === null
+          ? `${t}.${col.name} has no DEFAULT: new rows would get no timestamp (declare DEFAULT CURRENT_TIMESTAMP)`
+          : `${t}.${col.name} has DEFAULT ${c.default}, not the current time: new rows would get a wrong timestamp (declare DEFAULT CURRENT_TIMESTAMP)`,
+      );
     }
     const aff = affinityOf(c.type);
     if (!COMPATIBLE[col.kind].includes(aff))
@@ -179,14 +255,36 @@ export function schemaProblems(model: AnyModel, live: TableDef | undefined): str
     }
   }
   const uniqueKeys = new Set(
-    [...live.uniques, ...live.indexes.filter((ix) => ix.unique).map((ix) => ix.columns)].map((s) =>
-      s.map(foldIdentifier).sort().join('\0'),
-    ),
+    [
+      ...live.uniques,
+      ...live.indexes.filter((ix) => ix.unique && !facts?.partialUniques.has(ix.name)).map((ix) => ix.columns),
+      // A PRIMARY KEY is unique too (and `ON CONFLICT (…)` targets it like a UNIQUE constraint).
+      ...(facts && facts.primaryKey.length > 0 ? [facts.primaryKey] : []),
+    ].map((s) => s.map(foldIdentifier).sort().join('\0')),
   );
   for (const set of meta.uniqueSets) {
     if (!uniqueKeys.has(set.map(foldIdentifier).sort().join('\0'))) out.push(`${t}: UNIQUE (${set.join(', ')}) is missing`);
   }
   return out;
+}
+
+/** Why `id` is not the table's INTEGER PRIMARY KEY (the rowid, which SQLite assigns to a new row). */
+function idKeyProblem(facts: LiveFacts): string {
+  const key = facts.primaryKey;
+  if (key.length === 0) return 'is not the PRIMARY KEY (the table has none)';
+  if (key.length > 1) return `is not the PRIMARY KEY alone (it is PRIMARY KEY (${key.join(', ')}))`;
+  if (foldIdentifier(key[0] as string) !== 'id') return `is not the PRIMARY KEY (${key[0]} is)`;
+  return 'is a PRIMARY KEY but not the rowid (declare it id INTEGER PRIMARY KEY, in a table with a rowid)';
+}
+
+/**
+ * Whether a column DEFAULT stores the current time: CURRENT_TIMESTAMP (also in parentheses, as SQLAlchemy
+ * writes it) or an expression of SQLite's time functions on 'now' (litedao's own default).
+ */
+function isNowDefault(sql: string | null): boolean {
+  if (sql === null) return false;
+  const text = sql.replace(/'(?:[^']|'')*'/g, (lit) => (lit.toLowerCase() === "'now'" ? ' NOW_LITERAL ' : ' '));
+  return /\bCURRENT_TIMESTAMP\b/i.test(text) || (/\bNOW_LITERAL\b/.test(text) && /\b(?:strftime|datetime)\s*\(/i.test(text));
 }
 
 /**
