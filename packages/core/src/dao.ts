@@ -133,7 +133,16 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       return this.#findWith(id, options.with);
     }
 
+    /** Checks a `with` spec (every level, as a query does before sending), whether or not rows come back. */
+    #checkWith(relations: unknown): void {
+      this.session
+        .select(model)
+        .with(relations as never)
+        .toSQL();
+    }
+
     async #findWith(id: number, relations: NonNullable<WithOption<M>['with']>): Promise<T | null> {
+      this.#checkWith(relations);
       const found = (await this.session.get(model, id)) as T | null;
       if (found !== null) await this.session.loadRelated([found as InstanceType<M>], relations);
       return found;
@@ -141,22 +150,30 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
 
     /** The only row matching the filters, or null; MultipleResultsError when several match. */
     findOneOrNone(filters: Filters<M>, opts?: WithOption<M>): Promise<T | null> {
-      const options = opts ?? {}; // null as undefined, as for every options argument
-      const q = this.session.select(model).where(filters);
-      if (options.with !== undefined) q.with(options.with);
-      return q.oneOrNull() as Promise<T | null>;
+      try {
+        const options = opts ?? {}; // null as undefined, as for every options argument
+        const q = this.session.select(model).where(filters);
+        if (options.with !== undefined) q.with(options.with);
+        return q.oneOrNull() as Promise<T | null>;
+      } catch (error) {
+        return Promise.reject(error); // a rejection, as for every DAO method, never a synchronous throw
+      }
     }
 
     /** Every row matching the filters (all rows without filters), ordered by id unless told otherwise. */
     findAll(filters?: Filters<M>, opts?: FindAllOptions<M>): Promise<T[]> {
-      const options = opts ?? {}; // null as undefined
-      const q = this.session.select(model);
-      if (filters !== undefined) q.where(filters);
-      q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
-      if (options.limit !== undefined) q.limit(options.limit);
-      if (options.offset !== undefined) q.offset(options.offset);
-      if (options.with !== undefined) q.with(options.with as never);
-      return q.all() as Promise<T[]>;
+      try {
+        const options = opts ?? {}; // null as undefined
+        const q = this.session.select(model);
+        if (filters !== undefined) q.where(filters);
+        q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
+        if (options.limit !== undefined) q.limit(options.limit);
+        if (options.offset !== undefined) q.offset(options.offset);
+        if (options.with !== undefined) q.with(options.with as never);
+        return q.all() as Promise<T[]>;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** Validates the values and queues the new row; the object gets its id and timestamps at commit. */
@@ -230,9 +247,13 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
 
     /** Rows matching the filters (all rows without filters). */
     count(filters?: Filters<M>): Promise<number> {
-      const q = this.session.select(model);
-      if (filters !== undefined) q.where(filters);
-      return q.count();
+      try {
+        const q = this.session.select(model);
+        if (filters !== undefined) q.where(filters);
+        return q.count();
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** One page, in a stable order (id is always the last sort key), with the total and the page count. */
@@ -274,9 +295,15 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       ids.forEach((id, i) => {
         if (typeof id !== 'number' || !Number.isSafeInteger(id)) issues.push({ path: [i], message: 'expected a safe integer id' });
       });
+      if (options.missing !== undefined && options.missing !== 'skip' && options.missing !== 'error') {
+        issues.push({ path: ['missing'], message: "expected 'skip' or 'error'" });
+      }
       if (issues.length) throw new ValidationError(`invalid ids for ${meta.name}`, issues);
+      // The options are checked whatever the ids and rows (an empty list included).
+      if (options.with !== undefined) this.#checkWith(options.with);
       if (ids.length === 0) return [];
-      const q = this.session.select(model).where({ id: { in: [...new Set(ids)] } } as Filters<M>);
+      const distinct = [...new Set(ids)];
+      const q = this.session.select(model).where({ id: { in: distinct } } as Filters<M>);
       if (options.with !== undefined) q.with(options.with as never);
       const rows = (await q.all()) as T[];
       const byId = new Map<number, T>();

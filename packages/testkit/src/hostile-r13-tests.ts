@@ -4,6 +4,7 @@
  * constraint's name; option validation never depends on the data.
  */
 import {
+  BaseDAO,
   CheckConstraintError,
   col,
   createSessionMaker,
@@ -17,7 +18,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, counts, rejectsWith, setup } from './harness.ts';
 import { User } from './models.ts';
-import { Ban, Person, Tag } from './relation-models.ts';
+import { Ban, Person, Post, Tag } from './relation-models.ts';
 import { relSetup } from './relations-tests.ts';
 import { fcRuns } from './value-arbitraries.ts';
 
@@ -112,8 +113,85 @@ const CHECKED_DDL =
   "updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f000','now')), " +
   'CONSTRAINT note_short CHECK (length(note) < 5), CONSTRAINT "n: in (0, 9)" CHECK (n BETWEEN 0 AND 9), CHECK (n <> 7))';
 
+class PersonDAO extends BaseDAO(Person) {}
+
+/** `with` specs that are wrong at some level, whatever the data. */
+const badWith: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom<unknown>(
+    5,
+    'posts',
+    [],
+    { nope: true },
+    { posts: 5 },
+    { posts: false },
+    { posts: { limit: -1 } },
+    { posts: { offset: 1.5 } },
+    { posts: { foo: 1 } },
+    { posts: { where: { nope: 1 } } },
+    { posts: { where: { title: { like: 'x\\' } } } },
+    { posts: { orderBy: { title: 'up' } } },
+    { posts: { with: { bogus: true } } },
+    { posts: { with: { comments: { where: { body: { gt: col('nope') } } } } } },
+    { referrer: { limit: 2 } },
+    { profile: { orderBy: { bio: 'asc' } } },
+    { groups: true, posts: { with: 3 } },
+  ),
+  fc
+    .string({ maxLength: 8 })
+    .filter((k) => !['posts', 'profile', 'groups', 'referrer', 'referrals'].includes(k))
+    .map((k) => ({ [k]: true })),
+);
+
+/** The error a call fails with, as data (class, issues), or 'ok'. */
+async function outcome(p: () => Promise<unknown>): Promise<string> {
+  try {
+    await p();
+    return 'ok';
+  } catch (e) {
+    const err = e as { name?: string; issues?: readonly { path: readonly unknown[]; message: string }[] };
+    return `${err.name}${JSON.stringify(err.issues?.map((i) => [i.path, i.message]) ?? [])}`;
+  }
+}
+
 export function hostileR13Tests(target: ConformanceTarget): void {
   describe('hostile round 13', () => {
+    it('a bad `with` is the same ValidationError on an empty table as on a full one, for every DAO method (generated)', async () => {
+      const { Session } = await relSetup(target);
+      const calls = (spec: unknown) => {
+        const w = { with: spec } as never;
+        return {
+          findAll: (d: PersonDAO) => d.findAll(undefined, w),
+          findAllFiltered: (d: PersonDAO) => d.findAll({ name: 'a' }, w),
+          findOneOrNone: (d: PersonDAO) => d.findOneOrNone({ name: 'a' }, w),
+          findOneOrNoneById: (d: PersonDAO) => d.findOneOrNoneById(1, w),
+          findByIds: (d: PersonDAO) => d.findByIds([1, 2], w),
+          findByIdsNone: (d: PersonDAO) => d.findByIds([], w),
+          paginate: (d: PersonDAO) => d.paginate(w),
+        };
+      };
+      const run = async (spec: unknown) => {
+        await using s = Session();
+        const dao = new PersonDAO(s);
+        const out: Record<string, string> = {};
+        for (const [name, call] of Object.entries(calls(spec))) out[name] = await outcome(() => call(dao));
+        return out;
+      };
+      const specs = fc.sample(badWith, Math.min(60, fcRuns()));
+      const empty = [];
+      for (const spec of specs) empty.push(await run(spec));
+      await Session.begin(async (s) => {
+        const a = new Person({ name: 'a' });
+        s.add(a);
+        s.add(new Person({ name: 'b' }));
+        s.add(new Post({ title: 't', author: a }));
+      });
+      for (const [i, spec] of specs.entries()) {
+        const full = await run(spec);
+        expect(full).toEqual(empty[i]);
+        for (const o of Object.values(full)) expect(o).toMatch(/^ValidationError\[/);
+      }
+    });
+
     it('a foreign-key error names only columns the unit wrote a value into, never one it set to NULL (generated)', async () => {
       const { Session } = await relSetup(target);
       // 1 is banned (restrict), 2 is free; 2 was referred by 1.
