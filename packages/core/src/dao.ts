@@ -266,6 +266,10 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
         issues.push({ path: ['pageSize'], message: 'expected an integer from 1 to 1000' });
       }
+      // The page's offset, (page - 1) × pageSize, must be an exact integer too: a page past it is the page's fault.
+      if (issues.length === 0 && !Number.isSafeInteger((page - 1) * pageSize)) {
+        issues.push({ path: ['page'], message: `too large: (page - 1) × pageSize must be at most ${Number.MAX_SAFE_INTEGER}` });
+      }
       if (issues.length) throw new ValidationError('invalid pagination', issues);
       const order = options.orderBy === undefined ? [] : Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy];
       const hasId = order.some((o) => isPlainObject(o) && Object.hasOwn(o, 'id'));
@@ -309,13 +313,16 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
       const byId = new Map<number, T>();
       for (const r of rows) byId.set((r as unknown as { id: number }).id, r);
       const out: T[] = [];
-      let missing = 0;
       for (const id of ids) {
         const r = byId.get(id);
         if (r) out.push(r);
-        else missing++;
       }
-      if (missing && options.missing === 'error') throw new NotFoundError(`${missing} of ${ids.length} ${meta.name} ids not found`);
+      if (options.missing === 'error' && out.length < ids.length) {
+        // Each missing id counts once, however often it was asked for.
+        const missing = distinct.filter((id) => !byId.has(id));
+        const shown = missing.slice(0, 10).join(', ') + (missing.length > 10 ? ', …' : '');
+        throw new NotFoundError(`${missing.length} of ${distinct.length} ${meta.name} ids not found: ${shown}`);
+      }
       return out;
     }
 

@@ -11,6 +11,7 @@ import {
   declarativeBase,
   escapeLike,
   ForeignKeyConstraintError,
+  NotFoundError,
   t,
   ValidationError,
 } from '@litedao/core';
@@ -190,6 +191,28 @@ export function hostileR13Tests(target: ConformanceTarget): void {
         expect(full).toEqual(empty[i]);
         for (const o of Object.values(full)) expect(o).toMatch(/^ValidationError\[/);
       }
+    });
+
+    it('findByIds counts each missing id once; paginate names `page` when its offset is out of range', async () => {
+      const { Session } = await relSetup(target);
+      await Session.begin(async (s) => {
+        s.add(new Person({ name: 'a' }));
+      });
+      await using s = Session();
+      const dao = new PersonDAO(s);
+      const e = await rejectsWith(dao.findByIds([99, 99, 1, 98, 99], { missing: 'error' }), NotFoundError);
+      expect(e.message).toBe('2 of 3 Person ids not found: 99, 98');
+      expect((await dao.findByIds([1, 1])).map((p) => p.id)).toEqual([1, 1]);
+      await rejectsWith(dao.findByIds([1], { missing: 'bogus' } as never), ValidationError);
+      for (const [page, pageSize] of [
+        [Number.MAX_SAFE_INTEGER, 10],
+        [2 ** 50, 1000],
+        [2 ** 44 + 1, 1000],
+      ] as const) {
+        const v = await rejectsWith(dao.paginate({ page, pageSize }), ValidationError);
+        expect(v.issues.map((i) => i.path)).toEqual([['page']]);
+      }
+      expect((await dao.paginate({ page: Number.MAX_SAFE_INTEGER, pageSize: 1 })).items).toEqual([]);
     });
 
     it('a foreign-key error names only columns the unit wrote a value into, never one it set to NULL (generated)', async () => {
