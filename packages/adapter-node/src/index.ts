@@ -2,6 +2,6 @@
 
 export type { NativeDatabase, NativeStatement } from './native.ts';
 export type { NodeDriverOptions } from './node-driver.ts';
-export { checkNodeDriverOptions, createNodeDriver } from './node-driver.ts';
+export { createNodeDriver } from './node-driver.ts';
 export type { DatabaseUrl } from './node-engine.ts';
 export { createNodeEngine, filenameFromUrl, parseDatabaseUrl } from './node-engine.ts';

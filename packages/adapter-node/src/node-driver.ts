@@ -15,12 +15,15 @@
 
 import {
   ConfigurationError,
+  checkOptions,
   type DaoError,
   DatabaseError,
   type Driver,
   type DriverCapabilities,
   type DriverLimits,
   EngineClosedError,
+  nonNegativeInteger,
+  nonNegativeNumber,
   type SqlValue,
   type Statement,
   type StatementResult,
@@ -43,46 +46,16 @@ export interface NodeDriverOptions {
   readonly fileMustExist?: boolean;
 }
 
-const OPTION_KINDS: Readonly<Record<keyof NodeDriverOptions, 'number' | 'boolean'>> = {
-  busyTimeoutMs: 'number',
-  statementCacheSize: 'number',
-  readonly: 'boolean',
-  fileMustExist: 'boolean',
-};
-
-/**
- * Refuses options that would otherwise be ignored or misread: an unknown key (`readOnly`), a value of the wrong
- * type, a negative or non-finite timeout, a cache size that is not a positive integer. `undefined` is no option.
- */
+/** Refuses an unknown option (`readOnly`), a wrong type, a negative or NaN timeout, a cache size below 1. */
 export function checkNodeDriverOptions(options: unknown): NodeDriverOptions {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new ConfigurationError('createNodeDriver options must be an object');
-  for (const [key, value] of Object.entries(options)) {
-    const kind = OPTION_KINDS[key as keyof NodeDriverOptions];
-    if (kind === undefined) {
-      throw new ConfigurationError(
-        `unknown createNodeDriver option ${JSON.stringify(key)} (known: ${Object.keys(OPTION_KINDS).join(', ')})`,
-      );
-    }
-    if (value === undefined) continue;
-    if (typeof value !== kind) throw new ConfigurationError(`createNodeDriver option ${key} must be a ${kind}, got ${typeof value}`);
-  }
-  const o = options as NodeDriverOptions;
-  if (o.busyTimeoutMs !== undefined && !(Number.isFinite(o.busyTimeoutMs) && o.busyTimeoutMs >= 0)) {
-    throw new ConfigurationError(`createNodeDriver option busyTimeoutMs must be a finite number ≥ 0, got ${o.busyTimeoutMs}`);
-  }
-  if (o.statementCacheSize !== undefined && !(Number.isSafeInteger(o.statementCacheSize) && o.statementCacheSize >= 1)) {
-    throw new ConfigurationError(`createNodeDriver option statementCacheSize must be an integer ≥ 1, got ${o.statementCacheSize}`);
-  }
+  const o = checkOptions<NodeDriverOptions>('createNodeDriver', options, {
+    busyTimeoutMs: nonNegativeNumber,
+    statementCacheSize: nonNegativeInteger,
+    readonly: 'boolean',
+    fileMustExist: 'boolean',
+  });
+  if (o.statementCacheSize === 0) throw new ConfigurationError('createNodeDriver: option statementCacheSize must be at least 1');
   return o;
-}
-
-interface Prepared {
-  readonly stmt: NativeStatement;
-  readonly columns: readonly string[] | undefined;
-  /** `stmt.reader` and `stmt.readonly`, read once. */
-  readonly reader: boolean;
-  readonly readonly: boolean;
 }
 
 /** Shared by every write result: core never mutates `rows`. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, ConnectionError, createSessionMaker, declarativeBase, sql, t } from '@litedao/core';
+import { ConfigurationError, ConnectionError, createEngine, createSessionMaker, declarativeBase, sql, t } from '@litedao/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeDriver, createNodeEngine, parseDatabaseUrl } from '../src/index.ts';
@@ -159,5 +159,33 @@ describe('database URL parameters: applied, or refused, never dropped', () => {
     const ok = createNodeEngine('sqlite://?timeout=1', { busyTimeoutMs: 1000, statementCacheSize: 10 });
     expect(ok.limits.busyTimeoutMs).toBe(1000);
     return ok.close();
+  });
+});
+
+describe('createEngine options: checked before use', () => {
+  const Base2 = declarativeBase();
+  class Thing extends Base2('Thing', { n: t.integer() }) {}
+
+  it.each([
+    [{ unitLog: 'yes' }, /unitLog/],
+    [{ transactionWaitMs: -1 }, /transactionWaitMs/],
+    [{ transactionWaitMs: Number.NaN }, /transactionWaitMs/],
+    [{ verifyModels: Thing }, /verifyModels/],
+    [{ verifyModels: [Thing, {}] }, /index 1/],
+    [{ logger: 'console' }, /logger/],
+    [{ debug: 1 }, /debug/],
+    [{ verifymodels: [Thing] }, /unknown option "verifymodels"/],
+    ['fast', /must be an object/],
+  ])('%o is a ConfigurationError naming it', (options, message) => {
+    const driver = createNodeDriver(':memory:');
+    expect(() => createEngine(driver, options as never)).toThrow(ConfigurationError);
+    expect(() => createEngine(driver, options as never)).toThrow(message);
+  });
+
+  it('valid options, undefined values and null options are accepted', async () => {
+    for (const options of [undefined, null, {}, { unitLog: 'auto', debug: undefined }, { verifyModels: [Thing], transactionWaitMs: 0 }]) {
+      const engine = createEngine(createNodeDriver(':memory:'), options as never);
+      await engine.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionExecutor } from '@litedao/core';
-import { ConfigurationError, StorageUnavailableError } from '@litedao/core';
+import { ConfigurationError, checkOptions, nonNegativeInteger, StorageUnavailableError } from '@litedao/core';
 import { WASM_DRIVER_NAME, WASM_LIMITS } from './limits.ts';
 import { loadSqlite3 } from './load-sqlite3.ts';
 import type { NativeDatabase, NativeSqlite3 } from './native.ts';
@@ -35,7 +35,13 @@ export interface WasmDriverOptions {
  * const engine = createEngine({ driver });
  * ```
  */
-export async function createWasmDriver(options: WasmDriverOptions = {}): Promise<WasmDriver> {
+export async function createWasmDriver(givenOptions?: WasmDriverOptions): Promise<WasmDriver> {
+  const options = checkOptions<WasmDriverOptions>('createWasmDriver', givenOptions, {
+    filename: 'string',
+    database: 'object',
+    sqlite3: 'object',
+    statementCacheSize: nonNegativeInteger,
+  });
   if (options.database && !options.sqlite3) {
     throw new ConfigurationError('createWasmDriver({ database }) also needs the sqlite3 namespace that opened it ({ database, sqlite3 }).');
   }

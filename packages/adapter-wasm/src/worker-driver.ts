@@ -1,5 +1,15 @@
 import type { DaoError, Driver, DriverCapabilities, Statement, StatementResult, TransactionExecutor } from '@litedao/core';
-import { ConnectionError, deserializeError, StateError, sqliteErrorToDaoError } from '@litedao/core';
+import {
+  ConfigurationError,
+  ConnectionError,
+  checkOptions,
+  deserializeError,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  optionsOf,
+  StateError,
+  sqliteErrorToDaoError,
+} from '@litedao/core';
 import { WASM_DRIVER_NAME, WASM_LIMITS } from './limits.ts';
 import {
   isWorkerResponse,
@@ -69,7 +79,16 @@ export interface WorkerDriver extends Driver {
  * const driver = await createWorkerDriver(worker, { filename: '/app.db' });
  * ```
  */
-export async function createWorkerDriver(worker: WorkerEndpoint, options: WorkerDriverOptions): Promise<WorkerDriver> {
+export async function createWorkerDriver(worker: WorkerEndpoint, givenOptions: WorkerDriverOptions): Promise<WorkerDriver> {
+  const options = checkOptions<WorkerDriverOptions>('createWorkerDriver', givenOptions, {
+    filename: 'string',
+    vfs: optionsOf<SahPoolSettings>({ name: 'string', directory: 'string', initialCapacity: nonNegativeInteger }),
+    statementCacheSize: nonNegativeInteger,
+    acquireTimeoutMs: nonNegativeNumber,
+  });
+  if (typeof options.filename !== 'string' || options.filename === '') {
+    throw new ConfigurationError('createWorkerDriver needs { filename }, e.g. { filename: "/app.db" }');
+  }
   const client = new RpcClient(worker);
   try {
     const opened = (await client.request('open', {

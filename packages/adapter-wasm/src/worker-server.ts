@@ -1,5 +1,5 @@
 import type { DaoError, StatementResult } from '@litedao/core';
-import { ConnectionError, isDaoError, StateError, StorageUnavailableError, serializeError } from '@litedao/core';
+import { ConnectionError, checkOptions, isDaoError, StateError, StorageUnavailableError, serializeError } from '@litedao/core';
 import { loadSqlite3 } from './load-sqlite3.ts';
 import type { NativeSahPool, NativeSqlite3 } from './native.ts';
 import {
@@ -68,7 +68,8 @@ interface OpenDatabase {
  * serveWorkerDriver();
  * ```
  */
-export function serveWorkerDriver(options: ServeWorkerDriverOptions = {}): WorkerServer {
+export function serveWorkerDriver(givenOptions?: ServeWorkerDriverOptions): WorkerServer {
+  const options = checkOptions<ServeWorkerDriverOptions>('serveWorkerDriver', givenOptions, { endpoint: 'object', sqlite3: 'object' });
   const endpoint = options.endpoint ?? (globalThis as unknown as WorkerServerEndpoint);
   let open: OpenDatabase | undefined;
   let sqlite3: NativeSqlite3 | undefined = options.sqlite3;

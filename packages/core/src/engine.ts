@@ -7,6 +7,7 @@ import { createAllStatements, dropAllStatements } from './ddl.ts';
 import type { Driver, DriverCapabilities, DriverLimits, Executor, Statement, StatementResult } from './driver.ts';
 import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
+import { checkOptions, nonNegativeNumber, type OptionRule, oneOf } from './options.ts';
 import { startTimer } from './platform.ts';
 import { debugLogger, type QueryLogger, RuntimeDriver } from './runtime-driver.ts';
 import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
@@ -51,6 +52,25 @@ export interface EngineOptions {
    */
   readonly verifyModels?: readonly AnyModel[] | undefined;
 }
+
+const ENGINE_OPTION_RULES: { readonly [K in keyof EngineOptions]-?: OptionRule } = {
+  unitLog: oneOf(true, false, 'auto'),
+  transactionWaitMs: nonNegativeNumber,
+  logger: 'function',
+  logParameters: 'boolean',
+  debug: 'boolean',
+  verifyModels: (v) => {
+    if (!Array.isArray(v)) return 'must be an array of models (Base.metadata.models)';
+    for (const [i, m] of v.entries()) {
+      try {
+        metaOf(m);
+      } catch {
+        return `holds a value that is not a model at index ${i}`;
+      }
+    }
+    return undefined;
+  },
+};
 
 interface AsyncContext {
   run<R>(store: object, fn: () => R): R;
@@ -196,7 +216,8 @@ export class Engine implements Executor {
   /** Set by `close()`: new calls are refused while it waits for the batches in flight. */
   #closing = false;
 
-  constructor(driver: Driver, options: EngineOptions = {}) {
+  constructor(driver: Driver, givenOptions?: EngineOptions) {
+    const options = checkOptions<EngineOptions>('createEngine', givenOptions, ENGINE_OPTION_RULES);
     const logger = options.logger ?? (options.debug === true ? debugLogger : undefined);
     this.#runtime = new RuntimeDriver(driver, { logger, logParameters: options.logParameters });
     this.#gate = new TransactionGate(options.transactionWaitMs ?? 5000);

@@ -99,6 +99,8 @@ export type { NamingMode } from './naming.ts';
 export { checkIdentifier, quoteIdent, tableNameFor } from './naming.ts';
 export type { ObjectInfo } from './object-state.ts';
 export { inspect } from './object-state.ts';
+export type { OptionRule } from './options.ts';
+export { checkOptions, nonNegativeInteger, nonNegativeNumber, oneOf, optionsOf } from './options.ts';
 export type { AggregateFilters, CompiledQuery } from './query.ts';
 export { AggregateQuery, GroupedQuery, ProjectionQuery, Query } from './query.ts';
 export type { RowSchema } from './raw-rows.ts';

@@ -7,7 +7,7 @@ import {
   StorageUnavailableError,
 } from '@litedao/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWasmDriver, type WasmDriver } from '../../src/index.ts';
+import { createWasmDriver, createWorkerDriver, type WasmDriver } from '../../src/index.ts';
 
 const st = (sql: string, params: Statement['params'] = [], extra: Partial<Statement> = {}): Statement => ({
   sql,
@@ -111,6 +111,31 @@ describe('createWasmDriver (in-process, :memory:)', () => {
 describe('createWasmDriver options', () => {
   it('refuses file names: sqlite-wasm has no persistent storage outside OPFS', async () => {
     await expect(createWasmDriver({ filename: '/app.db' })).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it.each([[{ statementCacheSize: -1 }], [{ statementCacheSize: 2.5 }], [{ filename: 5 }], [{ fileName: ':memory:' }], ['memory']])(
+    'refuses %o with ConfigurationError (an option is never ignored or misread)',
+    async (options) => {
+      await expect(createWasmDriver(options as never)).rejects.toBeInstanceOf(ConfigurationError);
+    },
+  );
+
+  it('refuses bad createWorkerDriver options before sending anything to the Worker', async () => {
+    const sent: unknown[] = [];
+    const worker = { postMessage: (m: unknown) => sent.push(m), addEventListener() {}, removeEventListener() {} };
+    for (const options of [
+      {},
+      { filename: '' },
+      { filename: '/a.db', acquireTimeoutMs: -5 },
+      { filename: '/a.db', vfs: { initialCapacity: 'x' } },
+      { filename: '/a.db', vfs: { nmae: 'x' } },
+      { filename: '/a.db', statementcachesize: 3 },
+    ]) {
+      await expect(createWorkerDriver(worker as never, options as never), JSON.stringify(options)).rejects.toBeInstanceOf(
+        ConfigurationError,
+      );
+    }
+    expect(sent).toEqual([]);
   });
 
   it('requires the sqlite3 namespace along with a given database', async () => {
