@@ -285,6 +285,48 @@ export function hostileR13Tests(target: ConformanceTarget): void {
       await driver.execute({ sql: 'DROP TABLE r13_checked', params: [], returnsRows: false });
     });
 
+    it('relationship conditions that hold for every row need { all: true }; ones that depend on the data do not', async () => {
+      const { Session } = await relSetup(target);
+      await Session.begin(async (s) => {
+        const a = new Person({ name: 'a' });
+        s.add(a);
+        s.add(new Person({ name: 'b' }));
+        s.add(new Post({ title: 't', author: a }));
+      });
+      const always: F[] = [
+        { posts: { none: { id: { in: [] } } } },
+        { posts: { every: {} } },
+        { posts: { every: { id: { notIn: [] } } } },
+        { or: [{ referrer: { is: null } }, { referrer: { isNot: null } }] },
+        { or: [{ posts: { some: { title: 'x' } } }, { posts: { none: { title: 'x' } } }] },
+        { not: { posts: { some: { or: [] } } } },
+        { or: [{ name: { gt: 'm' } }, { not: { name: { gt: 'm' } } }] },
+      ];
+      for (const f of always) {
+        await using s = Session();
+        await rejectsWith(() => s.deleteWhere(Person, f as never), ValidationError);
+        await rejectsWith(() => s.updateWhere(Person, f as never, { age: 1 }), ValidationError);
+        expect(
+          await s
+            .select(Person)
+            .where(f as never)
+            .count(),
+        ).toBe(2);
+      }
+      const some: [F, number][] = [
+        [{ posts: { some: {} } }, 1],
+        [{ posts: { none: {} } }, 1],
+        [{ referrer: { is: null } }, 2],
+        [{ name: { contains: '' }, posts: { some: {} } }, 1],
+      ];
+      for (const [f, n] of some) {
+        await using s = Session();
+        const r = s.updateWhere(Person, f as never, { age: 1 });
+        await s.commit();
+        expect(r.rowsAffected).toBe(n);
+      }
+    });
+
     it('contains / startsWith / endsWith agree with JavaScript and like with its documented LIKE for any string (escape characters, %, _ anywhere)', async () => {
       const { Session } = await setup(target);
       const text = fc.string({ unit: fc.constantFrom(...PATTERN_UNITS), maxLength: 6 });
