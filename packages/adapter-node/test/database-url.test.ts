@@ -189,3 +189,30 @@ describe('createEngine options: checked before use', () => {
     }
   });
 });
+
+describe('begin options: checked before the function runs', () => {
+  it.each([
+    [{ retries: 3 }, /unknown option "retries"/],
+    [{ retry: { attempts: 3, backof: 10 } }, /backof/],
+    [{ retry: { attempts: 3, on: ['BusyError'] } }, /error classes/],
+    [{ retry: { attempts: 3, backoffMs: Number.NaN } }, /backoffMs/],
+    [{ retry: '3' }, /retry/],
+    [{ retry: 0 }, /attempts/],
+  ])('%o is a ConfigurationError, and the function never runs', async (options, message) => {
+    const engine = createNodeEngine('sqlite://');
+    let ran = false;
+    await expect(
+      createSessionMaker(engine).begin(async () => {
+        ran = true;
+      }, options as never),
+    ).rejects.toThrow(message);
+    expect(ran).toBe(false);
+    await engine.close();
+  });
+
+  it('a non-function is a ConfigurationError', async () => {
+    const engine = createNodeEngine('sqlite://');
+    await expect(createSessionMaker(engine).begin('commit' as never)).rejects.toBeInstanceOf(ConfigurationError);
+    await engine.close();
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { Engine } from './engine.ts';
 import { BusyError, ConfigurationError, StaleDataError } from './errors.ts';
+import { checkOptions, nonNegativeNumber, optionsOf } from './options.ts';
 import { sleep } from './platform.ts';
 import { Session } from './session.ts';
 
@@ -45,7 +46,17 @@ export interface SessionMaker {
 
 const DEFAULT_RETRY_ON: readonly ErrorClass[] = [StaleDataError, BusyError];
 
-function retryPolicy(retry: BeginOptions['retry']): Required<RetryOptions> {
+const RETRY_RULES = {
+  attempts: 'number',
+  on: (v: unknown) =>
+    Array.isArray(v) && v.every((c) => typeof c === 'function') ? undefined : 'must be an array of error classes (e.g. [StaleDataError])',
+  backoffMs: nonNegativeNumber,
+} as const;
+
+function retryPolicy(givenOptions: BeginOptions | undefined): Required<RetryOptions> {
+  const { retry } = checkOptions<BeginOptions>('begin', givenOptions, {
+    retry: (v) => (typeof v === 'number' ? undefined : optionsOf<RetryOptions>(RETRY_RULES)(v)),
+  });
   if (retry === undefined) return { attempts: 1, on: DEFAULT_RETRY_ON, backoffMs: 5 };
   const o: RetryOptions = typeof retry === 'number' ? { attempts: retry } : retry;
   if (!Number.isSafeInteger(o.attempts) || o.attempts < 1) throw new ConfigurationError('retry.attempts must be an integer ≥ 1');
@@ -58,8 +69,9 @@ export function createSessionMaker(engine: Engine): SessionMaker {
   const maker = () => new Session(engine.sessionContext());
   return Object.assign(maker, {
     engine,
-    async begin<T>(fn: (session: Session) => Promise<T>, options: BeginOptions = {}): Promise<T> {
-      const policy = retryPolicy(options.retry);
+    async begin<T>(fn: (session: Session) => Promise<T>, options?: BeginOptions): Promise<T> {
+      if (typeof fn !== 'function') throw new ConfigurationError('begin(fn) needs a function that takes the session');
+      const policy = retryPolicy(options);
       for (let attempt = 1; ; attempt++) {
         const session = maker();
         try {
