@@ -826,7 +826,14 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
       case 'notIn': {
         if (!Array.isArray(v)) return atom(`${name}|?${opaque++}`, true);
         const ids = [...new Set(v.map(valueId))].sort();
-        const inL = ids.length === 0 ? FALSE : ids.length === 1 ? eq(v[0]) : atom(`${name}|in|${ids.join('|')}`, !plain);
+        const inL =
+          ids.length === 0
+            ? FALSE
+            : ids.length === 1
+              ? eq(v[0])
+              : plain && kind === 'boolean' && ids.length === 2 && ids[0] === 'N0' && ids[1] === 'N1'
+                ? TRUE // both values of a never-null boolean
+                : atom(`${name}|in|${ids.join('|')}`, !plain);
         parts.push(op === 'in' ? inL : notL(inL));
         break;
       }
