@@ -29,6 +29,7 @@ import {
   metaOf,
 } from './model-meta.ts';
 import { checkIdentifier, foldIdentifier, NAMING_MODES, type NamingMode, tableNameFor } from './naming.ts';
+import { checkOptions, type OptionRule } from './options.ts';
 import { assignInitial, installRelationAccessors, type RelationsShape } from './relations.ts';
 import { compileRowAssigner } from './row-assigner.ts';
 import { isInternalTable } from './schema-introspect.ts';
@@ -71,11 +72,26 @@ export interface DeclarativeBase {
   readonly naming: NamingMode;
 }
 
+/** Lists of column-name lists (`unique`, `indexes`): the names themselves are checked against the columns later. */
+const nameLists: OptionRule = (v) =>
+  Array.isArray(v) && v.every((set) => Array.isArray(set) && set.every((n) => typeof n === 'string'))
+    ? undefined
+    : `must be a list of column-name lists, e.g. [['chat_id', 'message_id']]`;
+
+const MODEL_OPTION_RULES: { readonly [K in keyof ModelOptions<ColumnsShape>]-?: OptionRule } = {
+  tableName: 'string',
+  relations: 'function',
+  unique: nameLists,
+  indexes: nameLists,
+  renamedFrom: 'string',
+};
+
 /**
  * Creates a declarative base: the function that declares models, and their shared `metadata`. Two models of
  * one base mapping to the same table is an `IdentifierError` at definition time.
  */
-export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
+export function declarativeBase(givenOptions?: BaseOptions): DeclarativeBase {
+  const options = checkOptions<BaseOptions>('declarativeBase', givenOptions, { naming: 'string', strict: 'boolean' });
   const naming = options.naming ?? 'plural';
   if (!NAMING_MODES.includes(naming)) {
     throw new ConfigurationError(`unknown naming mode ${String(naming)} (expected ${NAMING_MODES.map((m) => `'${m}'`).join(', ')})`);
@@ -97,9 +113,10 @@ export function declarativeBase(options: BaseOptions = {}): DeclarativeBase {
   const base = <const C extends ColumnsShape, R extends RelationsShape = {}>(
     name: string,
     columns: C,
-    modelOptions: ModelOptions<C, R> = {},
+    givenModelOptions?: ModelOptions<C, R>,
   ): ModelClass<C, R> => {
     const modelName = checkIdentifier(name, 'model name');
+    const modelOptions = checkOptions<ModelOptions<C, R>>(`model ${modelName}`, givenModelOptions, MODEL_OPTION_RULES);
     const tableName = checkIdentifier(modelOptions.tableName ?? tableNameFor(modelName, naming), 'table name');
     const folded = foldIdentifier(tableName);
     // Tables SQLite, D1, migrations and the unit log own, and a rebuild's `__new_<table>`: introspection and

@@ -95,3 +95,35 @@ describe('UNIQUE constraints', () => {
     );
   });
 });
+
+describe('base and model options are checked, never ignored', () => {
+  it.each([
+    [{ nameing: 'legacy' }, /unknown option "nameing"/],
+    [{ naming: 'plurals' }, /naming mode/],
+    [{ strict: 'yes' }, /strict/],
+    ['legacy', /must be an object/],
+  ])('declarativeBase(%o) is a ConfigurationError', (options, message) => {
+    expect(() => declarativeBase(options as never)).toThrow(ConfigurationError);
+    expect(() => declarativeBase(options as never)).toThrow(message);
+  });
+
+  it.each([
+    [{ tablename: 'people' }, /unknown option "tablename"/],
+    [{ tableName: 5 }, /tableName must be a string/],
+    [{ unique: 'name' }, /unique must be a list/],
+    [{ unique: ['name'] }, /unique must be a list/],
+    [{ indexes: [[1]] }, /indexes must be a list/],
+    [{ renamedFrom: 5 }, /renamedFrom must be a string/],
+    [{ relations: {} }, /relations must be a function/],
+  ])('a model with options %o is a ConfigurationError, and the base stays usable', (options, message) => {
+    const Base = declarativeBase();
+    expect(() => Base('Thing', { name: t.text() }, options as never)).toThrow(message);
+    expect(() => Base('Thing', { name: t.text() }, options as never)).toThrow(ConfigurationError);
+    expect(Base('Thing', { name: t.text() }).tableName).toBe('things');
+    expect(Base.metadata.models).toHaveLength(1);
+  });
+
+  it('null options count as none', () => {
+    expect(declarativeBase(null as never)('Thing', { name: t.text() }, null as never).tableName).toBe('things');
+  });
+});
