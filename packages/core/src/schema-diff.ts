@@ -414,6 +414,8 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
   const rebuilt = parentsFirst(plans.filter((p) => rebuild.has(f(p.to.name))).map((p) => p.to));
   const planOf = new Map(plans.map((p) => [f(p.to.name), p]));
   const tempNames = new Map(rebuilt.map((t) => [t.name, tmpName(t.name)]));
+  const creates: string[] = [];
+  const copies: string[] = [];
   for (const t of rebuilt) {
     const { plan } = planOf.get(f(t.name)) as (typeof plans)[number];
     for (const [o, n, what] of plan.changed)
@@ -450,7 +452,9 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
         });
     }
     const tmp = tmpName(t.name);
-    out.push(createTableSql(t, { as: tmp, referenceNames: tempNames }));
+    // All new tables exist before the first copy: with foreign keys on (D1), a copy into a table whose
+    // (temporary) parent does not exist yet fails, and in a reference cycle no order would do.
+    creates.push(createTableSql(t, { as: tmp, referenceNames: tempNames }));
     const targets: string[] = [];
     const exprs: string[] = [];
     for (const c of t.columns) {
@@ -460,17 +464,18 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
       const becomesNotNull = c.notNull && !src.notNull && c.default !== null && c.default.toUpperCase() !== 'NULL';
       exprs.push(becomesNotNull ? `coalesce(${q(src.name)}, ${c.default})` : q(src.name));
     }
-    out.push(`INSERT INTO ${q(tmp)} (${targets.join(', ')}) SELECT ${exprs.join(', ')} FROM ${q(t.name)}`);
+    copies.push(`INSERT INTO ${q(tmp)} (${targets.join(', ')}) SELECT ${exprs.join(', ')} FROM ${q(t.name)}`);
     // AUTOINCREMENT: the new table continues the old counter, so ids of deleted rows are never handed out again.
     if (t.columns.some((c) => c.primaryKey)) {
       const [tn, on] = [sqlLiteral(tmp), sqlLiteral(t.name)];
-      out.push(
+      copies.push(
         // The stored name may differ from the model's in ASCII case (SQLite matches table names that way).
         `UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(seq) FROM sqlite_sequence WHERE lower(name) = lower(${on})), 0)) WHERE name = ${tn}`,
         `INSERT INTO sqlite_sequence (name, seq) SELECT ${tn}, max(seq) FROM sqlite_sequence WHERE lower(name) = lower(${on}) HAVING count(*) > 0 AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ${tn})`,
       );
     }
   }
+  out.push(...creates, ...copies);
   // Every old table that goes (rebuilt or dropped) is dropped here, after all copies, children first by the old
   // foreign keys: a parent's implicit DELETE then finds no old child rows to cascade into, restrict or null.
   const currentName = new Map<TableDef, string>();
