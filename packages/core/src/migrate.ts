@@ -148,6 +148,241 @@ async function refuseForeignReferrers(engine: Engine, file: string, dropped: Rea
   );
 }
 
+// ---- What a file that drops tables must not lose: views, triggers, and what the CREATE TABLE said. ----
+
+/** One token of SQL text: its text and whether it is an identifier/keyword (`word`), punctuation or a literal. */
+interface Tok {
+  readonly text: string;
+  readonly kind: 'word' | 'quoted' | 'string' | 'number' | 'punct';
+  /** Where it starts and ends in the text. */
+  readonly at: number;
+  readonly end: number;
+}
+
+/** Tokens of SQL text as SQLite reads them (comments and whitespace dropped). */
+function tokens(sqlText: string): Tok[] {
+  const out: Tok[] = [];
+  const re =
+    /\s+|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?|[xX]'[0-9a-fA-F]*'|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*|\|\||<=|>=|==|!=|<>|<<|>>|->>|->|./gy;
+  for (let m = re.exec(sqlText); m && m[0] !== ''; m = re.exec(sqlText)) {
+    const x = m[0];
+    const c = x[0] as string;
+    const [at, end] = [m.index, m.index + x.length];
+    if (/\s/.test(c) || x.startsWith('--') || x.startsWith('/*')) continue;
+    if (c === "'" || (/[xX]/.test(c) && x[1] === "'")) out.push({ text: x, kind: 'string', at, end });
+    else if (c === '"' || c === '`' || c === '[') out.push({ text: unquote(x), kind: 'quoted', at, end });
+    else if (/[\d.]/.test(c) && x !== '.') out.push({ text: x, kind: 'number', at, end });
+    else if (/[A-Za-z_\x80-\uffff]/.test(c)) out.push({ text: x, kind: 'word', at, end });
+    else out.push({ text: x, kind: 'punct', at, end });
+  }
+  return out;
+}
+
+const isName = (t: Tok | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'quoted');
+const kw = (t: Tok | undefined, word: string) => t?.kind === 'word' && t.text.toUpperCase() === word;
+
+/** Tokens as comparable text: identifiers unquoted and folded, keywords in one case, single spaces. */
+function normalized(toks: readonly Tok[]): string {
+  return toks.map((t) => (t.kind === 'word' || t.kind === 'quoted' ? foldIdentifier(t.text) : t.text)).join(' ');
+}
+
+/** The index after the parenthesised group that starts at `i` (a `(` token). */
+function groupEnd(toks: readonly Tok[], i: number): number {
+  let depth = 0;
+  for (let j = i; j < toks.length; j++) {
+    const t = toks[j] as Tok;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && --depth === 0) return j + 1;
+  }
+  return toks.length;
+}
+
+/** What a CREATE TABLE statement says that litedao's models cannot say: collations, CHECKs, generated columns. */
+interface TableExtras {
+  /** Column (folded) → its COLLATE name (upper case), for columns with one other than BINARY. */
+  readonly collations: Map<string, string>;
+  /** CHECK expressions (normalized), with the columns of the table they mention (folded). */
+  readonly checks: { readonly text: string; readonly shown: string; readonly mentions: readonly string[] }[];
+  /** Generated column (folded) → its expression as written. */
+  readonly generated: Map<string, string>;
+  /** Every column (folded). */
+  readonly columns: Set<string>;
+}
+
+const TABLE_CONSTRAINT = new Set(['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN']);
+
+/** Reads a CREATE TABLE statement's extras (undefined when it is no `CREATE TABLE … (…)`, e.g. `AS SELECT`). */
+export function tableExtras(createSql: string): TableExtras | undefined {
+  const toks = tokens(createSql);
+  const open = toks.findIndex((t) => t.kind === 'punct' && t.text === '(');
+  if (open === -1 || toks.slice(0, open).some((t) => kw(t, 'AS'))) return undefined;
+  const end = groupEnd(toks, open) - 1;
+  const items: Tok[][] = [];
+  let item: Tok[] = [];
+  for (let i = open + 1; i < end; i++) {
+    const t = toks[i] as Tok;
+    if (t.kind === 'punct' && t.text === '(') {
+      const e = groupEnd(toks, i);
+      item.push(...toks.slice(i, e));
+      i = e - 1;
+    } else if (t.kind === 'punct' && t.text === ',') {
+      items.push(item);
+      item = [];
+    } else item.push(t);
+  }
+  if (item.length) items.push(item);
+  const extras: TableExtras = { collations: new Map(), checks: [], generated: new Map(), columns: new Set() };
+  const checks: { toks: Tok[]; shown: string }[] = [];
+  const source = (list: readonly Tok[], from: number, to: number) => createSql.slice((list[from] as Tok).at, (list[to - 1] as Tok).end);
+  for (const it of items) {
+    const first = it[0];
+    const isTableConstraint = first?.kind === 'word' && TABLE_CONSTRAINT.has(first.text.toUpperCase());
+    const column = isTableConstraint || !isName(first) ? undefined : foldIdentifier((first as Tok).text);
+    if (column !== undefined) extras.columns.add(column);
+    for (let i = column === undefined ? 0 : 1; i < it.length; i++) {
+      const t = it[i] as Tok;
+      if (kw(t, 'COLLATE') && column !== undefined && isName(it[i + 1])) {
+        const name = (it[i + 1] as Tok).text.toUpperCase();
+        if (name !== 'BINARY') extras.collations.set(column, name);
+      } else if (kw(t, 'CHECK') && it[i + 1]?.text === '(') {
+        const e = groupEnd(it, i + 1);
+        checks.push({ toks: it.slice(i + 2, e - 1), shown: source(it, i + 1, e) });
+        i = e - 1;
+      } else if (kw(t, 'AS') && it[i + 1]?.text === '(' && column !== undefined) {
+        const e = groupEnd(it, i + 1);
+        extras.generated.set(column, `AS ${source(it, i + 1, e)}`);
+        i = e - 1;
+      }
+    }
+  }
+  for (const c of checks) {
+    const mentions = c.toks.filter((t) => isName(t) && extras.columns.has(foldIdentifier(t.text))).map((t) => foldIdentifier(t.text));
+    const shown = `CHECK ${c.shown}`;
+    extras.checks.push({ text: normalized(c.toks), shown, mentions });
+  }
+  return extras;
+}
+
+/** litedao's own CHECK of a boolean column (`"x" IN (0, 1)`): the models say it, so a model change may drop it. */
+const BOOLEAN_CHECK = /^[^ ]+ in \( 0 , 1 \)$/;
+
+/** What the table `before` had that `after` (the same table, rebuilt) lacks, for the columns `after` still has. */
+function lostExtras(table: string, before: TableExtras, after: TableExtras): string[] {
+  const lost: string[] = [];
+  for (const [col, coll] of before.collations) {
+    if (after.columns.has(col) && after.collations.get(col) !== coll) lost.push(`${table}.${col} COLLATE ${coll}`);
+  }
+  const kept = new Set(after.checks.map((c) => c.text));
+  for (const c of before.checks) {
+    if (kept.has(c.text) || BOOLEAN_CHECK.test(c.text) || c.mentions.some((m) => !after.columns.has(m))) continue;
+    lost.push(`${table} ${c.shown}`);
+  }
+  for (const [col, expr] of before.generated) {
+    if (after.generated.has(col)) continue;
+    lost.push(`${table}.${col} GENERATED ${expr}${after.columns.has(col) ? ' (now a plain column)' : ' (the column is gone)'}`);
+  }
+  return lost;
+}
+
+/** The comment line by which a migration file accepts losing what {@link lostExtras} finds. */
+const ALLOW_LOSS = /^\s*--\s*litedao:\s*allow-constraint-loss\b/im;
+
+const CREATE_TABLE = new RegExp(
+  String.raw`^CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:(?:${IDENT})\s*\.\s*)?(${IDENT})`,
+  'i',
+);
+const RENAME_TABLE = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:(?:${IDENT})\s*\.\s*)?(${IDENT})\s+RENAME\s+TO\s+(${IDENT})\s*$`, 'i');
+const VIEW_OR_TRIGGER = new RegExp(
+  String.raw`^(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?|DROP\s+)(VIEW|TRIGGER)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:(?:${IDENT})\s*\.\s*)?(${IDENT})`,
+  'i',
+);
+
+/** What a file's statements do to tables, views and triggers, read from the statements alone (so D1 can use it). */
+function fileEffects(statements: readonly string[]) {
+  const created = new Map<string, string>(); // final folded table name → its CREATE TABLE text
+  const namedObjects = new Set<string>(); // views and triggers the file itself creates or drops (folded)
+  for (const raw of statements) {
+    const s = raw.replace(/^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
+    let m = CREATE_TABLE.exec(s);
+    if (m?.[1]) {
+      created.set(foldIdentifier(unquote(m[1])), s);
+      continue;
+    }
+    m = RENAME_TABLE.exec(s);
+    if (m?.[1] && m[2]) {
+      const [from, to] = [foldIdentifier(unquote(m[1])), foldIdentifier(unquote(m[2]))];
+      const text = created.get(from);
+      created.delete(from);
+      if (text !== undefined) created.set(to, text);
+      continue;
+    }
+    m = DROP_TABLE.exec(s);
+    if (m?.[1]) {
+      created.delete(foldIdentifier(unquote(m[1])));
+      continue;
+    }
+    m = VIEW_OR_TRIGGER.exec(s);
+    if (m?.[2]) namedObjects.add(foldIdentifier(unquote(m[2])));
+  }
+  return { created, namedObjects };
+}
+
+const OBJECTS_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_schema
+WHERE type IN ('table', 'view', 'trigger') AND sql IS NOT NULL ORDER BY rowid`;
+
+/** `CREATE VIEW|TRIGGER …` as `CREATE … IF NOT EXISTS …` (a no-op when the file made one of that name itself). */
+function ifNotExists(createSql: string): string {
+  if (/^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:VIEW|TRIGGER)\s+IF\s+NOT\s+EXISTS\b/i.test(createSql)) return createSql;
+  return createSql.replace(/^\s*CREATE\s+((?:TEMP\s+|TEMPORARY\s+)?(?:VIEW|TRIGGER))\s+/i, 'CREATE $1 IF NOT EXISTS ');
+}
+
+/**
+ * What keeps a file that drops tables from losing schema objects (SQLite's 12-step procedure, steps 3, 8 and
+ * 10: https://sqlite.org/lang_altertable.html#otheralter): views are dropped before it and recreated after it
+ * (a view over a dropped table makes the rebuild's `ALTER TABLE … RENAME` fail), triggers of other tables that
+ * mention a dropped table likewise, and the triggers of a dropped table that the file creates again come back
+ * with it. Objects the file itself creates or drops by name are left to the file. It also lists what a rebuilt
+ * table's new CREATE TABLE lacks of the old one's (COLLATE, CHECK, generated columns), which the file refuses
+ * unless it carries `-- litedao: allow-constraint-loss`.
+ */
+async function preservation(
+  engine: Engine,
+  statements: readonly string[],
+  dropped: ReadonlySet<string>,
+): Promise<{ before: string[]; after: string[]; lost: string[] }> {
+  const res = await engine.execute({ sql: OBJECTS_SQL, params: [], returnsRows: true });
+  const { created, namedObjects } = fileEffects(statements);
+  const before: string[] = [];
+  const after: string[] = [];
+  const lost: string[] = [];
+  const mentionsDropped = (text: string) => tokens(text).some((t) => isName(t) && dropped.has(foldIdentifier(t.text)));
+  for (const [type, name, table, text] of res.rows.map((r) => r.map((v) => String(v ?? '')))) {
+    const [n, tbl] = [foldIdentifier(name as string), foldIdentifier(table as string)];
+    if (type === 'table') {
+      const rebuilt = dropped.has(n) ? created.get(n) : undefined;
+      if (rebuilt === undefined) continue;
+      const [was, now] = [tableExtras(text as string), tableExtras(rebuilt)];
+      if (was && now) lost.push(...lostExtras(name as string, was, now));
+      continue;
+    }
+    if (namedObjects.has(n) || isInternalName(tbl)) continue;
+    if (type === 'view') {
+      before.push(`DROP VIEW IF EXISTS ${quoteIdent(name as string)}`);
+      after.push(ifNotExists(text as string));
+    } else if (dropped.has(tbl)) {
+      // Gone with its table; back when the file creates the table again (a rebuild), else dropped with it.
+      if (created.has(tbl)) after.push(ifNotExists(text as string));
+    } else if (mentionsDropped(text as string)) {
+      before.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name as string)}`);
+      after.push(ifNotExists(text as string));
+    }
+  }
+  return { before, after, lost };
+}
+
+const isInternalName = (folded: string) => folded.startsWith('sqlite_') || folded.startsWith('_cf_');
+
 async function pragmaNumber(engine: Engine, name: string): Promise<number | undefined> {
   try {
     const res = await engine.execute({ sql: `PRAGMA ${name}`, params: [], returnsRows: true });
@@ -226,6 +461,14 @@ export async function migrate(engine: Engine, source: MigrationSource, options: 
       );
     }
     const dropped = droppedTablesOf(statements);
+    const keep = dropped.size > 0 ? await preservation(engine, statements, dropped) : { before: [], after: [], lost: [] };
+    if (keep.lost.length > 0 && !ALLOW_LOSS.test(m.sql)) {
+      throw new SchemaError(
+        `migration ${m.name} rebuilds tables without what their CREATE TABLE said and models cannot say: ${keep.lost.join('; ')}. ` +
+          'Add them to the CREATE TABLE statement(s) of the file to keep them, or add the line ' +
+          "'-- litedao: allow-constraint-loss' to the file to accept losing them. Nothing of the file was applied.",
+      );
+    }
     if (engine.capabilities.interactiveTransactions) {
       // Foreign keys off (outside the transaction: SQLite ignores the pragma inside one) while the file drops tables.
       const fkOff = dropped.size > 0 && (await foreignKeysOff(engine));
@@ -242,8 +485,19 @@ export async function migrate(engine: Engine, source: MigrationSource, options: 
               return JSON.stringify([v.table, v.rowid, v.parent, v.fkid]);
             });
           const before = fkOff ? new Set(await check()) : undefined;
+          for (const s of keep.before) await session.execute(rawQuery(s));
           for (at = 0; at < statements.length; at++) await session.execute(rawQuery(statements[at] as string));
           at = -1;
+          for (const s of keep.after) {
+            try {
+              await session.execute(rawQuery(s));
+            } catch (e) {
+              throw new SchemaError(
+                `migration ${m.name}: a view or trigger it dropped and rebuilt tables under cannot be recreated after it: ${s.slice(0, 200)}\n  ${e instanceof Error ? e.message : String(e)}\nNothing of ${m.name} was applied.`,
+                { cause: e },
+              );
+            }
+          }
           if (before) {
             const broken = (await check()).filter((r) => !before.has(r));
             if (broken.length > 0) {
@@ -268,7 +522,7 @@ export async function migrate(engine: Engine, source: MigrationSource, options: 
       if (dropped.size > 0) await refuseForeignReferrers(engine, m.name, dropped);
       try {
         await engine.batch([
-          ...statements.map((s) => ({ sql: s, params: [], returnsRows: undefined })),
+          ...[...keep.before, ...statements, ...keep.after].map((s) => ({ sql: s, params: [], returnsRows: undefined })),
           { sql: record, params: [m.name], returnsRows: false },
         ]);
       } catch (e) {

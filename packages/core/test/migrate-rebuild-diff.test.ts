@@ -5,7 +5,37 @@
  * dropped in place nor lost by a rebuild; a rebuild creates every new table before copying into any.
  */
 import { describe, expect, it } from 'vitest';
-import { declarativeBase, diffSchemas, snapshotOf, t } from '../src/index.ts';
+import { declarativeBase, diffSchemas, type SchemaSnapshot, snapshotOf, t } from '../src/index.ts';
+
+describe('diffSchemas: triggers the models do not describe', () => {
+  const B1 = declarativeBase();
+  B1('User', { name: t.text() });
+  const base = snapshotOf(B1.metadata.models);
+  const audit = { name: 'users_audit', sql: "CREATE TRIGGER users_audit AFTER DELETE ON users BEGIN SELECT 'x'; END" };
+  // A snapshot as `generate --from-db` reads it: the table has a hand-written trigger too.
+  const adopted: SchemaSnapshot = {
+    version: 1,
+    tables: base.tables.map((tb) => ({ ...tb, triggers: [...tb.triggers, audit] })),
+  };
+
+  it('an in-place change leaves them alone', () => {
+    const B2 = declarativeBase();
+    B2('User', { name: t.text(), nick: t.text().nullable() });
+    const diff = diffSchemas(adopted, snapshotOf(B2.metadata.models));
+    expect(diff.rebuilt).toEqual([]);
+    expect(diff.statements.join('\n')).not.toMatch(/users_audit/);
+  });
+
+  it('a rebuild creates them again from their own SQL, after the table is back under its name', () => {
+    const B2 = declarativeBase();
+    B2('User', { name: t.text().nullable() });
+    const diff = diffSchemas(adopted, snapshotOf(B2.metadata.models));
+    expect(diff.rebuilt).toEqual(['users']);
+    const at = diff.statements.indexOf(audit.sql);
+    expect(at).toBeGreaterThan(diff.statements.indexOf('ALTER TABLE "__new_users" RENAME TO "users"'));
+    expect(diff.changes.map((c) => c.detail)).toContain('recreate trigger users_audit (not in the models, kept)');
+  });
+});
 
 describe('diffSchemas: rebuilding tables that reference each other', () => {
   it('creates every new table before the first copy (foreign keys on, a cycle has no order)', () => {

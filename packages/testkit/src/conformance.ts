@@ -5,6 +5,7 @@ import { driverTests } from './driver-tests.ts';
 import type { ConformanceTarget } from './harness.ts';
 import { hostileR13Tests } from './hostile-r13-tests.ts';
 import { migrationPropertyTests } from './migration-property-tests.ts';
+import { migrationRebuildTests } from './migration-rebuild-tests.ts';
 import { migrationTests } from './migration-tests.ts';
 import { modelBasedTests } from './model-based-tests.ts';
 import { queryTests } from './query-tests.ts';
@@ -31,6 +32,7 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     driftTests(target);
     migrationTests(target);
     migrationPropertyTests(target);
+    migrationRebuildTests(target);
     unitOfWorkTests(target);
     modelBasedTests(target);
     relationsTests(target);
