@@ -216,6 +216,23 @@ function matchTables(from: SchemaSnapshot, to: SchemaSnapshot, renames: RenameHi
   const pairs: { from: TableDef; to: TableDef; renamed: boolean }[] = [];
   const used = new Set<string>();
   const created: TableDef[] = [];
+  const conflicts: string[] = [];
+  const hinted = new Map<string, string>();
+  for (const t of to.tables) {
+    const hint = renames.tables.get(t.name);
+    if (hint === undefined || f(hint) === f(t.name) || !oldByName.has(f(hint))) continue;
+    const other = hinted.get(f(hint));
+    if (other !== undefined) conflicts.push(`tables ${other} and ${t.name} both declare renamedFrom('${hint}')`);
+    else if (newByName.has(f(hint)))
+      conflicts.push(
+        `table ${t.name} declares renamedFrom('${hint}'), but the models still declare table ${hint}: a swap or a stale hint; rename in two migrations, or remove the hint once its migration is generated`,
+      );
+    else if (oldByName.has(f(t.name)))
+      conflicts.push(
+        `table ${t.name} declares renamedFrom('${hint}'), but a table ${t.name} exists already: renaming ${hint} onto it would drop it; drop or rename ${t.name} in one migration, then rename ${hint} in the next (or remove the hint)`,
+      );
+    hinted.set(f(hint), t.name);
+  }
   for (const t of to.tables) {
     const same = oldByName.get(f(t.name));
     if (same) {
@@ -231,7 +248,7 @@ function matchTables(from: SchemaSnapshot, to: SchemaSnapshot, renames: RenameHi
     } else created.push(t);
   }
   const dropped = from.tables.filter((t) => !used.has(f(t.name)));
-  return { pairs, created, dropped };
+  return { pairs, created, dropped, conflicts };
 }
 
 function planTable(
@@ -335,13 +352,14 @@ const tmpName = (table: string) => `__new_${table}`;
  */
 export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: DiffOptions = {}): SchemaDiff {
   const renames = options.renames ?? { tables: new Map(), columns: new Map() };
-  const { pairs, created, dropped } = matchTables(from, to, renames);
+  const { pairs, created, dropped, conflicts } = matchTables(from, to, renames);
   const changes: SchemaChange[] = [];
   const refusals: string[] = [];
   const tableRenames = new Map<string, string>(); // old folded → new folded
   for (const p of pairs) if (p.renamed) tableRenames.set(f(p.from.name), f(p.to.name));
 
   const plans = pairs.map((p) => ({ ...p, plan: planTable(p.from, p.to, renames.columns.get(p.to.name), tableRenames) }));
+  refusals.push(...conflicts);
   for (const d of dropped) {
     changes.push({ kind: 'drop table', table: d.name, detail: `drop table ${d.name}` });
     // A table that stays and still references the dropped one would keep a dangling foreign key (every later

@@ -5,7 +5,36 @@
  * dropped in place nor lost by a rebuild; a rebuild creates every new table before copying into any.
  */
 import { describe, expect, it } from 'vitest';
-import { declarativeBase, diffSchemas, type SchemaSnapshot, snapshotOf, t } from '../src/index.ts';
+import { ConfigurationError, declarativeBase, diffSchemas, renameHintsOf, type SchemaSnapshot, snapshotOf, t } from '../src/index.ts';
+
+describe('diffSchemas: table renamedFrom that cannot be a rename', () => {
+  const models = (tables: Record<string, string | undefined>) => {
+    const B = declarativeBase();
+    for (const [name, from] of Object.entries(tables)) B(name, { x: t.text().nullable() }, from ? { renamedFrom: from } : {});
+    return B.metadata.models;
+  };
+  const diff = (before: Record<string, string | undefined>, after: Record<string, string | undefined>) => {
+    const m = models(after);
+    return () => diffSchemas(snapshotOf(models(before)), snapshotOf(m), { renames: renameHintsOf(m), allowDrop: true });
+  };
+
+  it('onto a table that exists already: refused, naming both', () => {
+    expect(diff({ User: undefined, Person: undefined }, { User: 'people' })).toThrow(ConfigurationError);
+    expect(diff({ User: undefined, Person: undefined }, { User: 'people' })).toThrow(
+      /table users declares renamedFrom\('people'\), but a table users exists already/,
+    );
+  });
+
+  it('from a table the models still declare (a swap or a stale hint), or claimed by two tables: refused', () => {
+    expect(diff({ Person: undefined }, { User: 'people', Person: undefined })).toThrow(/the models still declare table people/);
+    expect(diff({ Person: undefined }, { User: 'people', Member: 'people' })).toThrow(/both declare renamedFrom\('people'\)/);
+  });
+
+  it('a plain rename, and a stale hint whose source is gone, still work', () => {
+    expect(diff({ Person: undefined }, { User: 'people' })().changes.map((c) => c.detail)).toContain('rename table people to users');
+    expect(diff({ User: undefined }, { User: 'people' })().changes).toEqual([]);
+  });
+});
 
 describe('diffSchemas: triggers the models do not describe', () => {
   const B1 = declarativeBase();
