@@ -38,11 +38,31 @@ import { foldIdentifier, quoteIdent } from './naming.ts';
 export interface SchemaSnapshot {
   readonly version: 1;
   readonly tables: readonly TableDef[];
+  /**
+   * The models' column kinds (`text`, `json`, `timestamp`, …), table → column → kind: columns of one declared
+   * type read differently by kind, so a change of kind is a change. Absent in snapshots read from a database
+   * (and in older ones): kinds are then not compared.
+   */
+  readonly kinds?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The snapshot of the models' current schema. */
 export function snapshotOf(models: readonly AnyModel[]): SchemaSnapshot {
-  return { version: 1, tables: tableDefsOf(models) };
+  const tables = tableDefsOf(models);
+  const kinds: Record<string, Record<string, string>> = {};
+  for (const meta of new Set(models.map(metaOf))) {
+    kinds[meta.tableName] = Object.fromEntries(meta.columns.map((c) => [c.name, c.kind]));
+  }
+  return { version: 1, tables, kinds };
+}
+
+/** The kind a snapshot records for a column, if it records kinds. */
+function kindOf(snapshot: SchemaSnapshot, table: string, column: string): string | undefined {
+  const kinds = snapshot.kinds;
+  if (kinds === undefined || typeof kinds !== 'object') return undefined;
+  const entry = Object.entries(kinds).find(([t]) => f(t) === f(table))?.[1];
+  const kind = entry === undefined ? undefined : Object.entries(entry).find(([c]) => f(c) === f(column))?.[1];
+  return typeof kind === 'string' ? kind : undefined;
 }
 
 /** An empty schema (before the first migration). */
@@ -180,6 +200,8 @@ interface TablePlan {
   readonly dropped: ColumnDef[];
   readonly renamed: [ColumnDef, ColumnDef][];
   readonly changed: [ColumnDef, ColumnDef, string][];
+  /** Columns whose kind changed under the same declared type (reported; nothing to run: values are not converted). */
+  readonly kindChanged: [ColumnDef, ColumnDef, string][];
   readonly tableLevel: string[];
   /** Rename hints that contradict each other or the models (refused). */
   readonly conflicts: string[];
@@ -256,6 +278,7 @@ function planTable(
   to: TableDef,
   hints: ReadonlyMap<string, string> | undefined,
   tableRenames: ReadonlyMap<string, string> = new Map(),
+  snapshots?: { readonly from: SchemaSnapshot; readonly to: SchemaSnapshot },
 ): TablePlan {
   const oldCols = new Map(from.columns.map((c) => [f(c.name), c]));
   const newNames = new Set(to.columns.map((c) => f(c.name)));
@@ -264,6 +287,7 @@ function planTable(
   const added: ColumnDef[] = [];
   const renamed: [ColumnDef, ColumnDef][] = [];
   const changed: [ColumnDef, ColumnDef, string][] = [];
+  const kindChanged: [ColumnDef, ColumnDef, string][] = [];
   const conflicts: string[] = [];
   const hinted = new Map<string, string>();
   for (const c of to.columns) {
@@ -303,7 +327,11 @@ function planTable(
     used.add(f(old.name));
     sources.set(f(c.name), old);
     const what = columnChanged(old, c, tableRenames);
-    if (what) changed.push([old, c, what]);
+    const [ka, kb] = snapshots ? [kindOf(snapshots.from, from.name, old.name), kindOf(snapshots.to, to.name, c.name)] : [];
+    const kind = ka !== undefined && kb !== undefined && ka !== kb ? `kind ${ka} → ${kb}` : undefined;
+    if (what) changed.push([old, c, kind ? `${what}, ${kind}` : what]);
+    else if (kind)
+      kindChanged.push([old, c, `${kind} (declared type ${c.type} unchanged: stored values stay as they are and must read as ${kb})`]);
   }
   const dropped = from.columns.filter((c) => !used.has(f(c.name)));
   const tableLevel: string[] = [];
@@ -322,7 +350,7 @@ function planTable(
   }
   // A rename onto a name the old table also has (its column dropped) cannot be done in place.
   if (renamed.some(([, n]) => oldCols.has(f(n.name)))) tableLevel.push('a column renamed onto a dropped column name');
-  return { from, to, sources, added, dropped, renamed, changed, tableLevel, conflicts };
+  return { from, to, sources, added, dropped, renamed, changed, kindChanged, tableLevel, conflicts };
 }
 
 /** Can SQLite's ADD COLUMN add this column (https://sqlite.org/lang_altertable.html#altertabaddcol)? */
@@ -358,8 +386,19 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
   const tableRenames = new Map<string, string>(); // old folded → new folded
   for (const p of pairs) if (p.renamed) tableRenames.set(f(p.from.name), f(p.to.name));
 
-  const plans = pairs.map((p) => ({ ...p, plan: planTable(p.from, p.to, renames.columns.get(p.to.name), tableRenames) }));
+  const plans = pairs.map((p) => ({
+    ...p,
+    plan: planTable(p.from, p.to, renames.columns.get(p.to.name), tableRenames, { from, to }),
+  }));
   refusals.push(...conflicts);
+  for (const { to: t, plan } of plans) {
+    for (const [o, n, what] of plan.kindChanged)
+      changes.push({
+        kind: 'alter column',
+        table: t.name,
+        detail: `${t.name}.${n.name}${o.name !== n.name ? ` (was ${o.name})` : ''}: ${what}`,
+      });
+  }
   for (const d of dropped) {
     changes.push({ kind: 'drop table', table: d.name, detail: `drop table ${d.name}` });
     // A table that stays and still references the dropped one would keep a dangling foreign key (every later

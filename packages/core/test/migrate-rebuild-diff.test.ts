@@ -4,8 +4,68 @@
  * never silently ignored; triggers the models do not describe (read from an adopted database) are neither
  * dropped in place nor lost by a rebuild; a rebuild creates every new table before copying into any.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, declarativeBase, diffSchemas, renameHintsOf, type SchemaSnapshot, snapshotOf, t } from '../src/index.ts';
+import {
+  type Column,
+  ConfigurationError,
+  declarativeBase,
+  diffSchemas,
+  renameHintsOf,
+  type SchemaSnapshot,
+  snapshotOf,
+  t,
+} from '../src/index.ts';
+
+type Kind = 'integer' | 'real' | 'text' | 'boolean' | 'timestamp' | 'json' | 'blob' | 'bigint';
+const KINDS: Kind[] = ['integer', 'real', 'text', 'boolean', 'timestamp', 'json', 'blob', 'bigint'];
+
+function column(kind: Kind, nullable: boolean): Column<unknown, boolean, boolean> {
+  const c = (
+    {
+      integer: () => t.integer(),
+      real: () => t.real(),
+      text: () => t.text(),
+      boolean: () => t.boolean(),
+      timestamp: () => t.timestamp(),
+      json: () => t.json(),
+      blob: () => t.blob(),
+      bigint: () => t.bigint(),
+    } as Record<Kind, () => Column<unknown, boolean, boolean>>
+  )[kind]();
+  return (nullable ? c.nullable() : c) as Column<unknown, boolean, boolean>;
+}
+
+const snap = (kind: Kind, strict: boolean, nullable: boolean) => {
+  const B = declarativeBase({ strict });
+  B('Item', { v: column(kind, nullable), other: t.text() });
+  return snapshotOf(B.metadata.models);
+};
+
+describe('diffSchemas: a column kind change', () => {
+  it('is reported for any two different kinds, STRICT or not; the same kind reports nothing', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...KINDS), fc.constantFrom(...KINDS), fc.boolean(), fc.boolean(), (a, b, strict, nullable) => {
+        const diff = diffSchemas(snap(a, strict, nullable), snap(b, strict, nullable));
+        if (a === b) {
+          expect(diff.changes).toEqual([]);
+          return;
+        }
+        const about = diff.changes.filter((c) => c.kind === 'alter column' && c.detail.startsWith('items.v'));
+        expect(about, `${a} → ${b}`).toHaveLength(1);
+        expect(about[0]?.detail).toContain(`kind ${a} → ${b}`);
+        // A declared type that changes is a rebuild; one that stays changes nothing in the database.
+        const sameType = diff.statements.length === 0;
+        expect(diff.rebuilt).toEqual(sameType ? [] : ['items']);
+      }),
+    );
+  });
+
+  it('snapshots without kinds (read from a database, or older files) compare as before', () => {
+    const from: SchemaSnapshot = { version: 1, tables: snap('text', true, false).tables };
+    expect(diffSchemas(from, snap('json', true, false)).changes).toEqual([]);
+  });
+});
 
 describe('diffSchemas: table renamedFrom that cannot be a rename', () => {
   const models = (tables: Record<string, string | undefined>) => {
