@@ -199,7 +199,7 @@ function groupEnd(toks: readonly Tok[], i: number): number {
 }
 
 /** What a CREATE TABLE statement says that litedao's models cannot say: collations, CHECKs, generated columns. */
-interface TableExtras {
+export interface TableExtras {
   /** Column (folded) → its COLLATE name (upper case), for columns with one other than BINARY. */
   readonly collations: Map<string, string>;
   /** CHECK expressions (normalized), with the columns of the table they mention (folded). */
@@ -268,7 +268,7 @@ export function tableExtras(createSql: string): TableExtras | undefined {
 const BOOLEAN_CHECK = /^[^ ]+ in \( 0 , 1 \)$/;
 
 /** What the table `before` had that `after` (the same table, rebuilt) lacks, for the columns `after` still has. */
-function lostExtras(table: string, before: TableExtras, after: TableExtras): string[] {
+export function lostExtras(table: string, before: TableExtras, after: TableExtras): string[] {
   const lost: string[] = [];
   for (const [col, coll] of before.collations) {
     if (after.columns.has(col) && after.collations.get(col) !== coll) lost.push(`${table}.${col} COLLATE ${coll}`);

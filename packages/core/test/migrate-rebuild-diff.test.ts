@@ -11,6 +11,7 @@ import {
   ConfigurationError,
   declarativeBase,
   diffSchemas,
+  migrationFileSql,
   renameHintsOf,
   type SchemaSnapshot,
   snapshotOf,
@@ -147,5 +148,58 @@ describe('diffSchemas: rebuilding tables that reference each other', () => {
     const lastCreate = Math.max(...diff.statements.map((s, i) => (s.startsWith('CREATE TABLE "__new_') ? i : -1)));
     const firstCopy = diff.statements.findIndex((s) => s.startsWith('INSERT INTO "__new_'));
     expect(lastCreate).toBeLessThan(firstCopy);
+  });
+});
+
+describe('diffSchemas: a rebuild of a table read from a database (snapshot with tableSql)', () => {
+  const Loose = declarativeBase({ strict: false });
+  Loose('User', { username: t.text(), status: t.text(), score: t.integer() });
+  const Strict = declarativeBase();
+  Strict('User', { username: t.text(), status: t.text(), score: t.integer() });
+  const loose = snapshotOf(Loose.metadata.models);
+  const withSql = (sql: string): SchemaSnapshot => ({ ...loose, tableSql: { users: sql } });
+
+  it('is refused when it would lose a COLLATE, CHECK or generated column the CREATE TABLE has; allowConstraintLoss writes the file migrate() accepts', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.constantFrom('NOCASE', 'RTRIM'), { nil: undefined }),
+        fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined }),
+        fc.option(fc.constantFrom('VIRTUAL', 'STORED'), { nil: undefined }),
+        fc.boolean(),
+        (collate, bound, generated, named) => {
+          const sql =
+            `CREATE TABLE "Users" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, ` +
+            `username TEXT${collate ? ` COLLATE ${collate}` : ''} NOT NULL, status TEXT NOT NULL, score INTEGER NOT NULL` +
+            `${generated ? `, score2 INTEGER GENERATED ALWAYS AS (score * 2) ${generated}` : ''}` +
+            `${bound !== undefined ? `, ${named ? 'CONSTRAINT score_ok ' : ''}CHECK (score >= ${bound})` : ''})`;
+          const expected = [
+            ...(collate ? [`users.username COLLATE ${collate}`] : []),
+            ...(bound !== undefined ? [`users CHECK (score >= ${bound})`] : []),
+            ...(generated ? ['users.score2 GENERATED AS (score * 2)'] : []),
+          ];
+          const from = withSql(sql);
+          const to = snapshotOf(Strict.metadata.models);
+          if (expected.length === 0) {
+            expect(diffSchemas(from, to).constraintLoss).toBeUndefined();
+            return;
+          }
+          let error: unknown;
+          try {
+            diffSchemas(from, to);
+          } catch (e) {
+            error = e;
+          }
+          expect(error).toBeInstanceOf(ConfigurationError);
+          for (const x of expected) expect((error as Error).message).toContain(x);
+          const diff = diffSchemas(from, to, { allowConstraintLoss: true });
+          expect(diff.constraintLoss?.map((x) => x.replace(/ \(the column is gone\)$/, ''))).toEqual(expected);
+          expect(migrationFileSql('0001.sql', diff)).toMatch(/^-- litedao: allow-constraint-loss$/m);
+        },
+      ),
+    );
+  });
+
+  it('without tableSql (snapshots from the models) nothing is known and nothing refused', () => {
+    expect(diffSchemas(loose, snapshotOf(Strict.metadata.models)).rebuilt).toEqual(['users']);
   });
 });
