@@ -121,7 +121,7 @@ class D1Driver implements Driver {
   readonly #db: D1NativeBinding;
   readonly #dml = new Map<string, boolean>();
   readonly #inserts = new Map<string, string | null>();
-  readonly #reads = new Map<string, boolean>();
+  readonly #shapes = new Map<string, 'read' | 'returning' | null>();
 
   constructor(db: D1NativeBinding) {
     this.#db = db;
@@ -131,11 +131,14 @@ class D1Driver implements Driver {
     const params = toD1Params(statement, 0);
     if (statement.returnsRows !== true) refuseRepeatedNames(statement, 0);
     const prepared = this.#db.prepare(statement.sql).bind(...params);
-    if (statement.returnsRows === undefined && this.#readsOnly(statement.sql)) {
-      // Raw SQL that only reads (the `sql` tag): row objects would merge two columns of one name (a join's two
-      // "id"s) and put integer-like names first, so take D1's arrays and names as better-sqlite3 returns them.
-      // A read changes nothing, so raw() dropping `meta` loses nothing.
-      return fromRaw(await prepared.raw({ columnNames: true }));
+    const shape = statement.returnsRows === undefined ? this.#rawShape(statement.sql) : undefined;
+    if (shape !== undefined) {
+      // Raw SQL (the `sql` tag) that reads, or writes with RETURNING: row objects would merge two columns of one
+      // name (a join's two "id"s) and put integer-like names first, so take D1's arrays and names as
+      // better-sqlite3 returns them. raw() drops `meta`, which loses nothing: a read changes nothing, and a
+      // RETURNING write yields one row per row it changed (better-sqlite3 counts it so too, with no rowid).
+      const res = fromRaw(await prepared.raw({ columnNames: true }));
+      return shape === 'read' ? res : { ...res, changes: res.rows.length };
     }
     if (this.#counted(statement)) {
       // A write counted by changes(): the statement and the probe in one batch, on one connection.
@@ -274,18 +277,26 @@ class D1Driver implements Driver {
   }
 
   /**
-   * Whether raw SQL only reads: a `SELECT` or `VALUES`, or a `WITH …` whose text names no write (a `WITH` that
-   * mentions INSERT, UPDATE, DELETE or REPLACE anywhere, even in a string, takes the write path). Cached per SQL text.
+   * How raw SQL returns its rows: `'read'` for a `SELECT` or `VALUES`, or a `WITH …` that names no write;
+   * `'returning'` for an INSERT, UPDATE, DELETE or REPLACE (or a `WITH …` one) with a RETURNING clause; else
+   * `undefined` (a write without RETURNING, DDL, PRAGMA: `all()` and its `meta`). Keywords are looked for outside
+   * strings, quoted names and comments. Cached per SQL text.
    */
-  #readsOnly(sql: string): boolean {
-    let reads = this.#reads.get(sql);
-    if (reads === undefined) {
+  #rawShape(sql: string): 'read' | 'returning' | undefined {
+    let shape = this.#shapes.get(sql);
+    if (shape === undefined) {
       const keyword = leadingKeyword(sql);
-      reads = keyword === 'SELECT' || keyword === 'VALUES' || (keyword === 'WITH' && !/\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql));
-      if (this.#reads.size >= 500) this.#reads.clear();
-      this.#reads.set(sql, reads);
+      const code =
+        keyword === 'WITH' || keyword === 'INSERT' || keyword === 'UPDATE' || keyword === 'DELETE' || keyword === 'REPLACE'
+          ? sqlCode(sql)
+          : '';
+      if (keyword === 'SELECT' || keyword === 'VALUES' || (keyword === 'WITH' && !WRITE_RE.test(code))) shape = 'read';
+      else if (RETURNING_RE.test(code)) shape = 'returning';
+      else shape = null;
+      if (this.#shapes.size >= 500) this.#shapes.clear();
+      this.#shapes.set(sql, shape);
     }
-    return reads;
+    return shape ?? undefined;
   }
 
   async close(): Promise<void> {
@@ -415,6 +426,19 @@ function exactChanges(result: StatementResult, probe: D1NativeResult | undefined
   const n = row?.litedao_changes;
   if (typeof n !== 'number') throw new DataIntegrityError('D1 did not return the changes() of a write');
   return n === result.changes ? result : { ...result, changes: n };
+}
+
+/** A write keyword of a `WITH …` statement's own text (see {@link sqlCode}). */
+const WRITE_RE = /\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i;
+/** A RETURNING clause: the keyword followed by an expression, not a bare name (`SET returning = 1`, `(returning)`). */
+const RETURNING_RE = /\bRETURNING\b(?!\s*[=),.])/i;
+
+/**
+ * The SQL text with its strings, quoted names (`"…"`, `` `…` ``, `[…]`) and comments blanked out, so keywords
+ * are only found where SQLite reads them as keywords.
+ */
+function sqlCode(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, ' ');
 }
 
 /** Shared by every result without rows (core never mutates results). */

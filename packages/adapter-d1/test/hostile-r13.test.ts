@@ -12,6 +12,7 @@ import {
   ForeignKeyConstraintError,
   increment,
   LimitExceededError,
+  migrate,
   NotNullConstraintError,
   sql,
   t,
@@ -438,5 +439,156 @@ describe('raw SQL results keep every column, in select order (as better-sqlite3 
     expect(w.changes).toBe(1);
     const u = await engine.execute(sql`UPDATE ja SET v = 'z'`);
     expect(u.changes).toBe(2);
+  });
+});
+
+describe('bulk paths whose one JSON parameter would pass D1 maxValueBytes (2,000,000 bytes)', () => {
+  const Base = declarativeBase();
+  class Doc extends Base('Doc', { key: t.text().unique(), body: t.text() }) {}
+  class DocDAO extends BaseDAO(Doc) {}
+
+  it('insertMany of 3,000 rows × 1,000 bytes (3 MB of JSON) commits, or is refused typed with nothing written', async () => {
+    const engine = engineOf();
+    await Base.metadata.createAll(engine);
+    const Session = createSessionMaker(engine);
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, body: 'x'.repeat(1000) }));
+    const e = await caught(Session.begin(async (s) => new DocDAO(s).insertMany(rows)));
+    expect(e, String(e)).toBeUndefined();
+    expect(await Session.begin((s) => s.select(Doc).count())).toBe(3000);
+  });
+
+  it('addMany of 3,000 rows × 1,000 bytes commits', async () => {
+    const engine = engineOf();
+    await Base.metadata.createAll(engine);
+    const Session = createSessionMaker(engine);
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, body: 'y'.repeat(1000) }));
+    const e = await caught(Session.begin(async (s) => new DocDAO(s).addMany(rows)));
+    expect(e, String(e)).toBeUndefined();
+    expect(await Session.begin((s) => s.select(Doc).count())).toBe(3000);
+  });
+
+  it('an in-list of 100,000 strings of 30 bytes (3 MB of JSON) and findByIds of 400,000 ids answer or refuse typed', async () => {
+    const engine = engineOf();
+    await Base.metadata.createAll(engine);
+    const Session = createSessionMaker(engine);
+    await Session.begin(async (s) => new DocDAO(s).insertMany([{ key: 'k1', body: 'b' }]));
+    const keys = Array.from({ length: 100_000 }, (_, i) => `key-${String(i).padStart(25, '0')}`);
+    keys.push('k1');
+    const n = await caught(
+      Session.begin((s) =>
+        s
+          .select(Doc)
+          .where({ key: { in: keys } })
+          .count(),
+      ).then((c) => {
+        throw c;
+      }),
+    );
+    expect(n === 1 || n instanceof LimitExceededError, String(n)).toBe(true);
+    const ids = Array.from({ length: 400_000 }, (_, i) => i + 1_000_000);
+    ids.push(1);
+    const found = await caught(
+      Session.begin((s) => new DocDAO(s).findByIds(ids)).then((f) => {
+        throw f.length;
+      }),
+    );
+    expect(found === 1 || found instanceof LimitExceededError, String(found)).toBe(true);
+  });
+});
+
+describe('raw writes with RETURNING keep every column in order, counted by their rows (as better-sqlite3)', () => {
+  const names = fc.constantFrom('a', 'b', 'id', '0', '1', '2', '10', 'x y');
+
+  it('property: INSERT/UPDATE/DELETE … RETURNING with repeated and integer-like names', async () => {
+    const engine = engineOf();
+    await engine.execute(sql`CREATE TABLE rr (id INTEGER PRIMARY KEY, v INTEGER)`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(names, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 5 }), async (cols, n) => {
+        await engine.execute(sql`DELETE FROM rr`);
+        const list = cols.map((c, i) => `v + ${i} AS "${c}"`).join(', ');
+        const text = `INSERT INTO rr (v) SELECT value FROM json_each(?) RETURNING ${list}`;
+        const strings = (t: string) => Object.assign(t.split('?'), { raw: t.split('?') }) as unknown as TemplateStringsArray;
+        const values = Array.from({ length: n }, (_, i) => (i + 1) * 10);
+        await engine.execute(sql`DELETE FROM rr`);
+        const r = await engine.execute(sql(strings(text), JSON.stringify(values)));
+        expect(r.columns).toEqual(cols);
+        expect(r.rows).toEqual(values.map((v) => cols.map((_, i) => v + i)));
+        expect(r.changes).toBe(n);
+        const u = await engine.execute(sql(strings(`UPDATE rr SET v = v + 1 RETURNING ${list}`)));
+        expect(u.columns).toEqual(cols);
+        expect(u.changes).toBe(n);
+        const d = await engine.execute(sql(strings(`DELETE FROM rr RETURNING ${list}`)));
+        expect(d.columns).toEqual(cols);
+        expect(d.rows).toHaveLength(n);
+        expect(d.changes).toBe(n);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('the word RETURNING in a string, a comment or a quoted name is no RETURNING clause: the count stays exact', async () => {
+    const engine = engineOf();
+    await engine.execute(sql`CREATE TABLE "returning" (id INTEGER PRIMARY KEY, "returning" TEXT)`);
+    const a = await engine.execute(sql`INSERT INTO "returning" ("returning") VALUES ('RETURNING *') /* RETURNING id */`);
+    expect(a.changes).toBe(1);
+    const b = await engine.execute(sql`UPDATE "returning" SET "returning" = 'x RETURNING y' -- RETURNING
+`);
+    expect(b.changes).toBe(1);
+    const c = await engine.execute(sql`INSERT INTO "returning" ("returning") VALUES ('z') RETURNING "returning" AS "1", id`);
+    expect(c.columns).toEqual(['1', 'id']);
+    expect(c.rows).toEqual([['z', 2]]);
+    expect(c.changes).toBe(1);
+  });
+});
+
+describe('engine.close() mid-commit and migrations on D1', () => {
+  const Base = declarativeBase();
+  class Item extends Base('Item', { name: t.text().unique() }) {}
+
+  it('a commit in flight completes whole; later calls are refused before anything is sent', async () => {
+    await Base.metadata.createAll(engineOf());
+    const { binding, traffic } = countingBinding(env.DB);
+    const engine = createEngine(createD1Driver(binding));
+    const Session = createSessionMaker(engine);
+    const s = Session();
+    s.addAll(Array.from({ length: 300 }, (_, i) => new Item({ name: `i${i}` })));
+    const commit = s.commit();
+    const closing = engine.close();
+    const [c] = await Promise.allSettled([commit, closing]);
+    const count = (await env.DB.prepare('SELECT count(*) AS n FROM items').first<{ n: number }>())?.n;
+    if (c.status === 'fulfilled') expect(count).toBe(300);
+    else expect(count, String(c.reason)).toBe(0);
+    const sent = traffic.prepared.length;
+    const late = await caught(Session.begin((x) => x.select(Item).count()));
+    expect(late, String(late)).toBeInstanceOf(DaoError);
+    expect(await caught(engine.execute(sql`SELECT 1`))).toBeInstanceOf(DaoError);
+    expect(traffic.prepared.length).toBe(sent);
+  });
+
+  it('a failing migration file writes nothing of itself and is not recorded; fixed, it applies', async () => {
+    const engine = engineOf();
+    const files = [
+      { name: '0001_init.sql', sql: "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT NOT NULL);\nINSERT INTO a (v) VALUES ('x');" },
+      { name: '0002_more.sql', sql: 'CREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO a (v) VALUES (NULL);' },
+    ];
+    const e = await caught(migrate(engine, files));
+    expect(e, String(e)).toBeInstanceOf(DaoError);
+    const tables = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('a', 'b', 'd1_migrations') ORDER BY name",
+        ).all<{ name: string }>()
+      ).results.map((r) => r.name);
+    expect(await tables()).toEqual(['a', 'd1_migrations']);
+    expect((await env.DB.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name)).toEqual([
+      '0001_init.sql',
+    ]);
+    files[1] = { name: '0002_more.sql', sql: "CREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO a (v) VALUES ('y');" };
+    await migrate(engine, files);
+    expect(await tables()).toEqual(['a', 'b', 'd1_migrations']);
+    // Applied again: nothing is sent but the bookkeeping read.
+    const { binding, traffic } = countingBinding(env.DB);
+    await migrate(createEngine(createD1Driver(binding)), files);
+    expect(traffic.batches, traffic.prepared.join('\n')).toEqual([]);
   });
 });

@@ -192,6 +192,25 @@ export async function runFaults(engine: Engine): Promise<Record<string, Classifi
     rawDupNames: async () => (await engine.execute(sql`SELECT 1 AS a, 2 AS a`)).rows,
     rawReadBigInt: async () => (await engine.execute(sql`SELECT 9007199254740993 AS n`)).rows,
     rawReadNegZero: async () => (await engine.execute(sql`SELECT -0.0 AS n`)).rows,
+    rawReturning: async () => {
+      const r = await engine.execute(
+        sql`INSERT INTO f_parents (code, n) VALUES ('ret', 5) RETURNING code, n AS "1", n AS "0", code AS code`,
+      );
+      await engine.execute(sql`DELETE FROM f_parents WHERE code = 'ret'`);
+      return { rows: r.rows, columns: r.columns, changes: r.changes };
+    },
+    rawReturningTwo: async () => {
+      const r = await engine.execute(sql`UPDATE f_parents SET n = n RETURNING code AS "b", id AS "2"`);
+      return { rows: r.rows.length, columns: r.columns, changes: r.changes };
+    },
+    rawInsertSelectCount: async () => {
+      const r = await engine.execute(sql`INSERT INTO fchk (v) SELECT n + 1 FROM f_parents WHERE n < 100`);
+      await engine.execute(sql`DELETE FROM fchk WHERE v > 1`);
+      return r.changes;
+    },
+    rawPragma: async () => (await engine.execute(sql`PRAGMA table_info(fchk)`)).columns,
+    batchRawDupNames: async () => (await engine.batch([{ sql: 'SELECT 1 AS a, 2 AS a', params: [] }])).map((r) => r.rows),
+    batchRawOrder: async () => (await engine.batch([{ sql: 'SELECT 1 AS b, 2 AS "1"', params: [] }])).map((r) => [r.columns, r.rows]),
     rawWriteCount: async () => {
       const r = await engine.execute(sql`UPDATE f_parents SET n = n WHERE n >= 0`);
       return r.changes;
