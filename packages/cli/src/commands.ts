@@ -403,7 +403,11 @@ export async function checkCommand(config: ResolvedConfig, out: Output): Promise
 /** How a command opens the database: `create` may make a new file (migrate); the others need an existing one. */
 type OpenMode = 'create' | 'existing' | 'readonly';
 
-function openEngine(config: ResolvedConfig, url: string | undefined, mode: OpenMode): { engine: Engine; memory: boolean } {
+function openEngine(
+  config: ResolvedConfig,
+  url: string | undefined,
+  mode: OpenMode,
+): { engine: Engine; memory: boolean; file: string; existed: boolean } {
   const target = url ?? config.databaseUrl;
   if (!target)
     throw new ConfigurationError('no database: pass --url sqlite:///app.db, set databaseUrl in litedao.config.ts, or set DATABASE_URL');
@@ -417,6 +421,7 @@ function openEngine(config: ResolvedConfig, url: string | undefined, mode: OpenM
     });
   }
   const memory = file === ':memory:';
+  const existed = !memory && existsSync(file);
   if (!memory && mode !== 'create') {
     let stat: ReturnType<typeof statSync>;
     try {
@@ -436,13 +441,18 @@ function openEngine(config: ResolvedConfig, url: string | undefined, mode: OpenM
   } catch (e) {
     throw fsError('open the database', file, e);
   }
-  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode === 'readonly' && !memory })), memory };
+  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode === 'readonly' && !memory })), memory, file, existed };
 }
 
 /** `litedao migrate`: apply pending files to the Node database, each atomically, recording them like wrangler. */
 export async function migrateCommand(config: ResolvedConfig, url: string | undefined, out: Output): Promise<number> {
   const files = readMigrations(config.migrationsDir);
-  const { engine } = openEngine(config, url, 'create');
+  if (files.length === 0) {
+    // Nothing to apply: the database is not even opened (a mistyped path creates no empty file).
+    out.line(`No migrations to apply: ${shownPath(config.migrationsDir)} holds no .sql files.`);
+    return 0;
+  }
+  const { engine, file, existed } = openEngine(config, url, 'create');
   try {
     const pending = (await migrationStatus(engine, files, { table: config.migrationsTable })).filter((s) => !s.applied).map((s) => s.name);
     if (pending.length === 0) {
@@ -455,6 +465,31 @@ export async function migrateCommand(config: ResolvedConfig, url: string | undef
     return 0;
   } finally {
     await engine.close();
+    // A database this command created and could not migrate at all is removed again, not left empty.
+    if (!existed && file !== ':memory:' && !hasRecord(file, config.migrationsTable)) {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) {
+        try {
+          unlinkSync(`${file}${suffix}`);
+        } catch {
+          // not there
+        }
+      }
+    }
+  }
+}
+
+/** Whether the database file records any migration (reopened read-only; false when it cannot be read). */
+function hasRecord(file: string, table: string): boolean {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)").get(table);
+      return exists !== undefined && db.prepare(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 1`).get() !== undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
   }
 }
 

@@ -125,6 +125,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'migrate into a folder',
+    files: { 'migrations/0001_init.sql': 'CREATE TABLE x (a);\n' },
     setup: (dir) => mkdirSync(join(dir, 'adir')),
     args: ['migrate', '--url', 'sqlite:///adir'],
     error: /adir/,
@@ -149,11 +150,37 @@ const CASES: readonly Case[] = [
     args: ['generate', '--from-db', 'sqlite:///app.db'],
     error: /already holds migrations/,
   },
-  { name: 'a malformed percent escape in --url', args: ['migrate', '--url', 'sqlite:///%zz.db'], error: /malformed/ },
+  {
+    name: 'a malformed percent escape in --url',
+    files: { 'migrations/0001_init.sql': 'CREATE TABLE x (a);\n' },
+    args: ['migrate', '--url', 'sqlite:///%zz.db'],
+    error: /malformed/,
+  },
   { name: 'a non-SQLite --url', args: ['status', '--url', 'postgres://localhost/app'], error: /unsupported database URL/ },
-  { name: 'a --url with two slashes', args: ['migrate', '--url', 'sqlite://app.db'], error: /three slashes/ },
-  { name: 'an empty --url', args: ['migrate', '--url', ''], error: /databaseUrl \(--url\) must be a non-empty string/ },
-  { name: 'migrate with no database', args: ['migrate'], error: /no database/ },
+  {
+    name: 'a --url with two slashes',
+    files: { 'migrations/0001_init.sql': 'CREATE TABLE x (a);\n' },
+    args: ['migrate', '--url', 'sqlite://app.db'],
+    error: /three slashes/,
+  },
+  {
+    name: 'an empty --url',
+    files: { 'migrations/0001_init.sql': 'CREATE TABLE x (a);\n' },
+    args: ['migrate', '--url', ''],
+    error: /databaseUrl \(--url\) must be a non-empty string/,
+  },
+  {
+    name: 'migrate with no database',
+    files: { 'migrations/0001_init.sql': 'CREATE TABLE x (a);\n' },
+    args: ['migrate'],
+    error: /no database/,
+  },
+  {
+    name: 'migrate of a broken first file into a new database',
+    files: { 'migrations/0001_bad.sql': 'CREATE TABLE oops (\n  a INTEGER,\n' },
+    args: ['migrate', '--url', 'sqlite:///new.db'],
+    error: /SchemaError: migration 0001_bad\.sql failed/,
+  },
   // Config and models
   { name: '--dir names a file', args: ['generate', '--dir', 'models.ts'], error: /migrations folder models\.ts is a file/ },
   { name: '--dir is empty', args: ['generate', '--dir', ''], error: /migrationsDir \(--dir\) must be a non-empty string/ },
@@ -265,6 +292,15 @@ describe('litedao on hostile input', () => {
     expect(r.stderr).toMatch(c.error);
     expectOneLine(r.stderr);
     expect(r.stdout).toBe('');
+    expect(listing(p.dir)).toEqual(before);
+  });
+
+  it('migrate with no migration files does not open (create) the database', async () => {
+    const p = setupCase({});
+    const before = listing(p.dir);
+    const r = await litedao(p.dir, 'migrate', '--url', 'sqlite:///typo.db');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/No migrations to apply/);
     expect(listing(p.dir)).toEqual(before);
   });
 
