@@ -30,6 +30,7 @@ import { ENTITY_FLAGS, type Entity, entityState, type LoadGroup, type RelationSl
 import { ConfigurationError, IdentifierError, StateError, ValidationError } from './errors.ts';
 import type { ColumnMeta, ModelMeta } from './model-meta.ts';
 import { checkIdentifier } from './naming.ts';
+import { checkOptions, type OptionRule } from './options.ts';
 
 /** The four relationship patterns (SQLAlchemy's "Basic Relationship Patterns"). */
 export type RelationKind = 'manyToOne' | 'oneToMany' | 'oneToOne' | 'manyToMany';
@@ -143,16 +144,19 @@ export interface RelationBuilder<C extends ColumnsShape> {
 }
 
 function relation(kind: RelationKind, target: string | undefined, foreignKey: string | undefined, options: RelationOptions): Relation {
-  return Object.freeze({ kind, target, foreignKey, options: Object.freeze({ ...options }) }) as Relation;
+  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new ConfigurationError(`r.${kind}(…): options must be an object, e.g. { backPopulates: 'user' }`);
+  }
+  return Object.freeze({ kind, target, foreignKey, options: Object.freeze({ ...(options ?? {}) }) }) as Relation;
 }
 
 /** The builder passed to a model's `relations` option. */
 export const relationBuilder: RelationBuilder<ColumnsShape> = Object.freeze({
   manyToOne: () => ({
-    on: (foreignKey: string, options: ManyToOneOptions = {}) => relation('manyToOne', undefined, foreignKey, options),
+    on: (foreignKey: string, options?: ManyToOneOptions) => relation('manyToOne', undefined, foreignKey, options ?? {}),
   }),
-  oneToMany: (target: string, options: OneToManyOptions = {}) => relation('oneToMany', target, options.foreignKey, options),
-  oneToOne: (target: string, options: OneToOneOptions = {}) => relation('oneToOne', target, options.foreignKey, options),
+  oneToMany: (target: string, options?: OneToManyOptions) => relation('oneToMany', target, options?.foreignKey, options ?? {}),
+  oneToOne: (target: string, options?: OneToOneOptions) => relation('oneToOne', target, options?.foreignKey, options ?? {}),
   manyToMany: (target: string, options: ManyToManyOptions) => relation('manyToMany', target, options?.foreignKey, options ?? {}),
 }) as unknown as RelationBuilder<ColumnsShape>;
 
@@ -207,6 +211,17 @@ export interface RelationMeta {
 /** Names a filter object uses for composition; no column or relationship may take them. */
 export const RESERVED_FILTER_KEYS: ReadonlySet<string> = new Set(['or', 'and', 'not']);
 
+const orderByRule: OptionRule = (v) =>
+  typeof v === 'object' && v !== null ? undefined : "must be { column: 'asc' | 'desc' } or a list of them";
+
+/** The options each kind takes: any other key (`backpopulates`, `secondary`, `orphan`) is refused, not ignored. */
+const RELATION_OPTION_RULES: Readonly<Record<RelationKind, Readonly<Record<string, OptionRule>>>> = {
+  manyToOne: { backPopulates: 'string' },
+  oneToMany: { foreignKey: 'string', backPopulates: 'string', orderBy: orderByRule, orphans: 'string' },
+  oneToOne: { foreignKey: 'string', backPopulates: 'string', orphans: 'string' },
+  manyToMany: { through: 'string', foreignKey: 'string', targetKey: 'string', backPopulates: 'string', orderBy: orderByRule },
+};
+
 /** Checks a model's declared relationships at definition time (names, kinds, options); returns them. */
 export function declareRelations(
   modelName: string,
@@ -237,6 +252,7 @@ export function declareRelations(
     } else if (typeof r.target !== 'string' || r.target === '') {
       throw new ConfigurationError(`model ${modelName}: relationship ${name} needs the target model's name`);
     }
+    checkOptions(`model ${modelName}: relationship ${name} (${r.kind})`, r.options, RELATION_OPTION_RULES[r.kind]);
     if (r.kind === 'manyToMany' && typeof r.options.through !== 'string') {
       throw new ConfigurationError(`model ${modelName}: many-to-many ${name} needs { through: 'AssociationModel' }`);
     }

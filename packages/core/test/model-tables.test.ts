@@ -127,3 +127,37 @@ describe('base and model options are checked, never ignored', () => {
     expect(declarativeBase(null as never)('Thing', { name: t.text() }, null as never).tableName).toBe('things');
   });
 });
+
+describe('relationship options are checked, never ignored', () => {
+  it.each([
+    ['oneToMany', { backpopulates: 'owner' }, /unknown option "backpopulates"/],
+    ['oneToMany', { orphan: 'delete' }, /unknown option "orphan"/],
+    ['oneToMany', { through: 'X' }, /unknown option "through"/],
+    ['oneToOne', { orderBy: { id: 'asc' } }, /unknown option "orderBy"/],
+    ['manyToMany', { through: 'Link', secondary: 'Link' }, /unknown option "secondary"/],
+    ['oneToMany', { foreignKey: 5 }, /foreignKey must be a string/],
+    ['oneToMany', 'owner_id', /options must be an object/],
+  ])('r.%s(…, %o) is a ConfigurationError at definition', (kind, options, message) => {
+    const Base = declarativeBase();
+    const define = () =>
+      Base(
+        'Owner',
+        { name: t.text() },
+        { relations: (r) => ({ things: (r as never as Record<string, (...a: unknown[]) => never>)[kind]?.('Thing', options) }) },
+      );
+    expect(define).toThrow(ConfigurationError);
+    expect(define).toThrow(message);
+  });
+
+  it('r.manyToOne().on(fk, { backpopulates }) is refused too', () => {
+    const Base = declarativeBase();
+    class Owner extends Base('Owner', { name: t.text() }) {}
+    expect(() =>
+      Base(
+        'Thing',
+        { owner_id: t.integer().references(() => Owner) },
+        { relations: (r) => ({ owner: r.manyToOne<Owner>().on('owner_id', { backpopulates: 'things' } as never) }) },
+      ),
+    ).toThrow(/unknown option "backpopulates"/);
+  });
+});
