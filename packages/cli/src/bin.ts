@@ -123,8 +123,15 @@ for (const cmd of [program, ...program.commands]) {
   cmd.configureOutput({ outputError: (text, write) => write(text.replace(/\s*\n\s*(?=\S)/g, ' ').replace(/\s*$/, '\n')) });
 }
 try {
-  await program.parseAsync(process.argv);
-  process.exitCode = exitCode;
+  if (process.argv.length <= 2) {
+    // No command: one line and the hint, as for any other usage error (the full help is `litedao --help`).
+    out.error(`litedao: no command given: one of ${program.commands.map((c) => c.name()).join(', ')}`);
+    out.error('(run `litedao --help` or `litedao <command> --help` for the commands and options)');
+    process.exitCode = 1;
+  } else {
+    await program.parseAsync(process.argv);
+    process.exitCode = exitCode;
+  }
 } catch (e) {
   const err = e as { code?: string; exitCode?: number };
   if (typeof err.code === 'string' && err.code.startsWith('commander.')) {

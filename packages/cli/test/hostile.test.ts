@@ -248,6 +248,7 @@ const CASES: readonly Case[] = [
     error: /exports no litedao models/,
   },
   // Options
+  { name: 'no command', args: [], error: /no command given: one of generate, check, migrate, status/ },
   { name: 'an unknown option', args: ['generate', '--bogus'], error: /unknown option '--bogus'/ },
   { name: 'an unknown command', args: ['generat'], error: /unknown command 'generat'/ },
   { name: 'an excess argument', args: ['check', 'extra'], error: /too many arguments|excess/ },
