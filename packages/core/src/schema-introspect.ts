@@ -278,13 +278,17 @@ function idKeyProblem(facts: LiveFacts): string {
 }
 
 /**
- * Whether a column DEFAULT stores the current time: CURRENT_TIMESTAMP (also in parentheses, as SQLAlchemy
- * writes it) or an expression of SQLite's time functions on 'now' (litedao's own default).
+ * Whether a column DEFAULT stores the current time as text the timestamp reader parses: CURRENT_TIMESTAMP
+ * (also in parentheses, as SQLAlchemy writes it), `datetime('now', …)`, or `strftime` of 'now' with a full
+ * date-and-time format (litedao's own default). Numbers (`unixepoch()`, `julianday('now')`, `strftime('%s',
+ * 'now')`), constants, dates and times alone are not.
  */
 function isNowDefault(sql: string | null): boolean {
   if (sql === null) return false;
-  const text = sql.replace(/'(?:[^']|'')*'/g, (lit) => (lit.toLowerCase() === "'now'" ? ' NOW_LITERAL ' : ' '));
-  return /\bCURRENT_TIMESTAMP\b/i.test(text) || (/\bNOW_LITERAL\b/.test(text) && /\b(?:strftime|datetime)\s*\(/i.test(text));
+  if (/^\(*\s*CURRENT_TIMESTAMP\s*\)*$/i.test(sql.trim())) return true;
+  if (/\bdatetime\s*\(\s*'now'/i.test(sql)) return true;
+  const f = /\bstrftime\s*\(\s*'((?:[^']|'')*)'\s*,\s*'now'/i.exec(sql);
+  return f !== null && ['%Y', '%m', '%d', '%H', '%M'].every((part) => (f[1] as string).includes(part));
 }
 
 /**
