@@ -412,6 +412,19 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
     // A CHECK failure names its constraint (a name or an expression), never table.column: keep the name.
     const constraint = suffix === 'CHECK' ? checkConstraintName(message) : undefined;
     if (constraint !== undefined) return new Cls(`CHECK constraint failed: ${constraint}`, kind, { constraint }, opts);
+    if (suffix === 'DATATYPE') {
+      // A STRICT table's type check: `cannot store TEXT value in INTEGER column accts.n` (types, never values).
+      const m = /cannot store (\w+) value in (\w+) column ([^\s:]+)\.([^\s:]+)/i.exec(message);
+      if (m) {
+        const [, given, declared, table = '', column = ''] = m;
+        return new Cls(
+          `CHECK constraint failed on ${table}(${column}): cannot store ${given} value in ${declared} column`,
+          kind,
+          { table, columns: [column] },
+          opts,
+        );
+      }
+    }
     const target = constraintTarget(message);
     const what = target.table ? ` on ${target.table}${target.columns?.length ? `(${target.columns.join(', ')})` : ''}` : '';
     return new Cls(`${CONSTRAINT_WORDS[kind]} constraint failed${what}`, kind, target, opts);

@@ -35,3 +35,19 @@ describe('CheckConstraintError keeps the constraint SQLite names', () => {
     expect([e.message, e.constraint]).toEqual(['CHECK constraint failed', undefined]);
   });
 });
+
+describe("a STRICT table's datatype check names its table and column", () => {
+  it.each([
+    ['SQLITE_CONSTRAINT_DATATYPE', 'cannot store TEXT value in INTEGER column accts.n'],
+    [
+      'SQLITE_CONSTRAINT_DATATYPE',
+      'cannot store TEXT value in INTEGER column accts.n: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_DATATYPE)',
+    ],
+    [undefined, 'D1_ERROR: cannot store TEXT value in INTEGER column accts.n: SQLITE_CONSTRAINT'],
+  ] as const)('%s %s', (code, message) => {
+    const e = sqliteErrorToDaoError(code, message) as ConstraintError;
+    expect(e).toBeInstanceOf(CheckConstraintError);
+    expect([e.table, e.columns]).toEqual(['accts', ['n']]);
+    expect(e.message).toBe('CHECK constraint failed on accts(n): cannot store TEXT value in INTEGER column');
+  });
+});
