@@ -569,6 +569,10 @@ function hasUniqueNames(columns: readonly string[] | undefined): columns is read
  * - A rejected `BEGIN`/`SAVEPOINT` → `UnsupportedError('interactiveTransactions')`.
  * - "too many SQL variables", "statement too long", "LIKE or GLOB pattern too complex" → `LimitExceededError`
  *   (the driver and core check these first; this covers hand-written SQL).
+ *
+ * A message that ends in SQLite's result code is SQLite's own, and is mapped by that code alone (only the
+ * limit phrases are read, at its start): its text holds names and `RAISE()` messages of the schema, so a CHECK
+ * constraint named `not_overloaded` or a missing table `overloaded_jobs` is never taken for D1 being busy.
  */
 export function mapD1Error(error: unknown): DaoError {
   const raw = messageOf(error);
@@ -579,31 +583,57 @@ export function mapD1Error(error: unknown): DaoError {
     return new ValidationError('D1 cannot bind a parameter', [{ path: ['params'], message: `cannot bind a ${type}`, code: 'D1_TYPE' }]);
   }
   if (/^D1_SESSION_ERROR/.test(raw)) return new ConfigurationError(`D1 session: ${firstLine(raw)}`, { cause: error });
+  // SQLite's own error (`…: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`). Its text holds names and
+  // RAISE() messages the schema chose ("CHECK constraint failed: not_overloaded", "no such table: overloaded_jobs"),
+  // so D1's own phrases below are never looked for in it, and SQLite's limit phrases only at its start.
+  const tail = SQLITE_TAIL_RE.exec(raw);
+  if (tail) {
+    const primary = tail[1] as string;
+    // SQLite's own text without the trailing code, e.g. "no such table: users".
+    const sqliteMessage = message.replace(SQLITE_TAIL_RE, '');
+    if (!primary.startsWith('SQLITE_CONSTRAINT')) {
+      if (/^too many SQL variables/i.test(sqliteMessage)) {
+        return new LimitExceededError('D1 bound parameters', Number.NaN, D1_LIMITS.maxParameters, firstLine(sqliteMessage));
+      }
+      if (/^statement too long/i.test(sqliteMessage)) {
+        return new LimitExceededError(
+          'D1 SQL statement bytes',
+          Number.NaN,
+          D1_LIMITS.maxStatementBytes ?? Number.NaN,
+          firstLine(sqliteMessage),
+        );
+      }
+      if (/^LIKE or GLOB pattern too complex/i.test(sqliteMessage)) {
+        return new LimitExceededError(
+          'D1 LIKE pattern bytes',
+          Number.NaN,
+          D1_LIMITS.maxLikePatternBytes ?? Number.NaN,
+          firstLine(sqliteMessage),
+        );
+      }
+      if (/^cannot start a transaction within a transaction/i.test(sqliteMessage)) return refusedTransaction();
+    }
+    // Prefer the extended name, else the primary.
+    return sqliteErrorToDaoError(tail[2] ?? primary, sqliteMessage, error);
+  }
   if (/Network connection lost|connection (?:was )?reset|object to be reset|reset because its code was updated/i.test(raw)) {
     return new ConnectionError(`D1 connection lost: ${firstLine(message)}`, { cause: error });
   }
   if (/overloaded/i.test(raw)) return new BusyError(`D1 is overloaded: ${firstLine(message)}`, { cause: error });
-  if (/BEGIN TRANSACTION or SAVEPOINT|cannot start a transaction/i.test(raw)) {
-    return new UnsupportedError(
-      'interactiveTransactions',
-      'D1 rejects BEGIN/SAVEPOINT: it has no interactive transactions.',
-      'a unit of work (session.commit() sends one atomic batch)',
-    );
-  }
-  if (/too many SQL variables/i.test(raw)) {
-    return new LimitExceededError('D1 bound parameters', Number.NaN, D1_LIMITS.maxParameters, firstLine(message));
-  }
-  if (/statement too long/i.test(raw)) {
-    return new LimitExceededError('D1 SQL statement bytes', Number.NaN, D1_LIMITS.maxStatementBytes ?? Number.NaN, firstLine(message));
-  }
-  if (/LIKE or GLOB pattern too complex/i.test(raw)) {
-    return new LimitExceededError('D1 LIKE pattern bytes', Number.NaN, D1_LIMITS.maxLikePatternBytes ?? Number.NaN, firstLine(message));
-  }
-  // `…: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`: prefer the extended name, else the primary.
-  const code = /\(extended: (SQLITE_[A-Z_]+)\)/.exec(raw)?.[1] ?? /\b(SQLITE_[A-Z_]+)\b/.exec(raw)?.[1];
-  // SQLite's own text without the trailing code, e.g. "no such table: users".
-  const sqliteMessage = message.replace(/:\s*SQLITE_[A-Z_]+(?:\s*\(extended: SQLITE_[A-Z_]+\))?\s*$/, '');
-  return sqliteErrorToDaoError(code, sqliteMessage, error);
+  if (/BEGIN TRANSACTION or SAVEPOINT|cannot start a transaction/i.test(raw)) return refusedTransaction();
+  const code = /\b(SQLITE_[A-Z_]+)\b/.exec(raw)?.[1];
+  return sqliteErrorToDaoError(code, message, error);
+}
+
+/** The end of a SQLite error's message as D1 reports it: the primary code, and the extended one when known. */
+const SQLITE_TAIL_RE = /:\s*(SQLITE_[A-Z_]+)(?:\s*\(extended: (SQLITE_[A-Z_]+)\))?\s*$/;
+
+function refusedTransaction(): UnsupportedError {
+  return new UnsupportedError(
+    'interactiveTransactions',
+    'D1 rejects BEGIN/SAVEPOINT: it has no interactive transactions.',
+    'a unit of work (session.commit() sends one atomic batch)',
+  );
 }
 
 function messageOf(error: unknown): string {

@@ -5,6 +5,8 @@
 import { env } from 'cloudflare:workers';
 import {
   BaseDAO,
+  CheckConstraintError,
+  ConstraintError,
   createEngine,
   createSessionMaker,
   DaoError,
@@ -14,6 +16,7 @@ import {
   LimitExceededError,
   migrate,
   NotNullConstraintError,
+  SchemaError,
   sql,
   t,
   UniqueConstraintError,
@@ -590,5 +593,131 @@ describe('engine.close() mid-commit and migrations on D1', () => {
     const { binding, traffic } = countingBinding(env.DB);
     await migrate(createEngine(createD1Driver(binding)), files);
     expect(traffic.batches, traffic.prepared.join('\n')).toEqual([]);
+  });
+});
+
+describe('models near D1 maxColumns (100) under every write path', () => {
+  it('97 user columns: add, addMany, insertMany, changed loaded objects, updateWhere by id runs, bulkUpdate, upsert, delete', async () => {
+    for (const n of [90, 97]) {
+      await dropAllTables(env.DB);
+      const { Base, Model } = wideModel(n - 1, `Wide${n}`); // + key = n user columns
+      const engine = engineOf();
+      await Base.metadata.createAll(engine);
+      const Session = createSessionMaker(engine);
+      class Dao extends BaseDAO(Model as never) {}
+      type AnyDao = {
+        addMany(v: unknown[]): Promise<{ id?: number }[]>;
+        insertMany(v: unknown[]): unknown;
+        bulkUpdate(r: unknown[]): Promise<{ rowsAffected: number }>;
+        upsert(u: string[], v: unknown): Promise<Record<string, unknown>>;
+      };
+      const dao = (s: unknown) => new Dao(s as never) as unknown as AnyDao;
+      const row = (k: number, base = k) => {
+        const v: Record<string, unknown> = { key: `k${k}` };
+        for (let c = 0; c < n - 1; c++) v[`c${c}`] = base * 1000 + c;
+        return v;
+      };
+      const M = Model as never;
+      const e1 = await caught(
+        Session.begin(async (s) => {
+          s.add(new Model(row(0)) as never);
+          await dao(s).addMany(Array.from({ length: 5 }, (_, k) => row(k + 1)));
+          await dao(s).insertMany(Array.from({ length: 5 }, (_, k) => row(k + 6)));
+        }),
+      );
+      expect(e1, `n=${n} inserts: ${e1}`).toBeUndefined();
+      const e2 = await caught(
+        Session.begin(async (s) => {
+          const all = (await s.select(M).all()) as Record<string, unknown>[];
+          for (const o of all) for (let c = 0; c < n - 1; c++) o[`c${c}`] = -(o[`c${c}`] as number);
+        }),
+      );
+      expect(e2, `n=${n} changed objects: ${e2}`).toBeUndefined();
+      const e3 = await caught(
+        Session.begin(async (s) => {
+          for (let k = 0; k < 5; k++) {
+            const v = row(k, 7);
+            delete v.key;
+            s.updateWhere(M, { key: `k${k}` } as never, v as never);
+          }
+        }),
+      );
+      expect(e3, `n=${n} updateWhere run: ${e3}`).toBeUndefined();
+      const ids = (await Session.begin((s) => s.select(M).all())) as unknown as { id: number }[];
+      const e4 = await caught(
+        Session.begin(async (s) => {
+          await dao(s).bulkUpdate(
+            ids.map(({ id }) => {
+              const v = row(id, 9);
+              delete v.key;
+              return { id, ...v };
+            }),
+          );
+          await dao(s).upsert(['key'], row(3, 11));
+        }),
+      );
+      expect(e4, `n=${n} bulkUpdate/upsert: ${e4}`).toBeUndefined();
+      const got = (await Session.begin((s) =>
+        s
+          .select(M)
+          .where({ key: 'k3' } as never)
+          .one(),
+      )) as Record<string, unknown>;
+      expect(got[`c${n - 2}`]).toBe(11 * 1000 + n - 2);
+      const e5 = await caught(
+        Session.begin(async (s) => {
+          const all = await s.select(M).all();
+          for (const o of all) s.delete(o as never);
+        }),
+      );
+      expect(e5, `n=${n} delete: ${e5}`).toBeUndefined();
+      expect(await Session.begin((s) => s.select(M).count())).toBe(0);
+    }
+  });
+});
+
+/** Phrases D1 and the Durable Object runtime use for their own failures, as a schema may spell names. */
+const INFRA_PHRASES = [
+  'overloaded',
+  'Network connection lost',
+  'connection reset',
+  'object to be reset',
+  'internal error',
+  'Durable Object was reset',
+  'too many SQL variables',
+  'statement too long',
+  'LIKE or GLOB pattern too complex',
+  'cannot start a transaction',
+  'BEGIN TRANSACTION or SAVEPOINT',
+];
+
+const CORE_MISREAD = new Set(['too many SQL variables', 'LIKE or GLOB pattern too complex']);
+
+describe('SQLite errors are classified by their result code, whatever names and RAISE() messages they carry', () => {
+  it('property: a CHECK named after an infrastructure phrase, a missing table of that name, a RAISE() of it', async () => {
+    const engine = engineOf();
+    let k = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...INFRA_PHRASES), fc.constantFrom('', 'x_', ' 1'), async (phrase, affix) => {
+        const name = `${affix}${phrase}${affix}`;
+        const table = `chk_${++k}`;
+        await engine.execute(
+          sql`CREATE TABLE ${sql.ident(table)} (v INTEGER CONSTRAINT ${sql([`"${name.replaceAll('"', '""')}"`] as unknown as TemplateStringsArray)} CHECK (v < 10))`,
+        );
+        const q = (text: string) => sql([text] as unknown as TemplateStringsArray);
+        const check = await caught(engine.execute(q(`INSERT INTO "${table}" (v) VALUES (11)`)));
+        expect(check, String(check)).toBeInstanceOf(CheckConstraintError);
+        const missing = await caught(engine.execute(q(`SELECT * FROM "${name}"`)));
+        // SQLite's own limit phrases inside a name are misread by core's sqliteErrorToDaoError on every adapter
+        // (better-sqlite3 too): bench/scratch-r13-cf/core-limit-phrase.ts, reported for core.
+        if (!CORE_MISREAD.has(phrase)) expect(missing, String(missing)).toBeInstanceOf(SchemaError);
+        await engine.execute(q(`CREATE TRIGGER "${table}_t" BEFORE UPDATE ON "${table}" BEGIN SELECT RAISE(ABORT, '${name}'); END`));
+        await engine.execute(q(`INSERT INTO "${table}" (v) VALUES (1)`));
+        const raised = await caught(engine.execute(q(`UPDATE "${table}" SET v = 2`)));
+        expect(raised, String(raised)).toBeInstanceOf(ConstraintError);
+        expect((raised as ConstraintError).sqliteCode).toBe('SQLITE_CONSTRAINT_TRIGGER');
+      }),
+      { numRuns: 25 },
+    );
   });
 });

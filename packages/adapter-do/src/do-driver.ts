@@ -441,9 +441,17 @@ function fromRows(raw: unknown[][]): SqlValue[][] {
  * - "Cannot perform I/O on behalf of a different Durable Object" (the driver used from another object or a
  *   Worker) → `ConfigurationError`;
  * - "internal error" and "Durable Object was reset" (the runtime reset the object) → `ConnectionError`.
+ *
+ * A message that ends in SQLite's result code is SQLite's own and is mapped by that code alone: its text holds
+ * names and `RAISE()` messages of the schema, which must never read as the runtime's own phrases.
  */
 export function mapDurableObjectError(error: unknown): DaoError {
   const raw = error instanceof Error ? error.message : String(error);
+  // SQLite's own error: its text holds names and RAISE() messages the schema chose ("no such table: internal
+  // error", a CHECK constraint named "Durable Object was reset"), so it is mapped by its result code alone,
+  // never by the runtime's phrases below.
+  const tail = SQLITE_TAIL_RE.exec(raw);
+  if (tail) return sqliteErrorToDaoError(tail[2] ?? tail[1], raw.replace(SQLITE_MESSAGE_END_RE, ''), error);
   if (/please use the state\.storage\.transaction\(\)|BEGIN TRANSACTION or SAVEPOINT/i.test(raw)) {
     return new ValidationError('a Durable Object refuses transaction statements in SQL; engine.transaction() and commit() own them', [
       { path: ['sql'], message: 'transaction control statement' },
@@ -470,9 +478,14 @@ export function mapDurableObjectError(error: unknown): DaoError {
   // `…: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`: prefer the extended name, else the primary.
   const code = /\(extended: (SQLITE_[A-Z_]+)\)/.exec(raw)?.[1] ?? /\b(SQLITE_[A-Z_]+)\b/.exec(raw)?.[1];
   // SQLite's own text without the trailing code (and the runtime's " at offset N").
-  const message = raw.replace(/(?: at offset \d+)?:\s*SQLITE_[A-Z_]+(?:\s*\(extended: SQLITE_[A-Z_]+\))?\s*$/, '');
+  const message = raw.replace(SQLITE_MESSAGE_END_RE, '');
   return sqliteErrorToDaoError(code, message, error);
 }
+
+/** The end of a SQLite error's message as the runtime reports it: the primary code, and the extended one when known. */
+const SQLITE_TAIL_RE = /:\s*(SQLITE_[A-Z_]+)(?:\s*\(extended: (SQLITE_[A-Z_]+)\))?\s*$/;
+/** The same with the runtime's " at offset N" before it: what is left is SQLite's own text. */
+const SQLITE_MESSAGE_END_RE = /(?: at offset \d+)?:\s*SQLITE_[A-Z_]+(?:\s*\(extended: SQLITE_[A-Z_]+\))?\s*$/;
 
 function firstLine(s: string): string {
   const line = s.split('\n', 1)[0] ?? '';

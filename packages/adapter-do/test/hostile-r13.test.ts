@@ -6,6 +6,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import {
   BaseDAO,
+  CheckConstraintError,
+  ConstraintError,
   createEngine,
   createSessionMaker,
   DaoError,
@@ -428,6 +430,45 @@ describe('what the driver sends', () => {
       seen.length = 0;
       await Session.begin(async (s) => s.add(new U({ name: 'a' })));
       expect(seen.filter((q) => /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(q))).toEqual([]);
+    });
+  });
+});
+
+/** Phrases the Durable Object runtime and D1 use for their own failures, as a schema may spell names. */
+const INFRA_PHRASES = [
+  'internal error',
+  'Durable Object was reset',
+  'broken.outputGateBroken',
+  'SQL is not enabled for this Durable Object class',
+  'Cannot perform I/O on behalf of a different Durable Object',
+  'Wrong number of parameter bindings',
+  'please use the state.storage.transaction()',
+  'BEGIN TRANSACTION or SAVEPOINT',
+  'overloaded',
+];
+
+describe('SQLite errors are classified by their result code, whatever names and RAISE() messages they carry', () => {
+  it('property: a CHECK named after a runtime phrase, a missing table of that name, a RAISE() of it', async () => {
+    await inFreshObject(async (engine) => {
+      let k = 0;
+      const q = (text: string) => sql([text] as unknown as TemplateStringsArray);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...INFRA_PHRASES), fc.constantFrom('', 'x_', ' 1'), async (phrase, affix) => {
+          const name = `${affix}${phrase}${affix}`;
+          const table = `chk_${++k}`;
+          await engine.execute(q(`CREATE TABLE "${table}" (v INTEGER CONSTRAINT "${name}" CHECK (v < 10))`));
+          const check = await caught(engine.execute(q(`INSERT INTO "${table}" (v) VALUES (11)`)));
+          expect(check, String(check)).toBeInstanceOf(CheckConstraintError);
+          const missing = await caught(engine.execute(q(`SELECT * FROM "${name}"`)));
+          expect(missing, String(missing)).toBeInstanceOf(SchemaError);
+          await engine.execute(q(`CREATE TRIGGER "${table}_t" BEFORE UPDATE ON "${table}" BEGIN SELECT RAISE(ABORT, '${name}'); END`));
+          await engine.execute(q(`INSERT INTO "${table}" (v) VALUES (1)`));
+          const raised = await caught(engine.execute(q(`UPDATE "${table}" SET v = 2`)));
+          expect(raised, String(raised)).toBeInstanceOf(ConstraintError);
+          expect((raised as ConstraintError).sqliteCode).toBe('SQLITE_CONSTRAINT_TRIGGER');
+        }),
+        { numRuns: 25 },
+      );
     });
   });
 });

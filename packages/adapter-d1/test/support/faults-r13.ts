@@ -47,6 +47,13 @@ async function outcome(run: () => Promise<unknown>): Promise<Classified> {
 export async function runFaults(engine: Engine): Promise<Record<string, Classified>> {
   await engine.createAll(FaultBase.metadata.models);
   await engine.execute(sql`CREATE TABLE IF NOT EXISTS fchk (v INTEGER CHECK (v > 0))`);
+  await engine.execute(
+    sql`CREATE TABLE IF NOT EXISTS fnamed (v INTEGER CONSTRAINT "not overloaded" CHECK (v < 10), w INTEGER CONSTRAINT "Network connection lost" CHECK (w < 10))`,
+  );
+  await engine.execute(sql`CREATE TABLE IF NOT EXISTS fraise (msg TEXT)`);
+  await engine.execute(
+    sql`CREATE TRIGGER IF NOT EXISTS fraise_t BEFORE INSERT ON fraise BEGIN SELECT RAISE(ABORT, NEW.msg) WHERE NEW.msg IS NOT NULL; END`,
+  );
   const Session = createSessionMaker(engine);
   const [p1] = await Session.begin(async (s) => {
     const ps = [new FParent({ code: 'a', n: 1 }), new FParent({ code: 'b', n: Number.MAX_SAFE_INTEGER })];
@@ -211,6 +218,31 @@ export async function runFaults(engine: Engine): Promise<Record<string, Classifi
     rawPragma: async () => (await engine.execute(sql`PRAGMA table_info(fchk)`)).columns,
     batchRawDupNames: async () => (await engine.batch([{ sql: 'SELECT 1 AS a, 2 AS a', params: [] }])).map((r) => r.rows),
     batchRawOrder: async () => (await engine.batch([{ sql: 'SELECT 1 AS b, 2 AS "1"', params: [] }])).map((r) => [r.columns, r.rows]),
+    noSuchTableOverloaded: () => engine.execute(sql`SELECT * FROM overloaded_jobs`),
+    noSuchTableReset: () => engine.execute(sql`SELECT * FROM "Durable Object was reset"`),
+    noSuchTableNetwork: () => Session.begin((s) => s.execute(sql`SELECT * FROM "Network connection lost"`)),
+    noSuchFunctionBegin: () => engine.execute(sql`SELECT "BEGIN TRANSACTION or SAVEPOINT"()`),
+    checkNamedOverloaded: () => engine.execute(sql`INSERT INTO fnamed (v, w) VALUES (11, 0)`),
+    checkNamedNetworkLost: () => Session.begin(async (s) => s.addStatement(sql`INSERT INTO fnamed (v, w) VALUES (0, 11)`)),
+    ...Object.fromEntries(
+      [
+        'overloaded',
+        'Network connection lost',
+        'the connection was reset',
+        'internal error',
+        'Durable Object was reset',
+        'D1 DB is overloaded',
+        'too many SQL variables',
+        'statement too long',
+        'LIKE or GLOB pattern too complex',
+        'cannot start a transaction within a transaction',
+        'SQL is not enabled for this Durable Object class',
+        'Cannot perform I/O on behalf of a different Durable Object',
+        'Wrong number of parameter bindings',
+        'D1_TYPE_ERROR: Type x',
+        'D1_SESSION_ERROR: x',
+      ].map((msg, i) => [`raise${i}`, () => engine.execute(sql`INSERT INTO fraise (msg) VALUES (${msg})`)]),
+    ),
     rawWriteCount: async () => {
       const r = await engine.execute(sql`UPDATE f_parents SET n = n WHERE n >= 0`);
       return r.changes;
