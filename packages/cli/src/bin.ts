@@ -112,7 +112,12 @@ common(program.command('status'))
 function errorLine(e: unknown): string {
   const err = e as { name?: unknown; message?: unknown } | null;
   const message = typeof err?.message === 'string' ? err.message : String(e);
-  const folded = message.replace(/\s*\n\s*/g, ' ').trim() || '(no message)';
+  const folded =
+    message
+      .replace(/:\s*\n\s*-\s+/g, ': ')
+      .replace(/\s*\n\s*-\s+/g, '; ')
+      .replace(/\s*\n\s*/g, ' ')
+      .trim() || '(no message)';
   const name = typeof err?.name === 'string' && err.name !== 'Error' ? `${err.name}: ` : '';
   return `litedao: ${name}${folded}`;
 }

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { declarativeBase, snapshotOf, t } from '@litedao/core';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bin, litedao, project } from './support.ts';
@@ -18,6 +19,10 @@ export class User extends Base('User', { telegram_id: t.integer().unique(), name
 `;
 const config = "export default { models: './models.ts' };\n";
 const snapshot = (tables: unknown) => `${JSON.stringify({ version: 1, tables })}\n`;
+/** The snapshot of the models above plus a column they no longer have: the next generate would drop it. */
+const OldBase = declarativeBase();
+OldBase('User', { telegram_id: t.integer().unique(), name: t.text().nullable(), gone: t.text().nullable() });
+const withDroppedColumn = `${JSON.stringify(snapshotOf(OldBase.metadata.models), null, 2)}\n`;
 
 /** Every file and folder under `dir` with a hash of its bytes: two equal listings mean nothing changed. */
 function listing(dir: string): Record<string, string> {
@@ -259,6 +264,12 @@ const CASES: readonly Case[] = [
     error: /--name "\/\.\.\/": a name needs letters or digits/,
   },
   { name: 'an empty name', args: ['generate', '--name', ''], error: /a name needs letters or digits/ },
+  {
+    name: 'a drop without --allow-drop (a refusal listing reasons)',
+    files: { 'migrations/0001_init.sql': 'SELECT 1;\n', 'migrations/meta/0001_snapshot.json': withDroppedColumn },
+    args: ['generate', '--no-interactive'],
+    error: /cannot generate this migration: column users\.gone would be dropped/,
+  },
   { name: 'a malformed --rename', args: ['generate', '--rename', 'nonsense'], error: /--rename nonsense: expected/ },
   { name: 'a --rename without a new name', args: ['generate', '--rename', 'users='], error: /--rename users=: expected/ },
 ];
