@@ -191,7 +191,8 @@ class D1Driver implements Driver {
    * Sends the batch. Every write without RETURNING is followed by a `changes()` probe (see {@link #counted}),
    * except, when `tables` is given, the plain INSERTs into those tables: their `meta.changes` is their own row
    * count unless a trigger on the table inserts, and one statement at the end of the batch aborts it (nothing
-   * written, {@link isRecount}) if any table has a trigger whose text mentions INSERT.
+   * written, {@link isRecount}) if any table has a trigger whose text mentions INSERT or a definition that
+   * mentions REPLACE (see {@link INSERT_TRIGGER_CHECK}).
    */
   async #send(
     statements: readonly Statement[],
@@ -397,13 +398,16 @@ const RECOUNT_MARK = 'litedao-recount';
 
 /**
  * The last statement of a batch whose plain INSERTs are counted by `meta.changes` (the database's total changes,
- * which also counts rows triggers changed): aborts the batch when a table written has a trigger whose text
- * mentions INSERT (an INSERT trigger, or any other that inserts). SQLite raises `json_extract`'s bad-path error,
- * whose text carries the marker. Litedao's own `updated_at` trigger (AFTER UPDATE, it updates) passes.
+ * which also counts rows triggers and foreign-key actions changed): aborts the batch when a table written has a
+ * trigger whose text mentions INSERT (an INSERT trigger, or any other that inserts), or a definition that
+ * mentions REPLACE (an `ON CONFLICT REPLACE` constraint: the rows it deletes fire `ON DELETE CASCADE`/`SET NULL`,
+ * which `meta.changes` would count). SQLite raises `json_extract`'s bad-path error, whose text carries the
+ * marker. Litedao's own `updated_at` trigger (AFTER UPDATE, it updates) passes.
  */
 const INSERT_TRIGGER_CHECK =
-  "SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' " +
-  `AND tbl_name COLLATE NOCASE IN (SELECT value FROM json_each(?)) AND upper(sql) LIKE '%INSERT%') THEN '${RECOUNT_MARK}' ELSE '$' END) AS litedao_check`;
+  "SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE ((type = 'trigger' AND upper(sql) LIKE '%INSERT%') " +
+  "OR (type = 'table' AND upper(sql) LIKE '%REPLACE%')) " +
+  `AND tbl_name COLLATE NOCASE IN (SELECT value FROM json_each(?))) THEN '${RECOUNT_MARK}' ELSE '$' END) AS litedao_check`;
 
 /** Whether a batch failed on {@link INSERT_TRIGGER_CHECK} (nothing of it was written). */
 function isRecount(error: unknown): boolean {

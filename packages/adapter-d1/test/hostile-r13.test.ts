@@ -721,3 +721,28 @@ describe('SQLite errors are classified by their result code, whatever names and 
     );
   });
 });
+
+describe('counts of plain INSERTs whose table-level ON CONFLICT REPLACE cascades', () => {
+  const Base = declarativeBase();
+  class RParent extends Base('RParent', { key: t.text().unique() }) {}
+  class RChild extends Base('RChild', { parent_id: t.integer().references(() => RParent, { onDelete: 'cascade' }), label: t.text() }) {}
+  class RParentDAO extends BaseDAO(RParent) {}
+
+  it('insertMany replacing a parent with 3 cascading children counts 1 row, as better-sqlite3 does', async () => {
+    const engine = engineOf();
+    const { createAllSql } = await import('@litedao/core');
+    const ddl = createAllSql([RParent, RChild]).replace('UNIQUE ("key")', 'UNIQUE ("key") ON CONFLICT REPLACE');
+    expect(ddl).toContain('ON CONFLICT REPLACE');
+    for (const stmt of ddl.split(/;\s*\n/).filter((x) => x.trim())) await env.DB.prepare(stmt).run();
+    const Session = createSessionMaker(engine);
+    const p = await Session.begin(async (s) => {
+      const p = new RParent({ key: 'a' });
+      s.add(p);
+      return p;
+    });
+    await Session.begin(async (s) => s.addAll([1, 2, 3].map((i) => new RChild({ parent_id: p.id as number, label: `c${i}` }))));
+    const w = await Session.begin(async (s) => new RParentDAO(s).insertMany([{ key: 'a' }, { key: 'b' }]));
+    expect(w.rowsAffected).toBe(2);
+    expect(await Session.begin((s) => s.select(RChild).count())).toBe(0);
+  });
+});
