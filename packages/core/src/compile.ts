@@ -759,19 +759,19 @@ let opaque = 0;
 
 /**
  * A filter as logic, for {@link matchesEveryRow}: constants, atoms (conditions whose truth depends on the row;
- * equal ids are the same condition, `nullable` when the condition can be SQL NULL) and the connectives as the
- * compiled SQL has them (`not` is `NOT coalesce(x, 0)`: NULL counts as not matching).
+ * equal ids are the same condition) and the connectives as the compiled SQL has them (`not` is
+ * `NOT coalesce(x, 0)`: NULL counts as not matching).
  */
 type Logic =
   | { readonly k: 'const'; readonly v: boolean }
-  | { readonly k: 'atom'; readonly id: string; readonly nullable: boolean }
+  | { readonly k: 'atom'; readonly id: string }
   | { readonly k: 'and' | 'or'; readonly kids: readonly Logic[] }
   | { readonly k: 'not'; readonly kid: Logic };
 
 const TRUE: Logic = { k: 'const', v: true };
 const FALSE: Logic = { k: 'const', v: false };
 const notL = (kid: Logic): Logic => (kid.k === 'const' ? (kid.v ? FALSE : TRUE) : { k: 'not', kid });
-const atom = (id: string, nullable: boolean): Logic => ({ k: 'atom', id, nullable });
+const atom = (id: string): Logic => ({ k: 'atom', id });
 
 /** A value as part of an atom's id: equal values (as the filter compares them) give equal text. */
 function valueId(v: unknown): string {
@@ -794,13 +794,13 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
   const kind = col?.kind;
   const neverNull = name === 'id' || (col !== undefined && !col.nullable && kind !== 'json');
   const plain = neverNull && kind !== 'timestamp' && kind !== 'json';
-  const isNull = neverNull ? FALSE : atom(`${name}|null`, false);
+  const isNull = neverNull ? FALSE : atom(`${name}|null`);
   const eq = (v: unknown): Logic =>
     v === null
       ? isNull
       : plain && kind === 'boolean' && v === false
-        ? notL(atom(`${name}|eq|N1`, false)) // a never-null boolean that is not true is false
-        : atom(`${name}|eq|${valueId(v)}`, !plain);
+        ? notL(atom(`${name}|eq|N1`)) // a never-null boolean that is not true is false
+        : atom(`${name}|eq|${valueId(v)}`);
   if (!isPlainObject(cond)) {
     if (isColumnRef(cond)) return refLogic(name, col, 'eq', cond, isNull, plain);
     return eq(cond);
@@ -824,7 +824,7 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
         break;
       case 'in':
       case 'notIn': {
-        if (!Array.isArray(v)) return atom(`${name}|?${opaque++}`, true);
+        if (!Array.isArray(v)) return atom(`${name}|?${opaque++}`);
         const ids = [...new Set(v.map(valueId))].sort();
         const inL =
           ids.length === 0
@@ -833,7 +833,7 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
               ? eq(v[0])
               : plain && kind === 'boolean' && ids.length === 2 && ids[0] === 'N0' && ids[1] === 'N1'
                 ? TRUE // both values of a never-null boolean
-                : atom(`${name}|in|${ids.join('|')}`, !plain);
+                : atom(`${name}|in|${ids.join('|')}`);
         parts.push(op === 'in' ? inL : notL(inL));
         break;
       }
@@ -841,10 +841,10 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
       case 'startsWith':
       case 'endsWith':
         // '' is included in, starts and ends every text: every non-null row.
-        parts.push(v === '' ? notL(isNull) : atom(`${name}|${op}|${valueId(v)}`, !neverNull));
+        parts.push(v === '' ? notL(isNull) : atom(`${name}|${op}|${valueId(v)}`));
         break;
       case 'like':
-        parts.push(typeof v === 'string' && /^%+$/.test(v) ? notL(isNull) : atom(`${name}|like|${valueId(v)}`, !neverNull));
+        parts.push(typeof v === 'string' && /^%+$/.test(v) ? notL(isNull) : atom(`${name}|like|${valueId(v)}`));
         break;
       case 'lt':
       case 'gte':
@@ -853,12 +853,12 @@ function columnLogic(name: string, col: ColumnMeta | undefined, cond: unknown): 
         // On a never-null number column `lt v` is exactly "not (gte v)", `lte v` "not (gt v)".
         const numeric = plain && (kind === 'integer' || kind === 'real' || name === 'id');
         const base = op === 'lt' || op === 'gte' ? 'gte' : 'gt';
-        const a = atom(`${name}|${numeric ? base : op}|${valueId(v)}`, !plain);
+        const a = atom(`${name}|${numeric ? base : op}|${valueId(v)}`);
         parts.push(numeric && op !== base ? notL(a) : a);
         break;
       }
       default:
-        parts.push(atom(`${name}|${op}|${valueId(v)}`, true));
+        parts.push(atom(`${name}|${op}|${valueId(v)}`));
     }
   }
   return { k: 'and', kids: parts };
@@ -875,16 +875,16 @@ function refLogic(name: string, col: ColumnMeta | undefined, op: string, ref: Co
       if (op === 'lt' || op === 'gt') return FALSE;
     }
   }
-  return atom(`${name}|${op}@${String(ref.column)}`, true);
+  return atom(`${name}|${op}@${String(ref.column)}`);
 }
 
 /** The logic of a filter object on a model (`meta` undefined: columns unknown, every one nullable). */
 function filterLogic(meta: ModelMeta | undefined, filters: unknown, depth: number): Logic {
-  if (!isPlainObject(filters) || depth > MAX_FILTER_NESTING) return atom(`?${opaque++}`, true);
+  if (!isPlainObject(filters) || depth > MAX_FILTER_NESTING) return atom(`?${opaque++}`);
   const parts: Logic[] = [];
   for (const [k, v] of Object.entries(filters)) {
     if (k === 'and' || k === 'or') {
-      if (!Array.isArray(v)) return atom(`?${opaque++}`, true);
+      if (!Array.isArray(v)) return atom(`?${opaque++}`);
       parts.push({ k, kids: v.map((f) => filterLogic(meta, f, depth + 1)) });
       continue;
     }
@@ -906,7 +906,7 @@ function relationLogic(name: string, target: ModelMeta | undefined, v: Record<st
   const parts: Logic[] = [];
   for (const [op, f] of Object.entries(v)) {
     if (f === null) {
-      const none = atom(`${name}|is|null`, false);
+      const none = atom(`${name}|is|null`);
       parts.push(op === 'is' ? none : notL(none));
       continue;
     }
@@ -919,10 +919,10 @@ function relationLogic(name: string, target: ModelMeta | undefined, v: Record<st
       id = `${name}|?${opaque++}`;
     }
     // `some`/`is`: a related row matches (never when the filter matches none); `none`/`isNot`: none does.
-    const exists = (values & T) === 0 ? FALSE : atom(id, false);
+    const exists = (values & T) === 0 ? FALSE : atom(id);
     if (op === 'some' || op === 'is') parts.push(exists);
     else if (op === 'none' || op === 'isNot') parts.push(notL(exists));
-    else parts.push(values === T ? TRUE : atom(`${name}|every|${id}`, false)); // every: true when the filter always holds
+    else parts.push(values === T ? TRUE : atom(`${name}|every|${id}`)); // every: true when the filter always holds
   }
   return { k: 'and', kids: parts };
 }
@@ -955,22 +955,25 @@ function evaluate(l: Logic, assign: ReadonlyMap<string, number>): number {
   }
 }
 
-/** The set of truths `l` can take whatever the atoms' (each independently any of its values). */
-function abstractValues(l: Logic): number {
+/**
+ * The set of truths `l` can take, from its parts' sets (each part's atoms taken as independent of the
+ * others': sound, less exact than a truth table over the whole). Parts small enough get a truth table.
+ */
+function combinedValues(l: Logic): number {
   switch (l.k) {
     case 'const':
       return l.v ? T : F;
     case 'atom':
-      return l.nullable ? T | F | N : T | F;
+      return T | F;
     case 'not': {
-      const x = abstractValues(l.kid);
+      const x = possibleValues(l.kid);
       return (x & T ? F : 0) | (x & (F | N) ? T : 0);
     }
     default: {
       const op = l.k === 'and' ? and3 : or3;
       let acc = l.k === 'and' ? T : F;
       for (const kid of l.kids) {
-        const x = abstractValues(kid);
+        const x = possibleValues(kid);
         let next = 0;
         for (const a of [T, F, N]) if (acc & a) for (const b of [T, F, N]) if (x & b) next |= op(a, b);
         acc = next;
@@ -980,34 +983,44 @@ function abstractValues(l: Logic): number {
   }
 }
 
-function collectAtoms(l: Logic, out: Map<string, boolean>): void {
-  if (l.k === 'atom') out.set(l.id, (out.get(l.id) ?? false) || l.nullable);
-  else if (l.k === 'not') collectAtoms(l.kid, out);
-  else if (l.k === 'and' || l.k === 'or') for (const kid of l.kids) collectAtoms(kid, out);
+/** Collects the atoms of `l`; returns its node count. */
+function collectAtoms(l: Logic, out: Set<string>): number {
+  if (l.k === 'atom') out.add(l.id);
+  if (l.k === 'not') return 1 + collectAtoms(l.kid, out);
+  if (l.k === 'and' || l.k === 'or') {
+    let n = 1;
+    for (const kid of l.kids) n += collectAtoms(kid, out);
+    return n;
+  }
+  return 1;
 }
 
-/** The most atoms a truth table is built for (3^10 assignments); beyond, each occurrence counts as independent. */
-const MAX_TABLE_ATOMS = 10;
+/** The most evaluations (assignments × nodes) a truth table may take; beyond, the parts' tables are combined. */
+const MAX_TABLE_WORK = 200_000;
 
 /**
  * The set of truths `l` takes over every assignment of its atoms: exact for the logic (the same condition
- * twice is one atom, so `x OR NOT x` is always true), with a truth table up to {@link MAX_TABLE_ATOMS} atoms.
+ * twice is one atom, so `x OR NOT x` is always true) when a truth table fits {@link MAX_TABLE_WORK}.
+ *
+ * Whether a filter matches a row only asks "true, or not": NULL and false differ in SQL's AND/OR but never in
+ * whether the result is true (AND and OR of "not true" values are not true, `not` is `NOT coalesce(x, 0)`),
+ * so each atom only takes true and false here.
  */
 function possibleValues(l: Logic): number {
-  const atoms = new Map<string, boolean>();
-  collectAtoms(l, atoms);
-  if (atoms.size > MAX_TABLE_ATOMS) return abstractValues(l);
+  const atoms = new Set<string>();
+  const nodes = collectAtoms(l, atoms);
+  if (atoms.size > 16 || 2 ** atoms.size * nodes > MAX_TABLE_WORK) return combinedValues(l);
   const entries = [...atoms];
   const assign = new Map<string, number>();
   let seen = 0;
   const walk = (i: number): void => {
-    if (seen === (T | F | N)) return;
+    if ((seen & T) !== 0 && (seen & (F | N)) !== 0) return; // both answers seen: nothing more to learn
     if (i === entries.length) {
       seen |= evaluate(l, assign);
       return;
     }
-    const [id, nullable] = entries[i] as [string, boolean];
-    for (const v of nullable ? [T, F, N] : [T, F]) {
+    const id = entries[i] as string;
+    for (const v of [T, F]) {
       assign.set(id, v);
       walk(i + 1);
     }

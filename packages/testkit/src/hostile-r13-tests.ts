@@ -62,7 +62,7 @@ const anyCondition: fc.Arbitrary<F> = fc.oneof(
 );
 
 /** Filters that hold on every row by construction, and filters that hold on none, built from each other. */
-const { always, never } = fc.letrec<{ always: F; never: F; any: F }>((tie) => ({
+const { always, never, any } = fc.letrec<{ always: F; never: F; any: F }>((tie) => ({
   any: fc.oneof(
     { maxDepth: 3 },
     anyCondition,
@@ -415,6 +415,28 @@ export function hostileR13Tests(target: ConformanceTarget): void {
           expect(r.rowsAffected).toBe(0);
         }),
         { numRuns: Math.ceil(fcRuns() / 4) },
+      );
+      // Never refused wrongly: whatever filter is refused matches every row (NULLs included).
+      await fc.assert(
+        fc.asyncProperty(any, async (f) => {
+          await using s = Session();
+          let refused = false;
+          try {
+            s.updateWhere(User, f as never, { score: 1 });
+          } catch (e) {
+            if (!(e instanceof ValidationError)) throw e;
+            refused = true;
+          }
+          s.rollback();
+          if (refused)
+            expect(
+              await s
+                .select(User)
+                .where(f as never)
+                .count(),
+            ).toBe(3);
+        }),
+        { numRuns: Math.ceil(fcRuns() / 2) },
       );
       await using s = Session();
       const r = s.deleteWhere(User, { id: { notIn: [] } }, { all: true });
