@@ -14,10 +14,14 @@ import {
   type AnyModel,
   type BaseDAOClass,
   ConfigurationError,
+  col,
   type DaoError,
   deserializeError,
   type Engine,
   Entity,
+  increment,
+  isColumnExpression,
+  isColumnRef,
   isDaoError,
   type MigrationSource,
   type Row,
@@ -179,9 +183,10 @@ export function DatabaseObject<const D extends DaoMap>(daos: D, options: Databas
         }
         if (!Array.isArray(args))
           throw new ValidationError('DAO arguments must be an array', [{ path: ['args'], message: 'expected an array' }]);
+        const input = fromWire(args) as unknown[];
         const value = await this.Session.begin(async (session) => {
           const instance = new Dao(session) as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return await (instance[method] as (...a: unknown[]) => unknown).apply(instance, args);
+          return await (instance[method] as (...a: unknown[]) => unknown).apply(instance, input);
         });
         // After the commit: objects have their ids and timestamps, write results their counts.
         return { ok: true, value: toPlain(value) };
@@ -218,6 +223,82 @@ function toPlain(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = toPlain(v, depth + 1);
   return out;
+}
+
+/**
+ * The key that marks `increment()` and `col()` values on their way over RPC: their brands are symbol keys,
+ * which structured clone drops, so {@link toWire} writes them as `{ [WIRE]: 'increment', amount }` and
+ * `{ [WIRE]: 'col', column }`, and {@link fromWire} builds them again inside the object.
+ */
+const WIRE = '__litedao_wire__';
+
+/** Copies plain objects and arrays only where something inside changes; keeps own `__proto__` keys as keys. */
+function mapPlain(
+  value: unknown,
+  depth: number,
+  leaf: (v: unknown) => unknown | undefined,
+  self: (v: unknown, d: number) => unknown,
+): unknown {
+  const replaced = leaf(value);
+  if (replaced !== undefined) return replaced;
+  if (depth > 64 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = self(value[i], depth + 1);
+      if (v === value[i]) continue;
+      out ??= value.slice();
+      out[i] = v;
+    }
+    return out ?? value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const before = (value as Record<string, unknown>)[k];
+    const v = self(before, depth + 1);
+    if (v === before) continue;
+    if (out === undefined) {
+      out = Object.create(proto) as Record<string, unknown>;
+      for (const key of Object.keys(value)) define(out, key, (value as Record<string, unknown>)[key]);
+    }
+    define(out, k, v);
+  }
+  return out ?? value;
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** DAO arguments as they cross RPC: `increment()` and `col()` values in {@link WIRE} form. */
+function toWire(value: unknown, depth = 0): unknown {
+  return mapPlain(
+    value,
+    depth,
+    (v) =>
+      isColumnExpression(v) ? { [WIRE]: 'increment', amount: v.amount } : isColumnRef(v) ? { [WIRE]: 'col', column: v.column } : undefined,
+    toWire,
+  );
+}
+
+/** The arguments inside the object: {@link WIRE} forms become `increment()` and `col()` values again. */
+function fromWire(value: unknown, depth = 0): unknown {
+  return mapPlain(
+    value,
+    depth,
+    (v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, WIRE)) return undefined;
+      const w = v as Record<string, unknown>;
+      const keys = Object.keys(w).length;
+      if (w[WIRE] === 'increment' && keys === 2 && (typeof w.amount === 'number' || typeof w.amount === 'bigint'))
+        return increment(w.amount);
+      if (w[WIRE] === 'col' && keys === 2 && typeof w.column === 'string') return col(w.column);
+      return undefined;
+    },
+    fromWire,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -279,7 +360,7 @@ function remoteDao(stub: { litedaoCall: DatabaseObjectBase<DaoMap>['litedaoCall'
     get(_target, method) {
       // Not a thenable, and no symbol-keyed protocol: only method names are forwarded.
       if (typeof method !== 'string' || method === 'then') return undefined;
-      return async (...args: unknown[]) => unwrap(await stub.litedaoCall(dao, method, args));
+      return async (...args: unknown[]) => unwrap(await stub.litedaoCall(dao, method, toWire(args) as unknown[]));
     },
   });
 }
