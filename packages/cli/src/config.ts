@@ -47,6 +47,14 @@ export function shownPath(path: string): string {
 }
 const shown = shownPath;
 
+/** A thrown value as `Name: first line of the message`. */
+function oneLine(e: unknown): string {
+  const message = String((e as Error)?.message ?? e)
+    .split('\n')
+    .find((l) => l.trim() !== '');
+  return `${(e as Error)?.name ?? 'Error'}: ${message ?? '(no message)'}`;
+}
+
 /**
  * Imports a config or models module. Whatever it throws (a syntax error, a failing import, an exception at top
  * level) becomes one ConfigurationError naming the module, with the cause attached.
@@ -66,15 +74,7 @@ async function importModule(file: string, what: string): Promise<unknown> {
   try {
     return await loader(file).import(file);
   } catch (e) {
-    const message = String((e as Error)?.message ?? e)
-      .split('\n')
-      .find((l) => l.trim() !== '');
-    throw new ConfigurationError(
-      `loading the ${what} ${shown(file)} failed: ${(e as Error)?.name ?? 'Error'}: ${message ?? '(no message)'}`,
-      {
-        cause: e,
-      },
-    );
+    throw new ConfigurationError(`loading the ${what} ${shown(file)} failed: ${oneLine(e)}`, { cause: e });
   }
 }
 
@@ -157,13 +157,18 @@ export async function loadModels(modelsPath: string): Promise<AnyModel[]> {
     seen.add(metaOf(m));
     found.push(m);
   };
-  for (const v of Object.values(mod)) {
-    if (isModel(v)) add(v);
-    else if (Array.isArray(v)) v.forEach(add);
-    else if (typeof v === 'function' && 'metadata' in v) {
-      const models = (v as { metadata?: { models?: unknown } }).metadata?.models;
-      if (Array.isArray(models)) models.forEach(add);
+  try {
+    for (const v of Object.values(mod)) {
+      if (isModel(v)) add(v);
+      else if (Array.isArray(v)) v.forEach(add);
+      else if (typeof v === 'function' && 'metadata' in v) {
+        const models = (v as { metadata?: { models?: unknown } }).metadata?.models;
+        if (Array.isArray(models)) models.forEach(add);
+      }
     }
+  } catch (e) {
+    // An export whose getter (or a Base's metadata) throws.
+    throw new ConfigurationError(`reading the exports of the models module ${shown(modelsPath)} failed: ${oneLine(e)}`, { cause: e });
   }
   if (found.length === 0)
     throw new ConfigurationError(`${shown(modelsPath)} exports no litedao models (export the model classes, a Base, or a models array)`);

@@ -247,6 +247,14 @@ const CASES: readonly Case[] = [
     error: /loading the models module models\.ts failed/,
   },
   {
+    name: 'a models module whose Base metadata throws',
+    files: {
+      'models.ts': "export function Base() {}\nObject.defineProperty(Base, 'metadata', { get() { throw new RangeError('nope'); } });\n",
+    },
+    args: ['check'],
+    error: /models module models\.ts failed: RangeError: nope/,
+  },
+  {
     name: 'a models module exporting no models',
     files: { 'models.ts': 'export const x = 1;\n' },
     args: ['generate'],
