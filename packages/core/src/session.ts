@@ -107,7 +107,7 @@ export interface ExecuteOptions<S extends RowSchema = RowSchema> {
 
 /** Modes of {@link Session.deleteWhere} and {@link Session.updateWhere}. */
 export interface DeleteOptions {
-  /** Required with empty filters, i.e. to touch every row of the table. */
+  /** Required with filters that match every row (empty, or always true such as `{ id: { notIn: [] } }`), i.e. to touch every row of the table. */
   readonly all?: boolean;
 }
 
@@ -579,7 +579,7 @@ export class Session implements QueryRunner {
     const where = compileWhere(meta, filters, this.#ctx.limits);
     if ((where.sql === '' || matchesEveryRow(filters)) && options?.all !== true) {
       throw new ValidationError(`refusing to update every ${meta.name}`, [
-        { path: [], message: 'empty filters; pass { all: true } to update every row' },
+        { path: [], message: 'filters that match every row (empty or always true); pass { all: true } to update every row' },
       ]);
     }
     const issues: ValidationIssue[] = [];
@@ -678,7 +678,7 @@ export class Session implements QueryRunner {
     const where = compileWhere(meta, filters, this.#ctx.limits);
     if ((where.sql === '' || matchesEveryRow(filters)) && options?.all !== true) {
       throw new ValidationError(`refusing to delete every ${meta.name}`, [
-        { path: [], message: 'empty filters; pass { all: true } to delete every row' },
+        { path: [], message: 'filters that match every row (empty or always true); pass { all: true } to delete every row' },
       ]);
     }
     const result = new WriteResult();

@@ -41,7 +41,7 @@ describe('sqliteErrorToDaoError', () => {
       ['SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed: users.email', 'UNIQUE constraint failed on users(email)'],
       ['SQLITE_CONSTRAINT_PRIMARYKEY', 'UNIQUE constraint failed: users.id', 'PRIMARY KEY constraint failed on users(id)'],
       ['SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed', 'FOREIGN KEY constraint failed'],
-      ['SQLITE_CONSTRAINT_CHECK', 'CHECK constraint failed: flag', 'CHECK constraint failed'],
+      ['SQLITE_CONSTRAINT_CHECK', 'CHECK constraint failed: flag', 'CHECK constraint failed: flag'],
     ] as const;
     for (const [code, message, expected] of cases) expect(sqliteErrorToDaoError(code, message).message).toBe(expected);
   });
