@@ -302,6 +302,7 @@ const VIEW_OR_TRIGGER = new RegExp(
 function fileEffects(statements: readonly string[]) {
   const created = new Map<string, string>(); // final folded table name → its CREATE TABLE text
   const namedObjects = new Set<string>(); // views and triggers the file itself creates or drops (folded)
+  const renamed = new Map<string, string>(); // live table (folded) → the name the file renames it to
   for (const raw of statements) {
     const s = raw.replace(/^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
     let m = CREATE_TABLE.exec(s);
@@ -315,6 +316,10 @@ function fileEffects(statements: readonly string[]) {
       const text = created.get(from);
       created.delete(from);
       if (text !== undefined) created.set(to, text);
+      else {
+        const live = [...renamed].find(([, now]) => foldIdentifier(now) === from)?.[0] ?? from;
+        renamed.set(live, unquote(m[2]));
+      }
       continue;
     }
     m = DROP_TABLE.exec(s);
@@ -325,7 +330,18 @@ function fileEffects(statements: readonly string[]) {
     m = VIEW_OR_TRIGGER.exec(s);
     if (m?.[2]) namedObjects.add(foldIdentifier(unquote(m[2])));
   }
-  return { created, namedObjects };
+  return { created, namedObjects, renamed };
+}
+
+/** SQL text with the identifiers that name a renamed table spelled with the new name (as SQLite's RENAME would). */
+function withRenames(text: string, renamed: ReadonlyMap<string, string>): string {
+  if (renamed.size === 0) return text;
+  let out = text;
+  for (const t of tokens(text).reverse()) {
+    const to = isName(t) ? renamed.get(foldIdentifier(t.text)) : undefined;
+    if (to !== undefined) out = `${out.slice(0, t.at)}${quoteIdent(to)}${out.slice(t.end)}`;
+  }
+  return out;
 }
 
 const OBJECTS_SQL = `SELECT type, name, tbl_name, sql FROM sqlite_schema
@@ -352,30 +368,51 @@ async function preservation(
   dropped: ReadonlySet<string>,
 ): Promise<{ before: string[]; after: string[]; lost: string[] }> {
   const res = await engine.execute({ sql: OBJECTS_SQL, params: [], returnsRows: true });
-  const { created, namedObjects } = fileEffects(statements);
+  const { created, namedObjects, renamed } = fileEffects(statements);
   const before: string[] = [];
   const after: string[] = [];
   const lost: string[] = [];
-  const mentionsDropped = (text: string) => tokens(text).some((t) => isName(t) && dropped.has(foldIdentifier(t.text)));
-  for (const [type, name, table, text] of res.rows.map((r) => r.map((v) => String(v ?? '')))) {
-    const [n, tbl] = [foldIdentifier(name as string), foldIdentifier(table as string)];
-    if (type === 'table') {
-      const rebuilt = dropped.has(n) ? created.get(n) : undefined;
-      if (rebuilt === undefined) continue;
-      const [was, now] = [tableExtras(text as string), tableExtras(rebuilt)];
-      if (was && now) lost.push(...lostExtras(name as string, was, now));
+  // Names as they are when the file drops tables: a table the file renames first is known by its new name.
+  const now = (folded: string) => foldIdentifier(renamed.get(folded) ?? folded);
+  const objects = res.rows.map((r) => {
+    const [type, name, table, text] = r.map((v) => String(v ?? '')) as [string, string, string, string];
+    return { type, name, table: now(foldIdentifier(table)), text: withRenames(text, renamed) };
+  });
+  // Views over a dropped table, and views over those: left in place they make the rebuild's RENAME fail.
+  const gone = new Set(dropped);
+  const mentionsGone = (text: string) => tokens(text).some((t) => isName(t) && gone.has(foldIdentifier(t.text)));
+  const views = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const o of objects) {
+      const n = foldIdentifier(o.name);
+      if (o.type !== 'view' || views.has(n) || namedObjects.has(n) || !mentionsGone(o.text)) continue;
+      views.add(n);
+      gone.add(n);
+      grew = true;
+    }
+  }
+  for (const o of objects) {
+    const n = foldIdentifier(o.name);
+    if (o.type === 'table') {
+      const rebuilt = dropped.has(o.table) ? created.get(o.table) : undefined;
+      const [was, will] = [tableExtras(o.text), rebuilt === undefined ? undefined : tableExtras(rebuilt)];
+      if (was && will) lost.push(...lostExtras(o.name, was, will));
       continue;
     }
-    if (namedObjects.has(n) || isInternalName(tbl)) continue;
-    if (type === 'view') {
-      before.push(`DROP VIEW IF EXISTS ${quoteIdent(name as string)}`);
-      after.push(ifNotExists(text as string));
-    } else if (dropped.has(tbl)) {
-      // Gone with its table; back when the file creates the table again (a rebuild), else dropped with it.
-      if (created.has(tbl)) after.push(ifNotExists(text as string));
-    } else if (mentionsDropped(text as string)) {
-      before.push(`DROP TRIGGER IF EXISTS ${quoteIdent(name as string)}`);
-      after.push(ifNotExists(text as string));
+    if (namedObjects.has(n) || isInternalName(o.table)) continue;
+    if (o.type === 'view') {
+      if (!views.has(n)) continue;
+      before.push(`DROP VIEW IF EXISTS ${quoteIdent(o.name)}`);
+      after.push(ifNotExists(o.text));
+    } else if (dropped.has(o.table)) {
+      // Gone with its table (dropped first: the file's own statements on the old table must not fire it); back
+      // when the file creates the table again (a rebuild), else dropped with it.
+      before.push(`DROP TRIGGER IF EXISTS ${quoteIdent(o.name)}`);
+      if (created.has(o.table)) after.push(ifNotExists(o.text));
+    } else if (mentionsGone(o.text)) {
+      before.push(`DROP TRIGGER IF EXISTS ${quoteIdent(o.name)}`);
+      after.push(ifNotExists(o.text));
     }
   }
   return { before, after, lost };

@@ -16,6 +16,7 @@ import {
   migrate,
   migrationFileSql,
   type ReferentialAction,
+  renameHintsOf,
   SchemaError,
   type SqlValue,
   snapshotOf,
@@ -26,6 +27,12 @@ import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, rejectsWith, setup } from './harness.ts';
 
 const TABLES = ['rb_a', 'rb_b', 'rb_c'] as const;
+
+/** Runs of the property: 25, or LITEDAO_FC_RUNS where the environment sets it (each run migrates a database). */
+function runs(): number {
+  const n = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.LITEDAO_FC_RUNS);
+  return Number.isInteger(n) && n > 0 ? n : 25;
+}
 const ACTIONS: ReferentialAction[] = ['cascade', 'restrict', 'set null', 'no action'];
 
 interface Ref {
@@ -130,6 +137,9 @@ function handWritten(spec: Spec): string {
         `CREATE TRIGGER rb_t_${i} AFTER INSERT ON ${TABLES[i]} BEGIN INSERT INTO rb_audit (msg) VALUES ('${TABLES[i]} ' || NEW.id); END`,
       );
   }
+  // An AFTER UPDATE trigger that logs: a migration must not fire it (the rebuild only copies rows).
+  if (spec.triggers[0])
+    out.push(`CREATE TRIGGER rb_u_0 AFTER UPDATE ON ${TABLES[0]} BEGIN INSERT INTO rb_audit (msg) VALUES ('updated'); END`);
   if (join) out.push(`CREATE VIEW rb_join AS SELECT count(*) AS n FROM ${TABLES.slice(0, spec.n).join(' CROSS JOIN ')}`);
   if (nested && perTable) out.push('CREATE VIEW rb_nested AS SELECT label FROM rb_v_0 WHERE id > 0');
   if (audit) out.push('CREATE VIEW rb_audit_v AS SELECT msg FROM rb_audit');
@@ -185,7 +195,11 @@ export function migrationRebuildTests(target: ConformanceTarget): void {
           files.push({ name: '0002_hand.sql', sql: handWritten(spec) });
           await migrate(engine, files);
 
-          const before = await Promise.all(TABLES.slice(0, spec.n).map((tb) => all(engine, `SELECT * FROM ${tb} ORDER BY id`)));
+          const before = await Promise.all(
+            [...TABLES.slice(0, spec.n), 'rb_audit'].map((tb) =>
+              all(engine, `SELECT * FROM ${tb} ORDER BY ${tb === 'rb_audit' ? 'rowid' : 'id'}`),
+            ),
+          );
           const objects = await schemaObjects(engine);
           const viewRows = await Promise.all(
             objects.filter((o) => o.type === 'view').map((o) => all(engine, `SELECT * FROM "${String(o.name)}" ORDER BY 1`)),
@@ -195,7 +209,11 @@ export function migrationRebuildTests(target: ConformanceTarget): void {
           files.push({ name: '0003_rebuild.sql', sql: migrationFileSql('0003_rebuild.sql', diff) });
           expect((await migrate(engine, files)).applied).toEqual(['0003_rebuild.sql']);
 
-          const after = await Promise.all(TABLES.slice(0, spec.n).map((tb) => all(engine, `SELECT * FROM ${tb} ORDER BY id`)));
+          const after = await Promise.all(
+            [...TABLES.slice(0, spec.n), 'rb_audit'].map((tb) =>
+              all(engine, `SELECT * FROM ${tb} ORDER BY ${tb === 'rb_audit' ? 'rowid' : 'id'}`),
+            ),
+          );
           expect(after).toEqual(before);
           const objectsAfter = await schemaObjects(engine);
           expect(objectsAfter.map((o) => ({ ...o, sql: normalizeSql(o.sql) }))).toEqual(
@@ -216,9 +234,48 @@ export function migrationRebuildTests(target: ConformanceTarget): void {
             expect(await all(engine, `SELECT msg FROM rb_audit WHERE msg = '${TABLES[i]} ${String(id)}'`)).toHaveLength(1);
           }
         }),
-        { numRuns: 25 },
+        { numRuns: runs() },
       );
       await clean(engine);
+    });
+
+    it('a table renamed in the same file keeps its views and hand-written triggers, whether it is rebuilt too or another table is', async () => {
+      for (const rebuildRenamed of [true, false]) {
+        let { engine } = await setup(target, false);
+        engine = await fresh(target, engine);
+        const B1 = declarativeBase();
+        B1('Person', { label: t.text() }, { tableName: 'rb_people' });
+        B1('Other', { x: t.text() }, { tableName: 'rb_others' });
+        const B2 = declarativeBase();
+        B2('User', { label: rebuildRenamed ? t.text().nullable() : t.text() }, { tableName: 'rb_users', renamedFrom: 'rb_people' });
+        B2('Other', { x: rebuildRenamed ? t.text() : t.text().nullable() }, { tableName: 'rb_others' });
+        const files: Migration[] = [
+          { name: '0001.sql', sql: migrationFileSql('0001.sql', diffSchemas(EMPTY_SNAPSHOT, snapshotOf(B1.metadata.models))) },
+          {
+            name: '0002.sql',
+            sql:
+              'CREATE TABLE rb_log (msg TEXT);\n' +
+              'CREATE VIEW rb_v_people AS SELECT p.label, o.x FROM rb_people AS p LEFT JOIN rb_others AS o ON o.id = p.id;\n' +
+              "CREATE TRIGGER rb_people_log AFTER INSERT ON rb_people BEGIN INSERT INTO rb_log (msg) VALUES ('added ' || NEW.label); END;",
+          },
+        ];
+        await migrate(engine, files);
+        await run(engine, "INSERT INTO rb_others (x) VALUES ('o1')");
+        await run(engine, "INSERT INTO rb_people (label) VALUES ('Ada')");
+        const diff = diffSchemas(snapshotOf(B1.metadata.models), snapshotOf(B2.metadata.models), {
+          renames: renameHintsOf(B2.metadata.models),
+        });
+        expect(diff.rebuilt).toEqual([rebuildRenamed ? 'rb_users' : 'rb_others']);
+        files.push({ name: '0003.sql', sql: migrationFileSql('0003.sql', diff) });
+        expect((await migrate(engine, files)).applied).toEqual(['0003.sql']);
+        expect(await all(engine, 'SELECT label, x FROM rb_v_people')).toEqual([{ label: 'Ada', x: 'o1' }]);
+        await run(engine, "INSERT INTO rb_users (label) VALUES ('Bob')");
+        expect((await all(engine, 'SELECT msg FROM rb_log ORDER BY rowid')).map((r) => r.msg)).toEqual(['added Ada', 'added Bob']);
+        expect(await all(engine, "SELECT tbl_name FROM sqlite_schema WHERE name = 'rb_people_log'")).toEqual([{ tbl_name: 'rb_users' }]);
+        expect(await all(engine, 'PRAGMA foreign_key_check')).toEqual([]);
+        await engine.verifySchema(B2.metadata.models);
+        await clean(engine);
+      }
     });
 
     it('a rebuild that would lose a COLLATE, a CHECK or a generated column of an adopted table is refused; kept when the file keeps them; lost only when the file says so', async () => {
