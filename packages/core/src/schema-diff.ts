@@ -390,6 +390,40 @@ function droppableInPlace(c: ColumnDef, t: TableDef): boolean {
 
 const tmpName = (table: string) => `__new_${table}`;
 
+/** The order to drop old tables in: children first, the members of a reference cycle next to each other. */
+function dropOrder(tables: readonly TableDef[]): TableDef[] {
+  const order = parentsFirst(tables).reverse();
+  const byName = new Map(tables.map((t) => [f(t.name), t]));
+  const reach = new Map<TableDef, Set<TableDef>>();
+  for (const t of tables) {
+    const seen = new Set<TableDef>();
+    const stack = [t];
+    while (stack.length > 0) {
+      const x = stack.pop() as TableDef;
+      for (const c of x.columns) {
+        const p = c.references && byName.get(f(c.references.table));
+        if (p && !seen.has(p)) {
+          seen.add(p);
+          stack.push(p);
+        }
+      }
+    }
+    reach.set(t, seen);
+  }
+  // Cycles (strongly connected tables) in the order their first member is dropped: children first between them.
+  const out: TableDef[] = [];
+  const placed = new Set<TableDef>();
+  for (const t of order) {
+    if (placed.has(t)) continue;
+    const cycle = order.filter((x) => x === t || (reach.get(t)?.has(x) && reach.get(x)?.has(t)));
+    for (const x of cycle) {
+      out.push(x);
+      placed.add(x);
+    }
+  }
+  return out;
+}
+
 /**
  * The changes and the SQL that turn schema `from` into schema `to`. Throws ConfigurationError for what no SQL
  * can do without losing data or guessing: a drop without `allowDrop`, a NOT NULL column added without a
@@ -571,12 +605,34 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
   }
   out.push(...creates, ...copies);
   // Every old table that goes (rebuilt or dropped) is dropped here, after all copies, children first by the old
-  // foreign keys: a parent's implicit DELETE then finds no old child rows to cascade into, restrict or null.
+  // foreign keys: a parent's implicit DELETE then finds no old child rows to cascade into, restrict or null. Each
+  // rebuilt table takes its place at once (renamed back), so with foreign keys on (D1) every table a dropped
+  // table or its cascades refer to exists ("no such table" otherwise, in a reference cycle).
   const currentName = new Map<TableDef, string>();
-  for (const t of rebuilt) currentName.set((planOf.get(f(t.name)) as (typeof plans)[number]).from, t.name);
+  const newOf = new Map<TableDef, TableDef>();
+  for (const t of rebuilt) {
+    const old = (planOf.get(f(t.name)) as (typeof plans)[number]).from;
+    currentName.set(old, t.name);
+    newOf.set(old, t);
+  }
   for (const d of dropped) currentName.set(d, d.name);
-  for (const old of parentsFirst([...currentName.keys()]).reverse()) out.push(`DROP TABLE ${q(currentName.get(old) as string)}`);
-  for (const t of rebuilt) out.push(`ALTER TABLE ${q(tmpName(t.name))} RENAME TO ${q(t.name)}`);
+  const order = dropOrder([...currentName.keys()]);
+  // In a reference cycle some old table goes after one of its parents: its references to that parent are
+  // cleared first (the rows are copied already), so the parent's drop neither cascades, nor restricts, nor leaves
+  // a deferred violation that the parent's replacement would make permanent.
+  const position = new Map(order.map((t, i) => [f(t.name), i]));
+  order.forEach((old, i) => {
+    for (const c of old.columns) {
+      const at = c.references ? position.get(f(c.references.table)) : undefined;
+      if (at === undefined || at >= i || c.notNull) continue;
+      out.push(`UPDATE ${q(currentName.get(old) as string)} SET ${q(c.name)} = NULL WHERE ${q(c.name)} IS NOT NULL`);
+    }
+  });
+  for (const old of order) {
+    out.push(`DROP TABLE ${q(currentName.get(old) as string)}`);
+    const t = newOf.get(old);
+    if (t) out.push(`ALTER TABLE ${q(tmpName(t.name))} RENAME TO ${q(t.name)}`);
+  }
   for (const t of rebuilt) {
     for (const ix of t.indexes) out.push(createIndexSql(t.name, ix));
     for (const tr of t.triggers) out.push(createTriggerSql(tr));
