@@ -746,3 +746,35 @@ describe('counts of plain INSERTs whose table-level ON CONFLICT REPLACE cascades
     expect(await Session.begin((s) => s.select(RChild).count())).toBe(0);
   });
 });
+
+describe('values right under maxValueBytes through the JSON bulk form', () => {
+  const Base = declarativeBase();
+  class Big extends Base('Big', { s: t.text().nullable(), b: t.blob().nullable(), j: t.json().nullable() }) {}
+  class BigDAO extends BaseDAO(Big) {}
+
+  it('insertMany/addMany/bulkUpdate of values of 2,000,000 bytes (some that JSON escapes) commit, as each value is within the limit', async () => {
+    const engine = engineOf();
+    await Base.metadata.createAll(engine);
+    const Session = createSessionMaker(engine);
+    const values = [
+      { s: 'é'.repeat(1_000_000) },
+      { s: '"'.repeat(2_000_000) },
+      { s: '\n'.repeat(2_000_000) },
+      { b: new Uint8Array(2_000_000).fill(7) },
+      { j: 'x'.repeat(1_999_990) },
+    ];
+    for (const v of values) {
+      const label = Object.entries(v).map(([k, x]) => `${k}:${typeof x === 'string' ? JSON.stringify(x.slice(0, 1)) : 'bytes'}`)[0];
+      const e1 = await caught(Session.begin(async (s) => new BigDAO(s).insertMany([v as never, { s: 'small' }])));
+      expect(e1, `insertMany ${label}: ${e1}`).toBeUndefined();
+      const e2 = await caught(Session.begin(async (s) => new BigDAO(s).addMany([v as never, { s: 'small' }])));
+      expect(e2, `addMany ${label}: ${e2}`).toBeUndefined();
+    }
+    expect(await Session.begin((s) => s.select(Big).count())).toBe(values.length * 4);
+    const ids = (await Session.begin((s) => s.select(Big).all())).map((b) => b.id as number);
+    const e3 = await caught(
+      Session.begin(async (s) => new BigDAO(s).bulkUpdate(ids.slice(0, 3).map((id) => ({ id, s: '"'.repeat(2_000_000) })))),
+    );
+    expect(e3, `bulkUpdate: ${e3}`).toBeUndefined();
+  });
+});
