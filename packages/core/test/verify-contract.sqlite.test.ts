@@ -20,16 +20,16 @@ function runner(db: Database.Database) {
       const stmt = db.prepare(s.sql);
       if (!stmt.reader) {
         stmt.run(...(s.params as SqlValue[]));
-        return { rows: [], columns: [], rowsAffected: 0 };
+        return { rows: [], changes: 0 };
       }
       stmt.raw(true);
       return {
         rows: stmt.all(...(s.params as SqlValue[])) as SqlValue[][],
         columns: stmt.columns().map((c) => c.name),
-        rowsAffected: 0,
+        changes: 0,
       };
     },
-  } as Parameters<typeof verifySchema>[0];
+  } satisfies Parameters<typeof verifySchema>[0];
 }
 
 const Base = declarativeBase();
