@@ -1,7 +1,17 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, ConnectionError, createEngine, createSessionMaker, declarativeBase, sql, t } from '@litedao/core';
+import {
+  BaseDAO,
+  ConfigurationError,
+  ConnectionError,
+  createEngine,
+  createSessionMaker,
+  declarativeBase,
+  sql,
+  t,
+  ValidationError,
+} from '@litedao/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeDriver, createNodeEngine, parseDatabaseUrl } from '../src/index.ts';
@@ -213,6 +223,39 @@ describe('begin options: checked before the function runs', () => {
   it('a non-function is a ConfigurationError', async () => {
     const engine = createNodeEngine('sqlite://');
     await expect(createSessionMaker(engine).begin('commit' as never)).rejects.toBeInstanceOf(ConfigurationError);
+    await engine.close();
+  });
+});
+
+describe('DAO call options: a key the call does not take is a ValidationError at that key, before any read', () => {
+  const Base3 = declarativeBase();
+  class Item extends Base3('Item', { name: t.text() }) {}
+  class ItemDAO extends BaseDAO(Item) {}
+
+  it.each([
+    ['findAll', (d: ItemDAO) => d.findAll({}, { limt: 1 } as never), 'limt'],
+    ['findAll', (d: ItemDAO) => d.findAll({}, 5 as never), undefined],
+    ['findOneOrNone', (d: ItemDAO) => d.findOneOrNone({ name: 'a' }, { wiht: {} } as never), 'wiht'],
+    ['findOneOrNoneById', (d: ItemDAO) => d.findOneOrNoneById(1, { width: {} } as never), 'width'],
+    ['paginate', (d: ItemDAO) => d.paginate({ page: 1, pagesize: 1 } as never), 'pagesize'],
+    ['findByIds', (d: ItemDAO) => d.findByIds([1, 99], { mising: 'error' } as never), 'mising'],
+    ['update', (d: ItemDAO) => d.update({ name: 'a' }, { name: 'b' }, { al: true } as never), 'al'],
+    ['delete', (d: ItemDAO) => d.delete({ name: 'a' }, { force: true } as never), 'force'],
+  ])('%s', async (_call, run, key) => {
+    const sent: string[] = [];
+    const engine = createEngine(createNodeDriver(':memory:'), { logger: (e) => sent.push(e.sql) });
+    await engine.createAll([Item]);
+    sent.length = 0;
+    const session = createSessionMaker(engine)();
+    const err = await run(new ItemDAO(session)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]?.path).toEqual(key === undefined ? [] : [key]);
+    expect(sent).toEqual([]); // nothing read or written
+    session.rollback();
+    await session.close();
     await engine.close();
   });
 });

@@ -41,6 +41,22 @@ export interface WithOption<M extends AnyModel> {
   readonly with?: WithSpec<InstanceType<M>>;
 }
 
+/**
+ * The options object of a DAO call, checked before anything is read: `null`/`undefined` is none; anything but a
+ * plain object, or a key the call does not take (`pagesize`, `mising`), is a `ValidationError` at that key,
+ * never an option silently ignored.
+ */
+function daoOptions<O extends object>(call: string, opts: O | null | undefined, known: readonly string[]): O {
+  if (opts === undefined || opts === null) return {} as O;
+  if (!isPlainObject(opts)) throw new ValidationError(`invalid options for ${call}`, [{ path: [], message: 'expected an options object' }]);
+  const issues: ValidationIssue[] = [];
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) issues.push({ path: [key], message: `unknown option (${call} takes ${known.join(', ')})` });
+  }
+  if (issues.length) throw new ValidationError(`invalid options for ${call}`, issues);
+  return opts;
+}
+
 /** Options of `paginate`. */
 export interface PaginateOptions<M> {
   /** Relationships to load with the page's objects. */
@@ -129,8 +145,14 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     findOneOrNoneById(id: number, options?: WithOption<M>): Promise<T | null> {
       // Not async without `with`: the session's promise is returned as is (no second frame and promise per
       // lookup, the hot path of a handler); the session rejects, never throws.
-      if (options?.with === undefined) return this.session.get(model, id) as Promise<T | null>;
-      return this.#findWith(id, options.with);
+      if (options === undefined) return this.session.get(model, id) as Promise<T | null>;
+      try {
+        const { with: relations } = daoOptions('findOneOrNoneById', options, ['with']);
+        if (relations === undefined) return this.session.get(model, id) as Promise<T | null>;
+        return this.#findWith(id, relations);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     /** Checks a `with` spec (every level, as a query does before sending), whether or not rows come back. */
@@ -151,7 +173,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     /** The only row matching the filters, or null; MultipleResultsError when several match. */
     findOneOrNone(filters: Filters<M>, opts?: WithOption<M>): Promise<T | null> {
       try {
-        const options = opts ?? {}; // null as undefined, as for every options argument
+        const options = daoOptions('findOneOrNone', opts, ['with']); // null as undefined, as for every options argument
         const q = this.session.select(model).where(filters);
         if (options.with !== undefined) q.with(options.with);
         return q.oneOrNull() as Promise<T | null>;
@@ -163,7 +185,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     /** Every row matching the filters (all rows without filters), ordered by id unless told otherwise. */
     findAll(filters?: Filters<M>, opts?: FindAllOptions<M>): Promise<T[]> {
       try {
-        const options = opts ?? {}; // null as undefined
+        const options = daoOptions('findAll', opts, ['with', 'orderBy', 'limit', 'offset']);
         const q = this.session.select(model);
         if (filters !== undefined) q.where(filters);
         q.orderBy(options.orderBy ?? ({ id: 'asc' } as OrderBy<M>));
@@ -230,7 +252,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      */
     update(filters: Filters<M>, values: Update<M>, options?: { all?: boolean }): Promise<WriteResult> {
       try {
-        return Promise.resolve(this.session.updateWhere(model, filters, values, options));
+        return Promise.resolve(this.session.updateWhere(model, filters, values, daoOptions('update', options, ['all'])));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -239,7 +261,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
     /** Queues `DELETE … WHERE filters`; empty filters need `{ all: true }`. `rowsAffected` after commit. */
     delete(filters: Filters<M>, options?: { all?: boolean }): Promise<WriteResult> {
       try {
-        return Promise.resolve(this.session.deleteWhere(model, filters, options));
+        return Promise.resolve(this.session.deleteWhere(model, filters, daoOptions('delete', options, ['all'])));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -258,7 +280,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
 
     /** One page, in a stable order (id is always the last sort key), with the total and the page count. */
     async paginate(opts?: PaginateOptions<M>): Promise<Page<T>> {
-      const options = opts ?? {}; // null as undefined
+      const options = daoOptions('paginate', opts, ['with', 'page', 'pageSize', 'filters', 'orderBy']);
       const page = options.page ?? 1;
       const pageSize = options.pageSize ?? 10;
       const issues: ValidationIssue[] = [];
@@ -293,7 +315,7 @@ export function BaseDAO<M extends AnyModel>(model: M): BaseDAOClass<M> {
      * list is bound as one JSON parameter, so D1's 100-parameter limit is never reached.
      */
     async findByIds(ids: readonly number[], opts?: FindByIdsOptions<M>): Promise<T[]> {
-      const options = opts ?? {}; // null as undefined
+      const options = daoOptions('findByIds', opts, ['with', 'missing']);
       if (!Array.isArray(ids)) throw new ValidationError('findByIds expects an array of ids', [{ path: [], message: 'expected an array' }]);
       const issues: ValidationIssue[] = [];
       ids.forEach((id, i) => {
