@@ -243,6 +243,36 @@ export async function runFaults(engine: Engine): Promise<Record<string, Classifi
         'D1_SESSION_ERROR: x',
       ].map((msg, i) => [`raise${i}`, () => engine.execute(sql`INSERT INTO fraise (msg) VALUES (${msg})`)]),
     ),
+    upsertNoop: () =>
+      Session.begin(async (s) => {
+        const p = s.upsert(FParent, { code: 'a', n: 1 }, { on: ['code'], update: [] });
+        return [p.code, p.n];
+      }).then(async (v) => [v, (await Session.begin((s) => s.select(FParent).where({ code: 'a' }).one())).n]),
+    upsertUpdate: () =>
+      Session.begin(async (s) => {
+        const p = s.upsert(FParent, { code: 'a', n: 7 }, { on: ['code'] });
+        return p;
+      }).then((p) => [p.id, p.code, p.n]),
+    bigintIncrement: async () => {
+      await Session.begin(async (s) => s.updateWhere(FParent, { code: 'b' }, { big: 2n ** 60n }));
+      const w = await Session.begin(async (s) => s.updateWhere(FParent, { code: 'b' }, { big: increment(3n) }));
+      const back = await Session.begin((s) => s.select(FParent).where({ code: 'b' }).one());
+      const found = await Session.begin((s) =>
+        s
+          .select(FParent)
+          .where({ big: 2n ** 60n + 3n })
+          .count(),
+      );
+      return [w.rowsAffected, back.big, found];
+    },
+    bigintInList: () =>
+      Session.begin((s) =>
+        s
+          .select(FParent)
+          .where({ big: { in: [2n ** 60n + 3n, 2n ** 63n - 1n, -(2n ** 63n)] } })
+          .count(),
+      ),
+    negZeroFilter: () => Session.begin((s) => s.select(FParent).where({ n: -0 }).count()),
     rawWriteCount: async () => {
       const r = await engine.execute(sql`UPDATE f_parents SET n = n WHERE n >= 0`);
       return r.changes;
