@@ -472,3 +472,46 @@ describe('SQLite errors are classified by their result code, whatever names and 
     });
   });
 });
+
+describe('engine.transaction() in a Durable Object under faults', () => {
+  const Base = declarativeBase();
+  class Row extends Base('Row', { name: t.text().unique() }) {}
+
+  it('a throw after flushes rolls back everything; engine.close() waits for a transaction in progress', async () => {
+    await inFreshObject(async (engine, state) => {
+      await Base.metadata.createAll(engine);
+      const count = () => state.storage.sql.exec('SELECT count(*) AS n FROM rows').one().n;
+      const e = await caught(
+        engine.transaction(async (s) => {
+          s.addAll(Array.from({ length: 300 }, (_, i) => new Row({ name: `r${i}` })));
+          await s.flush();
+          s.add(new Row({ name: 'r5' }));
+          await s.flush();
+        }),
+      );
+      expect(e, String(e)).toBeInstanceOf(UniqueConstraintError);
+      expect(count()).toBe(0);
+      const e2 = await caught(
+        engine.transaction(async (s) => {
+          s.add(new Row({ name: 'x' }));
+          await s.flush();
+          throw new Error('boom');
+        }),
+      );
+      expect(String(e2)).toContain('boom');
+      expect(count()).toBe(0);
+      // (A transaction holds every other event of the object, timers included: it may only await its own work.)
+      const tx = engine.transaction(async (s) => {
+        s.add(new Row({ name: 'kept' }));
+        await s.flush();
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+        s.add(new Row({ name: 'kept2' }));
+      });
+      const closing = engine.close();
+      const [t1, c1] = await Promise.allSettled([tx, closing]);
+      expect(t1.status, String((t1 as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect(c1.status).toBe('fulfilled');
+      expect(count()).toBe(2);
+    });
+  });
+});
