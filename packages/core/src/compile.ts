@@ -1090,8 +1090,8 @@ function buildFilter(
         else if (k === 'or') subs.push('1'); // an empty filter matches every row
       });
       key += `${k}[${subKey}]`;
-      if (k === 'or') parts.push(subs.length ? `(${subs.map((x) => `(${x})`).join(' OR ')})` : '0');
-      else if (subs.length) parts.push(subs.map((x) => `(${x})`).join(' AND '));
+      if (k === 'or') parts.push(subs.length ? `(${joinBalanced(subs, ' OR ')})` : '0');
+      else if (subs.length) parts.push(joinBalanced(subs, ' AND '));
       continue;
     }
     if (k === 'not') {
@@ -1110,7 +1110,19 @@ function buildFilter(
     key += `${k}${r.key}`;
     if (r.sql !== '') parts.push(r.sql);
   }
-  return { key, sql: parts.join(' AND ') };
+  return { key, sql: joinBalanced(parts, ' AND ') };
+}
+
+/**
+ * Joins conditions with AND or OR as a balanced tree of parentheses: SQLite parses `a OR b OR c …` as a left-deep
+ * tree, one level of its expression depth per condition (1,000 by default, 100 on D1 and Durable Objects), so a
+ * flat list of 150 conditions would fail on D1. Balanced, n conditions take ⌈log₂ n⌉ levels. AND and OR are
+ * associative in SQL's three-valued logic, so the grouping changes no result.
+ */
+export function joinBalanced(conditions: readonly string[], op: ' AND ' | ' OR '): string {
+  if (conditions.length <= 2) return conditions.map((c) => `(${c})`).join(op);
+  const mid = conditions.length >> 1;
+  return `(${joinBalanced(conditions.slice(0, mid), op)})${op}(${joinBalanced(conditions.slice(mid), op)})`;
 }
 
 function subFilter(
