@@ -435,13 +435,15 @@ function openEngine(
     }
     if (!stat.isFile()) throw new ConfigurationError(`the database ${file} is a folder, not a database file`);
   }
+  // Only \`migrate\` (which may create the file) lets the driver switch the database to WAL: status and a
+  // baseline leave an existing database's journal mode (and a failed command its bytes) as they were.
   let db: InstanceType<typeof Database>;
   try {
     db = new Database(file, { readonly: mode === 'readonly' && !memory, fileMustExist: mode !== 'create' && !memory });
   } catch (e) {
     throw fsError('open the database', file, e);
   }
-  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode === 'readonly' && !memory })), memory, file, existed };
+  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode !== 'create' && !memory })), memory, file, existed };
 }
 
 /** `litedao migrate`: apply pending files to the Node database, each atomically, recording them like wrangler. */
@@ -540,10 +542,14 @@ export async function baselineCommand(config: ResolvedConfig, url: string, out: 
       `${relative(process.cwd(), config.migrationsDir) || '.'} already holds migrations or snapshots: a baseline starts an empty folder`,
     );
   }
-  const { engine, memory } = openEngine(config, url, 'existing');
+  const { engine, memory, file } = openEngine(config, url, 'existing');
   try {
     if (memory) throw new ConfigurationError('--from-db needs a database file: an in-memory database has no schema to adopt');
     const tables = await introspectSchema(engine);
+    if (tables.length === 0)
+      throw new ConfigurationError(
+        `the database ${shownPath(file)} has no tables to adopt (a new database needs no baseline: run \`litedao generate\`, then \`litedao migrate\`)`,
+      );
     const objects = await engine.execute({
       sql: "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view') ORDER BY rowid",
       params: [],

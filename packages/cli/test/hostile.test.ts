@@ -147,6 +147,12 @@ const CASES: readonly Case[] = [
     args: ['generate', '--from-db', 'sqlite:///notes.txt'],
     error: /NOTADB|not a database/,
   },
+  {
+    name: '--from-db on an empty database file',
+    files: { 'empty.db': '' },
+    args: ['generate', '--from-db', 'sqlite:///empty.db'],
+    error: /empty\.db has no tables to adopt/,
+  },
   { name: '--from-db on an in-memory database', args: ['generate', '--from-db', 'sqlite://:memory:'], error: /in-memory database/ },
   {
     name: '--from-db into a folder that holds migrations',
