@@ -268,19 +268,29 @@ export function tableExtras(createSql: string): TableExtras | undefined {
 const BOOLEAN_CHECK = /^[^ ]+ in \( 0 , 1 \)$/;
 
 /** What the table `before` had that `after` (the same table, rebuilt) lacks, for the columns `after` still has. */
-export function lostExtras(table: string, before: TableExtras, after: TableExtras): string[] {
+export function lostExtras(
+  table: string,
+  before: TableExtras,
+  after: TableExtras,
+  renamedColumns: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const lost: string[] = [];
+  const now = (col: string) => renamedColumns.get(col) ?? col;
   for (const [col, coll] of before.collations) {
-    if (after.columns.has(col) && after.collations.get(col) !== coll) lost.push(`${table}.${col} COLLATE ${coll}`);
+    if (after.columns.has(now(col)) && after.collations.get(now(col)) !== coll) lost.push(`${table}.${col} COLLATE ${coll}`);
   }
   const kept = new Set(after.checks.map((c) => c.text));
   for (const c of before.checks) {
-    if (kept.has(c.text) || BOOLEAN_CHECK.test(c.text) || c.mentions.some((m) => !after.columns.has(m))) continue;
+    const text = c.text
+      .split(' ')
+      .map((w) => (c.mentions.includes(w) ? now(w) : w))
+      .join(' ');
+    if (kept.has(text) || BOOLEAN_CHECK.test(c.text) || c.mentions.some((m) => !after.columns.has(now(m)))) continue;
     lost.push(`${table} ${c.shown}`);
   }
   for (const [col, expr] of before.generated) {
-    if (after.generated.has(col)) continue;
-    lost.push(`${table}.${col} GENERATED ${expr}${after.columns.has(col) ? ' (now a plain column)' : ' (the column is gone)'}`);
+    if (after.generated.has(now(col))) continue;
+    lost.push(`${table}.${col} GENERATED ${expr}${after.columns.has(now(col)) ? ' (now a plain column)' : ' (the column is gone)'}`);
   }
   return lost;
 }
@@ -303,8 +313,14 @@ function fileEffects(statements: readonly string[]) {
   const created = new Map<string, string>(); // final folded table name → its CREATE TABLE text
   const namedObjects = new Set<string>(); // views and triggers the file itself creates or drops (folded)
   const renamed = new Map<string, string>(); // live table (folded) → the name the file renames it to
+  const columnsOf = new Map<string, Map<string, string>>(); // created table → its copied columns, source → target
   for (const raw of statements) {
     const s = raw.replace(/^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
+    const copy = copiedColumns(s);
+    if (copy) {
+      columnsOf.set(copy.into, copy.columns);
+      continue;
+    }
     let m = CREATE_TABLE.exec(s);
     if (m?.[1]) {
       created.set(foldIdentifier(unquote(m[1])), s);
@@ -315,6 +331,9 @@ function fileEffects(statements: readonly string[]) {
       const [from, to] = [foldIdentifier(unquote(m[1])), foldIdentifier(unquote(m[2]))];
       const text = created.get(from);
       created.delete(from);
+      const columns = columnsOf.get(from);
+      columnsOf.delete(from);
+      if (columns) columnsOf.set(to, columns);
       if (text !== undefined) created.set(to, text);
       else {
         const live = [...renamed].find(([, now]) => foldIdentifier(now) === from)?.[0] ?? from;
@@ -330,7 +349,37 @@ function fileEffects(statements: readonly string[]) {
     m = VIEW_OR_TRIGGER.exec(s);
     if (m?.[2]) namedObjects.add(foldIdentifier(unquote(m[2])));
   }
-  return { created, namedObjects, renamed };
+  return { created, namedObjects, renamed, columnsOf };
+}
+
+/**
+ * The columns a rebuild's copy carries (`INSERT INTO t (a, b) SELECT x, coalesce(y, 0) FROM s`): source column →
+ * target column (folded), so a column renamed in the rebuild keeps its COLLATE, CHECK and generated checks.
+ */
+function copiedColumns(statement: string): { into: string; columns: Map<string, string> } | undefined {
+  const toks = tokens(statement);
+  if (!kw(toks[0], 'INSERT') || !kw(toks[1], 'INTO') || !isName(toks[2]) || toks[3]?.text !== '(') return undefined;
+  const close = groupEnd(toks, 3);
+  const targets = toks.slice(4, close - 1).filter((t) => isName(t));
+  if (!kw(toks[close], 'SELECT')) return undefined;
+  const exprs: Tok[][] = [[]];
+  for (let i = close + 1; i < toks.length; i++) {
+    const t = toks[i] as Tok;
+    if (kw(t, 'FROM')) break;
+    if (t.text === '(') {
+      const e = groupEnd(toks, i);
+      exprs.at(-1)?.push(...toks.slice(i, e));
+      i = e - 1;
+    } else if (t.text === ',') exprs.push([]);
+    else exprs.at(-1)?.push(t);
+  }
+  const columns = new Map<string, string>();
+  exprs.forEach((e, i) => {
+    const src = e.length === 1 && isName(e[0]) ? e[0] : kw(e[0], 'COALESCE') && e[1]?.text === '(' && isName(e[2]) ? e[2] : undefined;
+    const target = targets[i];
+    if (src && target) columns.set(foldIdentifier(src.text), foldIdentifier(target.text));
+  });
+  return { into: foldIdentifier((toks[2] as Tok).text), columns };
 }
 
 /** SQL text with the identifiers that name a renamed table spelled with the new name (as SQLite's RENAME would). */
@@ -368,7 +417,7 @@ async function preservation(
   dropped: ReadonlySet<string>,
 ): Promise<{ before: string[]; after: string[]; lost: string[] }> {
   const res = await engine.execute({ sql: OBJECTS_SQL, params: [], returnsRows: true });
-  const { created, namedObjects, renamed } = fileEffects(statements);
+  const { created, namedObjects, renamed, columnsOf } = fileEffects(statements);
   const before: string[] = [];
   const after: string[] = [];
   const lost: string[] = [];
@@ -397,7 +446,7 @@ async function preservation(
     if (o.type === 'table') {
       const rebuilt = dropped.has(o.table) ? created.get(o.table) : undefined;
       const [was, will] = [tableExtras(o.text), rebuilt === undefined ? undefined : tableExtras(rebuilt)];
-      if (was && will) lost.push(...lostExtras(o.name, was, will));
+      if (was && will) lost.push(...lostExtras(o.name, was, will, columnsOf.get(o.table)));
       continue;
     }
     if (namedObjects.has(n) || isInternalName(o.table)) continue;

@@ -514,7 +514,8 @@ export function diffSchemas(from: SchemaSnapshot, to: SchemaSnapshot, options: D
     const text = Object.entries(from.tableSql ?? {}).find(([n]) => f(n) === f(p.from.name))?.[1];
     const before = typeof text === 'string' ? tableExtras(text) : undefined;
     const after = tableExtras(createTableSql(p.to));
-    if (before && after) constraintLoss.push(...lostExtras(p.to.name, before, after));
+    const renamedColumns = new Map(p.plan.renamed.map(([o, n]) => [f(o.name), f(n.name)]));
+    if (before && after) constraintLoss.push(...lostExtras(p.to.name, before, after, renamedColumns));
   }
   if (constraintLoss.length > 0 && !options.allowConstraintLoss)
     refusals.push(

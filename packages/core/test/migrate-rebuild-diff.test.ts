@@ -203,3 +203,21 @@ describe('diffSchemas: a rebuild of a table read from a database (snapshot with 
     expect(diffSchemas(loose, snapshotOf(Strict.metadata.models)).rebuilt).toEqual(['users']);
   });
 });
+
+describe('diffSchemas: a column renamed by a rebuild of a table read from a database', () => {
+  it('keeps its COLLATE in view: refused when the rebuild loses it', () => {
+    const Loose = declarativeBase({ strict: false });
+    Loose('User', { username: t.text() });
+    const Strict = declarativeBase();
+    Strict('User', { login: t.text().renamedFrom('username') });
+    const from: SchemaSnapshot = {
+      ...snapshotOf(Loose.metadata.models),
+      tableSql: {
+        users:
+          'CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, username TEXT COLLATE NOCASE NOT NULL)',
+      },
+    };
+    const go = () => diffSchemas(from, snapshotOf(Strict.metadata.models), { renames: renameHintsOf(Strict.metadata.models) });
+    expect(go).toThrow(/users\.username COLLATE NOCASE/);
+  });
+});

@@ -278,6 +278,35 @@ export function migrationRebuildTests(target: ConformanceTarget): void {
       }
     });
 
+    it('a column renamed by the rebuild keeps the check: its COLLATE and CHECK lost are refused, kept are accepted', async () => {
+      let { engine } = await setup(target, false);
+      engine = await fresh(target, engine);
+      const files: Migration[] = [
+        {
+          name: '0000_baseline.sql',
+          sql: 'CREATE TABLE rb_logins (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, username TEXT COLLATE NOCASE NOT NULL CHECK (length(username) > 1));',
+        },
+      ];
+      await migrate(engine, files);
+      await run(
+        engine,
+        "INSERT INTO rb_logins (created_at, updated_at, username) VALUES ('2024-01-01 00:00:00', '2024-01-01 00:00:00', 'Ada')",
+      );
+      const baseline = { version: 1 as const, tables: (await introspectSchema(engine)).filter((tb) => tb.name === 'rb_logins') };
+      const Base = declarativeBase();
+      Base('Login', { login: t.text().renamedFrom('username') }, { tableName: 'rb_logins' });
+      const diff = diffSchemas(baseline, snapshotOf(Base.metadata.models), { renames: renameHintsOf(Base.metadata.models) });
+      expect(diff.rebuilt).toEqual(['rb_logins']);
+      const generated = migrationFileSql('0001.sql', diff);
+      const e = await rejectsWith(migrate(engine, [...files, { name: '0001.sql', sql: generated }]), SchemaError);
+      expect(e.message).toMatch(/username COLLATE NOCASE/);
+      expect(e.message).toMatch(/CHECK \(length\(username\) > 1\)/);
+      const kept = generated.replace(/("login" TEXT NOT NULL)/, '$1 COLLATE NOCASE CHECK (length("login") > 1)');
+      expect((await migrate(engine, [...files, { name: '0001.sql', sql: kept }])).applied).toEqual(['0001.sql']);
+      expect(await all(engine, "SELECT login FROM rb_logins WHERE login = 'ADA'")).toEqual([{ login: 'Ada' }]);
+      await clean(engine);
+    });
+
     it('a rebuild that would lose a COLLATE, a CHECK or a generated column of an adopted table is refused; kept when the file keeps them; lost only when the file says so', async () => {
       let { engine } = await setup(target, false);
       engine = await fresh(target, engine);
