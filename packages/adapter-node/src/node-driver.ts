@@ -58,6 +58,14 @@ export function checkNodeDriverOptions(options: unknown): NodeDriverOptions {
   return o;
 }
 
+interface Prepared {
+  readonly stmt: NativeStatement;
+  readonly columns: readonly string[] | undefined;
+  /** `stmt.reader` and `stmt.readonly`, read once. */
+  readonly reader: boolean;
+  readonly readonly: boolean;
+}
+
 /** Shared by every write result: core never mutates `rows`. */
 const NO_ROWS: SqlValue[][] = [];
 const MAX_PARAMETERS = 32766; // SQLITE_MAX_VARIABLE_NUMBER default since 3.32.0

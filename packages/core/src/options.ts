@@ -22,7 +22,7 @@ export function oneOf(...values: readonly unknown[]): OptionRule {
 }
 
 /** A nested options object checked by its own rules. */
-export function optionsOf<T extends object>(rules: { readonly [K in keyof T]-?: OptionRule }): OptionRule {
+export function optionsOf<T extends object>(rules: { readonly [K in keyof T]-?: OptionRule }): (value: unknown) => string | undefined {
   return (v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return `must be an object, got ${describe(v)}`;
     try {

@@ -143,7 +143,7 @@ describe('relationship options are checked, never ignored', () => {
       Base(
         'Owner',
         { name: t.text() },
-        { relations: (r) => ({ things: (r as never as Record<string, (...a: unknown[]) => never>)[kind]?.('Thing', options) }) },
+        { relations: (r) => ({ things: (r as never as Record<string, (...a: unknown[]) => never>)[kind]?.('Thing', options) as never }) },
       );
     expect(define).toThrow(ConfigurationError);
     expect(define).toThrow(message);
