@@ -73,6 +73,11 @@ common(program.command('generate'))
   .option('-n, --name <name>', 'name part of the file, e.g. add_language')
   .option('--allow-drop', 'allow dropping tables and columns (their data is lost); refused otherwise', false)
   .option(
+    '--allow-constraint-loss',
+    "allow a rebuild to drop a COLLATE, CHECK or generated column the adopted table's CREATE TABLE has; refused otherwise",
+    false,
+  )
+  .option(
     '--rename <old=new>',
     'declare a rename: old_table=new_table, or table.old_column=new_column (repeatable; or use renamedFrom in the model)',
     (v: string, prev: string[]) => [...prev, v],
@@ -83,12 +88,27 @@ common(program.command('generate'))
   )
   .option('--no-interactive', 'never ask about renames (the default when not on a terminal)')
   .action(
-    act(async (o: Common & { name?: string; allowDrop: boolean; rename: string[]; fromDb?: string; interactive: boolean }) => {
-      const config = await configOf(o);
-      if (o.fromDb) return baselineCommand(config, o.fromDb, out);
-      const interactive = o.interactive && Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      return generateCommand(config, { name: o.name, allowDrop: o.allowDrop, renames: o.rename, interactive }, out);
-    }),
+    act(
+      async (
+        o: Common & {
+          name?: string;
+          allowDrop: boolean;
+          allowConstraintLoss: boolean;
+          rename: string[];
+          fromDb?: string;
+          interactive: boolean;
+        },
+      ) => {
+        const config = await configOf(o);
+        if (o.fromDb) return baselineCommand(config, o.fromDb, out);
+        const interactive = o.interactive && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+        return generateCommand(
+          config,
+          { name: o.name, allowDrop: o.allowDrop, allowConstraintLoss: o.allowConstraintLoss, renames: o.rename, interactive },
+          out,
+        );
+      },
+    ),
   );
 
 common(program.command('check'))

@@ -168,6 +168,15 @@ function snapshotProblem(v: unknown): string | undefined {
     )
       return `${where}: "triggers" is not an array of { name, sql }`;
   }
+  const extra = v as { kinds?: unknown; tableSql?: unknown };
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (
+    extra.kinds !== undefined &&
+    !(isRecord(extra.kinds) && Object.values(extra.kinds).every((k) => isRecord(k) && Object.values(k).every(isString)))
+  )
+    return '"kinds" is not { table: { column: kind } }';
+  if (extra.tableSql !== undefined && !(isRecord(extra.tableSql) && Object.values(extra.tableSql).every(isString)))
+    return '"tableSql" is not { table: CREATE TABLE text }';
   return undefined;
 }
 
@@ -307,6 +316,8 @@ function defaultName(changes: readonly SchemaChange[]): string {
 export interface GenerateOptions {
   readonly name?: string | undefined;
   readonly allowDrop?: boolean;
+  /** Accept a rebuild that loses a COLLATE, CHECK or generated column the adopted table's CREATE TABLE has. */
+  readonly allowConstraintLoss?: boolean;
   readonly renames?: readonly string[];
   /** Ask about possible renames (a terminal on both ends). */
   readonly interactive?: boolean;
@@ -361,7 +372,11 @@ export async function generateCommand(config: ResolvedConfig, options: GenerateO
     }
     hints = accepted;
   }
-  const diff = diffSchemas(from, to, { renames: hints, allowDrop: options.allowDrop ?? false });
+  const diff = diffSchemas(from, to, {
+    renames: hints,
+    allowDrop: options.allowDrop ?? false,
+    allowConstraintLoss: options.allowConstraintLoss ?? false,
+  });
   if (diff.changes.length === 0) {
     out.line(`No changes: the models match ${relative(process.cwd(), config.migrationsDir) || '.'} (nothing written).`);
     return 0;
@@ -373,13 +388,31 @@ export async function generateCommand(config: ResolvedConfig, options: GenerateO
   await inFolder(join(config.migrationsDir, SNAPSHOT_DIR), 'snapshot folder', () =>
     writeAtomically([
       { path: file, text: migrationFileSql(name, diff) },
-      { path: join(config.migrationsDir, SNAPSHOT_DIR, `${number}_snapshot.json`), text: `${JSON.stringify(to, null, 2)}\n` },
+      {
+        path: join(config.migrationsDir, SNAPSHOT_DIR, `${number}_snapshot.json`),
+        text: `${JSON.stringify(carryTableSql(from, to, diff.rebuilt), null, 2)}\n`,
+      },
     ]),
   );
   out.line(`${paint(out, 'green', 'wrote')} ${relative(process.cwd(), file)}`);
   for (const c of diff.changes) out.line(`  ${c.kind}: ${c.detail}`);
   if (diff.rebuilt.length > 0) out.line(`  (rebuilt with SQLite's table rebuild: ${diff.rebuilt.join(', ')})`);
+  for (const lost of diff.constraintLoss ?? []) out.line(`  ${paint(out, 'red', 'lost by the rebuild (allowed)')}: ${lost}`);
   return 0;
+}
+
+/**
+ * The next snapshot keeps the adopted CREATE TABLE text (`tableSql`, from `--from-db`) of every table the file
+ * leaves as it is, so a later rebuild of it is still checked for what it would lose; a rebuilt table's text is
+ * the file's own from then on.
+ */
+function carryTableSql(from: SchemaSnapshot, to: SchemaSnapshot, rebuilt: readonly string[]): SchemaSnapshot {
+  if (!from.tableSql) return to;
+  const fold = (n: string) => n.toLowerCase();
+  const gone = new Set(rebuilt.map(fold));
+  const kept = new Set(to.tables.map((t) => fold(t.name)).filter((n) => !gone.has(n)));
+  const tableSql = Object.fromEntries(Object.entries(from.tableSql).filter(([name]) => kept.has(fold(name))));
+  return Object.keys(tableSql).length > 0 ? { ...to, tableSql } : to;
 }
 
 /**
@@ -389,7 +422,7 @@ export async function generateCommand(config: ResolvedConfig, options: GenerateO
 export async function checkCommand(config: ResolvedConfig, out: Output): Promise<number> {
   const models = await loadModels(config.modelsPath);
   const { snapshot, file } = latestSnapshot(config.migrationsDir);
-  const diff = diffSchemas(snapshot, snapshotOf(models), { renames: renameHintsOf(models), allowDrop: true });
+  const diff = diffSchemas(snapshot, snapshotOf(models), { renames: renameHintsOf(models), allowDrop: true, allowConstraintLoss: true });
   if (diff.changes.length > 0) {
     out.error(paint(out, 'red', `The models differ from the migrations (${file ? relative(process.cwd(), file) : 'no migrations yet'}):`));
     for (const c of diff.changes) out.error(`  ${c.kind}: ${c.detail}`);
@@ -567,7 +600,15 @@ export async function baselineCommand(config: ResolvedConfig, url: string, out: 
       .filter((r) => keep.has(String(r[2]).toLowerCase()) || String(r[0]) === 'view')
       .map((r) => `${String(r[3]).trim()};`);
     const name = '0000_baseline.sql';
-    const snapshot: SchemaSnapshot = { version: 1, tables };
+    // Each table's CREATE TABLE text: a later rebuild is refused when it would lose what the text says and the
+    // models cannot (COLLATE, CHECK, generated columns) unless --allow-constraint-loss.
+    const adopted = new Set(tables.map((t) => t.name.toLowerCase()));
+    const tableSql = Object.fromEntries(
+      objects.rows
+        .filter((r) => String(r[0]) === 'table' && adopted.has(String(r[1]).toLowerCase()))
+        .map((r) => [String(r[1]), String(r[3])]),
+    );
+    const snapshot: SchemaSnapshot = { version: 1, tables, tableSql };
     // Files and the database's record are all-or-nothing: the files are put in place only once the record is.
     await inFolder(join(config.migrationsDir, SNAPSHOT_DIR), 'snapshot folder', () =>
       writeAtomically(
