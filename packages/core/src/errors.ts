@@ -445,17 +445,35 @@ export function sqliteErrorToDaoError(codeName: string | undefined, message: str
   if (code === 'SQLITE_TOOBIG')
     return new LimitExceededError('SQLite string or blob size', undefined, undefined, firstLine(message), { cause });
   // SQLite's compile-time limits, reached by a statement's shape (D1 and Durable Objects have an expression depth
-  // of 100, better-sqlite3 and sqlite-wasm 1,000): the statement did not run.
-  const depth = /Expression tree is too large \(maximum depth (\d+)\)/i.exec(message);
-  if (depth) return new LimitExceededError('SQLite expression depth', undefined, Number(depth[1]), 'nest the filter less', { cause });
-  if (/LIKE or GLOB pattern too complex/i.test(message))
-    return new LimitExceededError('SQLite LIKE pattern complexity', undefined, undefined, 'use a shorter pattern', { cause });
-  if (/too many terms in compound SELECT|too many arguments on function|too many SQL variables|too many columns/i.test(message))
-    return new LimitExceededError('SQLite statement size', undefined, undefined, firstLine(message), { cause });
-  if (/no such (table|column)|has no column named|no such index/i.test(message)) {
-    return new SchemaError(`schema mismatch: ${firstLine(message)}`, opts);
+  // of 100, better-sqlite3 and sqlite-wasm 1,000): the statement did not run. SQLite's own phrase comes first in
+  // its message and names follow it, so the phrase found earliest decides: a missing table named "too many SQL
+  // variables" is a SchemaError, not a limit.
+  const phrases: [RegExp, () => DaoError][] = [
+    [
+      /Expression tree is too large \(maximum depth (\d+)\)/i,
+      () => new LimitExceededError('SQLite expression depth', undefined, Number(depthOf(message)), 'nest the filter less', { cause }),
+    ],
+    [
+      /LIKE or GLOB pattern too complex/i,
+      () => new LimitExceededError('SQLite LIKE pattern complexity', undefined, undefined, 'use a shorter pattern', { cause }),
+    ],
+    [
+      /too many terms in compound SELECT|too many arguments on function|too many SQL variables|too many columns/i,
+      () => new LimitExceededError('SQLite statement size', undefined, undefined, firstLine(message), { cause }),
+    ],
+    [/no such (table|column|index)|has no column named/i, () => new SchemaError(`schema mismatch: ${firstLine(message)}`, opts)],
+  ];
+  let first: { at: number; make: () => DaoError } | undefined;
+  for (const [re, make] of phrases) {
+    const at = message.search(re);
+    if (at >= 0 && (first === undefined || at < first.at)) first = { at, make };
   }
+  if (first) return first.make();
   return new DatabaseError(`database error${code ? ` (${code})` : ''}: ${firstLine(message)}`, opts);
+}
+
+function depthOf(message: string): string | undefined {
+  return /Expression tree is too large \(maximum depth (\d+)\)/i.exec(message)?.[1];
 }
 
 function firstLine(s: string): string {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BusyError,
@@ -8,6 +9,7 @@ import {
   DatabaseError,
   ForeignKeyConstraintError,
   isDaoError,
+  LimitExceededError,
   NotNullConstraintError,
   SchemaError,
   SessionClosedError,
@@ -67,5 +69,36 @@ describe('instanceof is brand-based', () => {
     expect(foreign).toBeInstanceOf(UniqueConstraintError);
     expect(foreign).toBeInstanceOf(ConstraintError);
     expect(foreign).not.toBeInstanceOf(BusyError);
+  });
+});
+
+describe('a limit phrase inside a name is not a limit', () => {
+  const phrases = [
+    'too many SQL variables',
+    'LIKE or GLOB pattern too complex',
+    'Expression tree is too large (maximum depth 7)',
+    'too many terms in compound SELECT',
+    'too many columns in result set',
+    'too many arguments on function f',
+  ];
+  const wrap = fc.constantFrom(
+    (m: string) => m,
+    (m: string) => `D1_ERROR: ${m}: SQLITE_ERROR`,
+    (m: string) => `${m} (code 1)`,
+    (m: string) => `Error: ${m}`,
+  );
+
+  it("property: SQLite's own limit message is LimitExceededError; a missing table, column or index named with the phrase is SchemaError", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...phrases),
+        wrap,
+        fc.constantFrom('no such table: ', 'no such column: t.', 'table t has no column named ', 'no such index: '),
+        (phrase, w, lead) => {
+          expect(sqliteErrorToDaoError('SQLITE_ERROR', w(phrase))).toBeInstanceOf(LimitExceededError);
+          expect(sqliteErrorToDaoError('SQLITE_ERROR', w(`${lead}${phrase}`))).toBeInstanceOf(SchemaError);
+        },
+      ),
+    );
   });
 });
