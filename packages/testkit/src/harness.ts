@@ -6,6 +6,7 @@ import {
   type Engine,
   type EngineOptions,
   type SessionMaker,
+  type Statement,
 } from '@litedao/core';
 import { afterEach } from 'vitest';
 import { Base } from './models.ts';
@@ -199,11 +200,51 @@ export async function setup(target: ConformanceTarget, options: boolean | SetupO
   for (const n of refs.keys()) visit(n, new Set());
   const drops = order.map((n) => ({ sql: `DROP TABLE IF EXISTS "${n.replaceAll('"', '""')}"`, params: [], returnsRows: false }));
   // Deferred foreign keys: what is left of the order (cycles) still drops inside one atomic batch.
-  if (drops.length) await driver.batch([{ sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false }, ...drops]);
+  const defer = { sql: 'PRAGMA defer_foreign_keys = ON', params: [], returnsRows: false };
+  if (drops.length) await driver.batch([defer, ...drops]).catch(async () => driver.batch([defer, ...(await standInDrops(driver, order))]));
   const engine = createEngine(opts.wrap ? opts.wrap(driver) : driver, opts.engine);
   open.push(engine);
   if (create) await Base.metadata.createAll(engine);
   return { driver, engine, Session: createSessionMaker(engine) };
+}
+
+/**
+ * Drops for tables no order can drop one by one with foreign keys on (D1 and Durable Objects cannot turn them off):
+ * DROP TABLE empties a referenced table first, and that DELETE needs every table it and the rows it cascades to
+ * reference, so in some cycles (a self-reference inside a cycle of three) each first drop leaves the next one a
+ * missing parent. Each table is replaced at once by a stand-in of the same name holding only the referenced keys,
+ * and the stand-ins, which reference nothing, are dropped last.
+ */
+async function standInDrops(driver: Driver, order: readonly string[]): Promise<Statement[]> {
+  const q = (n: string) => `"${n.replaceAll('"', '""')}"`;
+  const keys = new Map<string, Map<string, string[]>>(); // parent → (child#fk → referenced columns)
+  for (const child of order) {
+    const fks = await driver.execute({
+      sql: `SELECT id, "table", "to" FROM pragma_foreign_key_list(?)`,
+      params: [child],
+      returnsRows: true,
+    });
+    for (const [id, parent, to] of fks.rows) {
+      const byFk = keys.get(String(parent)) ?? new Map<string, string[]>();
+      keys.set(String(parent), byFk);
+      const k = `${child}#${String(id)}`;
+      byFk.set(k, [...(byFk.get(k) ?? []), to === null ? 'id' : String(to)]);
+    }
+  }
+  const out: Statement[] = [];
+  for (const t of order) {
+    out.push({ sql: `DROP TABLE IF EXISTS ${q(t)}`, params: [], returnsRows: false });
+    const groups = [...(keys.get(t)?.values() ?? [])];
+    const cols = [...new Set(groups.flat())].filter((c) => c !== 'id');
+    const uniques = groups.filter((g) => !(g.length === 1 && g[0] === 'id')).map((g) => `, UNIQUE (${g.map(q).join(', ')})`);
+    out.push({
+      sql: `CREATE TABLE ${q(t)} (id INTEGER PRIMARY KEY${cols.map((c) => `, ${q(c)}`).join('')}${uniques.join('')})`,
+      params: [],
+      returnsRows: false,
+    });
+  }
+  for (const t of order) out.push({ sql: `DROP TABLE ${q(t)}`, params: [], returnsRows: false });
+  return out;
 }
 
 /** Every row of a table, via the driver (not through litedao's own read path). */
