@@ -355,9 +355,54 @@ export function createAllStatements(models: readonly AnyModel[]): Statement[] {
 
 /** DROP TABLE IF EXISTS for the models, children first. */
 export function dropAllStatements(models: readonly AnyModel[]): Statement[] {
-  return tableDefsOf(models)
-    .reverse()
-    .map((d) => ddl(`DROP TABLE IF EXISTS ${quoteIdent(d.name)}`));
+  const defs = tableDefsOf(models).reverse();
+  const drop = (d: TableDef) => ddl(`DROP TABLE IF EXISTS ${quoteIdent(d.name)}`);
+  if (!referenceCycle(defs)) return defs.map(drop);
+  // Tables that reference each other: DROP TABLE empties a referenced table first, and that DELETE needs every
+  // table it (and what it cascades to) references, so some cycles (a self-reference inside a cycle of three) have
+  // no order that drops them one by one with foreign keys on (D1 and Durable Objects cannot turn them off). Each
+  // table is replaced at once by a stand-in holding only its referenced keys; the stand-ins, which reference
+  // nothing, go last. Foreign keys are deferred to the batch's end, when no row is left.
+  const keys = new Map<string, Set<string>>();
+  for (const d of defs) {
+    for (const c of d.columns) {
+      if (!c.references) continue;
+      const t = foldIdentifier(c.references.table);
+      keys.set(t, (keys.get(t) ?? new Set()).add(c.references.column));
+    }
+  }
+  const standIn = (d: TableDef) => {
+    const cols = [...(keys.get(foldIdentifier(d.name)) ?? [])].filter((c) => c !== 'id').map((c) => `, ${quoteIdent(c)} UNIQUE`);
+    return ddl(`CREATE TABLE ${quoteIdent(d.name)} (id INTEGER PRIMARY KEY${cols.join('')})`);
+  };
+  return [
+    ddl('PRAGMA defer_foreign_keys = ON'),
+    ...defs.flatMap((d) => [drop(d), standIn(d)]),
+    ...defs.map((d) => ddl(`DROP TABLE ${quoteIdent(d.name)}`)),
+  ];
+}
+
+/** Whether tables reference each other in a cycle of two or more (a self-reference alone drops fine). */
+function referenceCycle(defs: readonly TableDef[]): boolean {
+  const names = new Set(defs.map((d) => foldIdentifier(d.name)));
+  const parents = new Map(
+    defs.map((d) => [
+      foldIdentifier(d.name),
+      d.columns
+        .flatMap((c) => (c.references ? [foldIdentifier(c.references.table)] : []))
+        .filter((p) => names.has(p) && p !== foldIdentifier(d.name)),
+    ]),
+  );
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (t: string): boolean => {
+    if (state.get(t) === 'done') return false;
+    if (state.get(t) === 'open') return true;
+    state.set(t, 'open');
+    const found = (parents.get(t) ?? []).some(visit);
+    state.set(t, 'done');
+    return found;
+  };
+  return [...names].some(visit);
 }
 
 /** The CREATE statements as one SQL script, e.g. for `migrations/0001_init.sql`. */

@@ -443,5 +443,76 @@ export function hostileR13Tests(target: ConformanceTarget): void {
       await s.commit();
       expect(r.rowsAffected).toBe(3);
     });
+
+    it('dropAll drops tables that reference each other in any cycle (a self-reference inside cycles), with rows, and twice', async () => {
+      const { engine } = await setup(target, false);
+      const B = declarativeBase();
+      // cy_a ↔ cy_c, cy_b ↔ cy_c and cy_b → cy_b: no order drops them one by one with foreign keys on (each first
+      // drop leaves the next DELETE a missing parent).
+      // biome-ignore lint/suspicious/noExplicitAny: models that reference each other
+      const m: any = {};
+      m.A = B(
+        'CyA',
+        {
+          c_id: t
+            .integer()
+            .nullable()
+            .references(() => m.C, { onDelete: 'cascade' }),
+        },
+        { tableName: 'cy_a' },
+      );
+      m.B = B(
+        'CyB',
+        {
+          c_id: t
+            .integer()
+            .nullable()
+            .references(() => m.C, { onDelete: 'cascade' }),
+          self_id: t
+            .integer()
+            .nullable()
+            .references(() => m.B, { onDelete: 'cascade' }),
+        },
+        { tableName: 'cy_b' },
+      );
+      m.C = B(
+        'CyC',
+        {
+          a_id: t
+            .integer()
+            .nullable()
+            .references(() => m.A, { onDelete: 'cascade' }),
+          b_id: t
+            .integer()
+            .nullable()
+            .references(() => m.B, { onDelete: 'cascade' }),
+        },
+        { tableName: 'cy_c' },
+      );
+      const models = B.metadata.models;
+      const tables = async () =>
+        (
+          await engine.execute({
+            sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'cy\\_%' ESCAPE '\\' ORDER BY name",
+            params: [],
+            returnsRows: true,
+          })
+        ).rows.map((r) => r[0]);
+      for (let round = 0; round < 2; round++) {
+        await engine.createAll(models);
+        for (const sql of [
+          'INSERT INTO cy_a (id) VALUES (1)',
+          'INSERT INTO cy_b (id) VALUES (1)',
+          'INSERT INTO cy_c (id, a_id, b_id) VALUES (1, 1, 1)',
+          'UPDATE cy_a SET c_id = 1',
+          'UPDATE cy_b SET c_id = 1, self_id = 1',
+        ])
+          await engine.execute({ sql, params: [], returnsRows: false });
+        expect(await tables()).toEqual(['cy_a', 'cy_b', 'cy_c']);
+        await engine.dropAll(models);
+        expect(await tables()).toEqual([]);
+        await engine.dropAll(models);
+      }
+    });
   });
 }
