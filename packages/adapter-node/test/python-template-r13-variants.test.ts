@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, createSessionMaker, declarativeBase, SchemaError, t } from '@litedao/core';
+import { BaseDAO, createEngine, createSessionMaker, declarativeBase, SchemaError, t } from '@litedao/core';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createNodeDriver } from '../src/index.ts';
@@ -58,9 +58,14 @@ describe('SQLAlchemy variants of the template Base (real create_all DDL)', () =>
         const again = await s.getOrThrow(User, 1);
         again.username = 'b';
       });
+      // upsert targets the UNIQUE key however SQLAlchemy spelled it (column UNIQUE, named constraint, UNIQUE INDEX).
+      await Session.begin(async (s) => {
+        await new (class extends BaseDAO(User) {})(s).upsert(['telegram_id'], { telegram_id: 2n ** 60n, username: 'c' });
+      });
       const s = Session();
       const read = await s.getOrThrow(User, 1);
-      expect(read.username).toBe('b');
+      expect(read.username).toBe('c');
+      expect(await s.select(User).count()).toBe(1);
       expect(read.telegram_id).toBe(2n ** 60n);
       expect(read.updated_at.getTime()).toBeGreaterThanOrEqual(read.created_at.getTime());
       await s.close();

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import tempfile
 
-from sqlalchemy import (TIMESTAMP, BigInteger, Column, DateTime, Integer, String, create_engine, func, text)
+from sqlalchemy import (TIMESTAMP, BigInteger, Column, DateTime, Integer, String, UniqueConstraint, create_engine, func, text)
 from sqlalchemy.orm import declarative_base
 
 NOW = {
@@ -49,7 +49,7 @@ IDS = {
 }
 
 
-def ddl(make_id, table_kw, ts_type, created_default, updated_default, nullable=True):
+def ddl(make_id, table_kw, ts_type, created_default, updated_default, nullable=True, tg=None):
     Base = declarative_base()
     kw_c = {"server_default": created_default()} if created_default else {}
     kw_u = {"server_default": updated_default()} if updated_default else {}
@@ -59,7 +59,7 @@ def ddl(make_id, table_kw, ts_type, created_default, updated_default, nullable=T
         "id": make_id(),
         "created_at": Column(ts_type(), nullable=nullable, **kw_c),
         "updated_at": Column(ts_type(), nullable=nullable, onupdate=func.now(), **kw_u),
-        "telegram_id": Column(BigInteger, unique=True, nullable=False),
+        "telegram_id": tg() if tg else Column(BigInteger, unique=True, nullable=False),
         "username": Column(String, nullable=True),
     }
     type("User", (Base,), attrs)
@@ -90,4 +90,15 @@ for n_name, not_now in NOT_NOW.items():
     out.append({"name": f"updated_at TIMESTAMP, server_default={n_name}", "expect": "reject",
                 "ddl": ddl(IDS["Integer, primary_key=True, autoincrement=True"][0], {}, TYPES["TIMESTAMP"],
                            NOW["func.now()"], not_now)})
+TELEGRAM = {
+    "unique=True, index=True (a UNIQUE INDEX, no constraint)": lambda: Column(BigInteger, unique=True, index=True,
+                                                                           nullable=False),
+    "UniqueConstraint in __table_args__": lambda: Column(BigInteger, nullable=False),
+    "Integer, unique=True": lambda: Column(Integer, unique=True, nullable=False),
+}
+for g_name, tg in TELEGRAM.items():
+    table_kw = (UniqueConstraint("telegram_id", name="uq_users_telegram_id"),) if "UniqueConstraint" in g_name else {}
+    out.append({"name": f"telegram_id {g_name}", "expect": "accept",
+                "ddl": ddl(IDS["Integer, primary_key=True, autoincrement=True"][0], table_kw, TYPES["TIMESTAMP"],
+                           NOW["func.now()"], NOW["func.now()"], tg=tg)})
 print(json.dumps(out, indent=1))
