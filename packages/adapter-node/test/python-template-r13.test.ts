@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseDAO, createEngine, createSessionMaker, declarativeBase, type Engine, t } from '@litedao/core';
+import { BaseDAO, createEngine, createSessionMaker, DataIntegrityError, declarativeBase, type Engine, t } from '@litedao/core';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeDriver } from '../src/index.ts';
@@ -85,7 +85,7 @@ function models() {
       sent_at: t.timestamp(),
       is_read: t.boolean().default(false),
     },
-    { unique: [['chat_id', 'sent_at']] },
+    { unique: [['chat_id', 'sent_at']], indexes: [['user_id', 'is_read']] },
   ) {}
   return { Base, User, Profile, Category, Message, all: [User, Profile, Category, Message] as const };
 }
@@ -274,6 +274,52 @@ describe.each(VARIANTS)('a real SQLAlchemy template database (%s)', (variant) =>
       expect((await s.select(m.Message).where({ text: 'python after litedao' }).one()).sent_at.toISOString()).toBe(
         '2026-03-04T05:06:07.000Z',
       );
+      await s.close();
+    });
+  });
+});
+
+describe('template databases: known limits', () => {
+  // Skipped: createAll (ddl.ts createAllStatements via engine.createAll) sends CREATE INDEX IF NOT EXISTS by
+  // litedao's index name, so an index SQLAlchemy created on the same columns under its own name
+  // (Index('ix_messages_user_read', 'user_id', 'is_read')) gets a duplicate "ix_messages_user_id_is_read": every
+  // write to messages then maintains two identical indexes. Proposed fix in the r13 report: skip a model index
+  // when the live table already has a full (non-partial) index on the same columns in the same order with the
+  // same uniqueness.
+  it.skip('createAll does not duplicate an index the template created under another name', async () => {
+    const db = copyFixture('plain', 'index');
+    const { Base } = models();
+    await withEngine(db, (engine) => Base.metadata.createAll(engine));
+    const ixs = stored(
+      db,
+      "SELECT name FROM pragma_index_list('messages') WHERE origin = 'c' AND name IN (SELECT il.name FROM pragma_index_list('messages') AS il WHERE (SELECT group_concat(ii.name) FROM pragma_index_info(il.name) AS ii) = 'user_id,is_read')",
+    );
+    expect(ixs).toEqual([{ name: 'ix_messages_user_read' }]);
+  });
+
+  // The template declares created_at/updated_at nullable; a row written with an explicit None (SQLAlchemy then
+  // sends NULL: `insert(Category).values(created_at=None)`) cannot be a litedao row (`created_at: Date`). litedao
+  // refuses it with a typed error naming the column rather than inventing a time; `litedao generate` after
+  // `--from-db` repairs such rows (coalesce to the current time in the rebuild).
+  it('a row with NULL timestamps is a DataIntegrityError naming the column, not a silent value', async () => {
+    const db = copyFixture('plain', 'nullts');
+    const raw = new Database(db);
+    raw.prepare('INSERT INTO categorys (name, created_at, updated_at) VALUES (?, NULL, NULL)').run('legacy');
+    raw.close();
+    const m = models();
+    await withEngine(db, async (engine) => {
+      await engine.verifySchema(m.all); // the schema is the template's: fine
+      const s = createSessionMaker(engine)();
+      const err = await s
+        .select(m.Category)
+        .all()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(DataIntegrityError);
+      expect((err as Error).message).toContain('categorys.created_at');
+      expect((await s.select(m.Category).where({ name: 'news' }).one()).name).toBe('news'); // other rows still read
       await s.close();
     });
   });
