@@ -13,6 +13,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNodeEngine } from '@litedao/adapter-node';
 import { createSessionMaker, type Engine } from '@litedao/core';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileRows, litedao, project } from './support.ts';
 
@@ -87,6 +88,11 @@ describe.each(cases)('adopting a real SQLAlchemy template database ($variant fix
     const db = join(p.dir, 'bot.sqlite');
     copyFileSync(join(FIXTURES, `${variant}.sqlite`), db);
     const before = snapshot(db);
+    // A row as SQLAlchemy writes it with an explicit None (`insert(Category).values(created_at=None)`): the
+    // template's timestamps are nullable; the adoption fills them, litedao's model needs a Date.
+    const raw = new Database(db);
+    raw.prepare('INSERT INTO categorys (name, created_at, updated_at) VALUES (?, NULL, NULL)').run('legacy');
+    raw.close();
 
     const base = await litedao(p.dir, 'generate', '--from-db', `sqlite:///${db}`);
     expect(base.code, base.stderr).toBe(0);
@@ -106,8 +112,13 @@ describe.each(cases)('adopting a real SQLAlchemy template database ($variant fix
     expect(fileRows(db, "SELECT strict FROM pragma_table_list('users')")).toEqual([{ strict: strict ? 1 : 0 }]);
     expect(fileRows(db, 'PRAGMA foreign_key_check')).toEqual([]);
 
-    // Every row and value kept (the stored text of SQLAlchemy's timestamps included).
-    expect(snapshot(db)).toEqual(before);
+    // Every row and value kept (the stored text of SQLAlchemy's timestamps included); NULL timestamps filled.
+    const now = snapshot(db);
+    const legacy = now.categorys?.pop() as Record<string, unknown>;
+    expect(now).toEqual(before);
+    expect(legacy.name).toBe('legacy');
+    expect(String(legacy.created_at)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
+    expect(String(legacy.updated_at)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
 
     const m = (await import(join(p.dir, 'src', 'models.ts'))) as { all: Parameters<Engine['verifySchema']>[0] };
     const engine = createNodeEngine(`sqlite:///${db}`);
@@ -128,7 +139,9 @@ describe.each(cases)('adopting a real SQLAlchemy template database ($variant fix
 
     if (!hasSqlAlchemy) return;
     const expected = JSON.parse(readFileSync(join(FIXTURES, `${variant}.rows.json`), 'utf8')) as PyRows;
-    expect(python(variant, db, 'read')).toEqual(expected); // SQLAlchemy reads the adopted database as it read the original
+    const read = python(variant, db, 'read');
+    expect(read.categorys?.pop()?.name).toEqual({ str: 'legacy' });
+    expect(read).toEqual(expected); // SQLAlchemy reads the adopted database as it read the original
     const after = python(variant, db, 'write');
     expect(after.users?.find((u) => (u.username as { str: string } | null)?.str === 'py_after')).toBeDefined();
     expect(after.messages?.find((r) => (r.text as { str: string }).str === 'python after litedao')).toMatchObject({
