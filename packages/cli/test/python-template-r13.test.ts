@@ -149,3 +149,11 @@ describe.each(cases)('adopting a real SQLAlchemy template database ($variant fix
     });
   }, 120_000);
 });
+
+describe('adopting a template database that Alembic also manages', () => {
+  // generate --from-db records alembic_version like any table; the next generate then refuses to drop it
+  // (ConfigurationError: "table alembic_version would be dropped with its rows (pass --allow-drop …)"), and
+  // --allow-drop would break the Python side's `alembic upgrade`. No option leaves a table unmanaged; proposed:
+  // a config list of tables generate/check leave alone (e.g. `keepTables: ['alembic_version']`).
+  it.todo('generate leaves alembic_version (a table no model declares, listed as kept) as it is');
+});
