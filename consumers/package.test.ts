@@ -4,10 +4,12 @@
  * and the sizes are printed for the record.
  */
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { node, REPO_ROOT, show } from './harness.ts';
+import { PUBLISHED } from '../scripts/build.mjs';
+import { node, REPO_ROOT, sh, show } from './harness.ts';
 
 const PUBLINT = join(REPO_ROOT, 'node_modules', 'publint', 'src', 'cli.js');
 const ATTW = join(REPO_ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
@@ -91,4 +93,33 @@ describe('(e) the published tarballs', () => {
       });
     });
   }
+});
+
+describe('packing with anything but pnpm', () => {
+  // npm keeps the workspace manifest (exports into src/*.ts, `workspace:^` ranges): its tarball cannot be
+  // installed outside the monorepo, so each package's prepack refuses it before building anything.
+  it('npm pack and npm publish are refused with a message naming pnpm, and write no tarball', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'litedao-npm-pack-'));
+    try {
+      for (const name of PUBLISHED as string[]) {
+        const run = await sh('npm', ['pack', '--pack-destination', out, '--loglevel=error'], {
+          cwd: join(REPO_ROOT, 'packages', name),
+          env: { npm_config_update_notifier: 'false' },
+        });
+        expect(run.code, `${name}: ${show(run)}`).not.toBe(0);
+        expect(run.stderr, name).toContain('cannot pack or publish');
+        expect(run.stderr, name).toContain('pnpm');
+        expect(readdirSync(out), name).toEqual([]);
+      }
+      // npm publish runs the same prepack (--dry-run would only warn, so this stops at the refusal).
+      const pub = await sh('npm', ['publish', '--loglevel=error', '--registry', 'http://127.0.0.1:9'], {
+        cwd: join(REPO_ROOT, 'packages', 'core'),
+        env: { npm_config_update_notifier: 'false' },
+      });
+      expect(pub.code, show(pub)).not.toBe(0);
+      expect(pub.stderr).toContain('cannot pack or publish');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

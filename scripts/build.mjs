@@ -50,7 +50,35 @@ export function buildPackage(name) {
   }
 }
 
+/**
+ * Only pnpm may pack or publish (RELEASING.md): it replaces `workspace:^` with a real range and `exports`/`bin`
+ * with `publishConfig.exports`/`publishConfig.bin`. npm (and yarn 1, bun) keep the workspace manifest, so
+ * their tarball points at `src/*.ts` and at `workspace:` ranges: it cannot be installed outside the monorepo.
+ * As each package's `prepack`, this refuses such a pack or publish before building anything. A dry run only
+ * warns, so `npm pack --dry-run` still lists the files (the same `files` as pnpm's tarball).
+ * Returns the refusal's message, or null when the pack may go on.
+ */
+export function packRefusal(env = process.env) {
+  if (env.npm_lifecycle_event !== 'prepack') return null;
+  const agent = env.npm_config_user_agent ?? '';
+  if (agent.startsWith('pnpm/')) return null;
+  const tool = agent.split(' ')[0] || 'this package manager';
+  return (
+    `${tool} cannot pack or publish litedao's packages: it would keep the workspace manifest ` +
+    '(exports into src/*.ts, `workspace:^` dependencies), which cannot be installed outside the monorepo. ' +
+    'Pack and publish with pnpm, as RELEASING.md says: `npx pnpm@10.34.8 pack` in the package directory, ' +
+    'or `npx pnpm@10.34.8 -r --filter "./packages/*" publish` from the repository root.'
+  );
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const refusal = packRefusal();
+  if (refusal && process.env.npm_config_dry_run === 'true') {
+    process.stderr.write(`warning: ${refusal} (dry run: the file list below is right, the manifest is not the published one)\n`);
+  } else if (refusal) {
+    process.stderr.write(`error: ${refusal}\n`);
+    process.exit(1);
+  }
   const only = process.argv.slice(2);
   for (const name of only.length ? only : PUBLISHED) {
     process.stdout.write(`build packages/${name}\n`);
