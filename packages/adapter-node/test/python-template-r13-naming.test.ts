@@ -39,10 +39,9 @@ const WORDS = [
 const modelName = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 }).map((w) => w.join(''));
 
 describe('a template database under another naming mode', () => {
-  // Skipped: needs the namingHints guard in packages/core/src/schema-introspect.ts (verifyExistingTables and
-  // verifySchema), proposed in the r13 report as bench/scratch-r13-py/naming-guard.patch. Without it createAll
-  // creates e.g. an empty `categories` beside the template's `categorys` and verifySchema only says "missing".
-  it.skip('createAll refuses to create a table beside the one another naming mode names, verifySchema names it', async () => {
+  // Without the guard in schema-introspect.ts (verifyExistingTables and verifySchema), createAll created e.g. an
+  // empty `categories` beside the template's `categorys`, and verifySchema only said "missing".
+  it('createAll refuses to create a table beside the one another naming mode names, verifySchema names it', async () => {
     await fc.assert(
       fc.asyncProperty(modelName, async (name) => {
         const legacy = `${name.toLowerCase()}s`;
@@ -102,6 +101,34 @@ describe('a template database under another naming mode', () => {
     try {
       await Base.metadata.createAll(engine);
       await engine.verifySchema([Category]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("a database made by litedao 0.1.0 (its plurals: heros, blice) is found, not split, under today's 'plural'", async () => {
+    const old = declarativeBase({ naming: 'plural-0.1' });
+    const OldHero = old('Hero', { name: t.text() });
+    const OldBlouse = old('Blouse', { size: t.integer() });
+    const engine = createEngine(createNodeDriver(':memory:'));
+    try {
+      await old.metadata.createAll(engine);
+      expect([OldHero.tableName, OldBlouse.tableName]).toEqual(['heros', 'blice']);
+      const Base = declarativeBase();
+      const Hero = Base('Hero', { name: t.text() });
+      Base('Blouse', { size: t.integer() });
+      expect(Hero.tableName).toBe('heroes');
+      const err = await Base.metadata.createAll(engine).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SchemaError);
+      expect((err as Error).message).toMatch(/heros exists/);
+      expect((err as Error).message).toMatch(/blice exists/);
+      const tables = await engine.execute({
+        sql: "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+        params: [],
+        returnsRows: true,
+      });
+      expect(tables.rows.map((r) => r[0])).not.toContain('heroes');
+      await expect(engine.verifySchema(Base.metadata.models)).rejects.toThrow(/naming/);
     } finally {
       await engine.close();
     }

@@ -8,7 +8,7 @@ import type { ColumnDef, IndexDef, TableDef, TriggerDef } from './ddl.ts';
 import type { SqlValue, Statement, StatementResult } from './driver.ts';
 import { SchemaError } from './errors.ts';
 import { type AnyModel, type ColumnMeta, metaOf } from './model-meta.ts';
-import { foldIdentifier, quoteIdent } from './naming.ts';
+import { foldIdentifier, NAMING_MODES, quoteIdent, tableNameFor } from './naming.ts';
 import { UNIT_TABLE } from './unit-log.ts';
 
 /** Anything that runs one statement: an Engine, a Driver, a transaction. */
@@ -292,16 +292,44 @@ function isNowDefault(sql: string | null): boolean {
 }
 
 /**
+ * The names another naming mode gives the model's table, when its own name is derived (an explicit
+ * `tableName` that no mode gives is the user's choice and has no alternatives).
+ */
+function otherNamings(model: AnyModel): string[] {
+  const meta = metaOf(model);
+  const derived = NAMING_MODES.map((mode) => tableNameFor(meta.name, mode));
+  const own = foldIdentifier(meta.tableName);
+  if (!derived.some((n) => foldIdentifier(n) === own)) return [];
+  return [...new Set(derived.filter((n) => foldIdentifier(n) !== own))];
+}
+
+/**
+ * For a model whose table is missing: each table that exists under another naming mode's name for the model
+ * (and is no other model's table), with how to use it. Empty when there is none.
+ */
+function namingHints(model: AnyModel, live: ReadonlyMap<string, TableDef>, models: readonly AnyModel[]): string[] {
+  const meta = metaOf(model);
+  const t = meta.tableName;
+  const owned = new Set(models.map((m) => foldIdentifier(metaOf(m).tableName)));
+  const found = otherNamings(model).filter((n) => live.has(foldIdentifier(n)) && !owned.has(foldIdentifier(n)));
+  return found.map(
+    (n) =>
+      `table ${t} is missing but ${n} exists, the name another naming mode gives model ${meta.name} (the Python template's is lower-case + "s": declarativeBase({ naming: 'legacy' })); use that mode or tableName: '${n}', or rename the table with a migration (renamedFrom: '${n}'), instead of creating an empty ${t} beside it`,
+  );
+}
+
+/**
  * Compares the models with the live database and throws one `SchemaError` listing every problem
  * ({@link schemaProblems}), before anything is written. Resolves when the database fits.
  */
 export async function verifySchema(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
   const problems: string[] = [];
-  const live = await introspectTables(
-    db,
-    models.map((m) => metaOf(m).tableName),
-  );
-  for (const m of models) problems.push(...schemaProblems(m, live.get(foldIdentifier(metaOf(m).tableName))));
+  const live = await introspectTables(db, [...models.map((m) => metaOf(m).tableName), ...models.flatMap(otherNamings)]);
+  for (const m of models) {
+    const table = live.get(foldIdentifier(metaOf(m).tableName));
+    const hints = table ? [] : namingHints(m, live, models);
+    problems.push(...(hints.length > 0 ? hints : schemaProblems(m, table)));
+  }
   if (problems.length > 0) {
     throw new SchemaError(
       `the database does not match the models (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
@@ -316,13 +344,12 @@ export async function verifySchema(db: StatementRunner, models: readonly AnyMode
  */
 export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
   const problems: string[] = [];
-  const tables = await introspectTables(
-    db,
-    models.map((m) => metaOf(m).tableName),
-  );
+  const tables = await introspectTables(db, [...models.map((m) => metaOf(m).tableName), ...models.flatMap(otherNamings)]);
   for (const m of models) {
     const live = tables.get(foldIdentifier(metaOf(m).tableName));
-    if (live) problems.push(...schemaProblems(m, live));
+    // A missing table is created, unless the model's table exists under another naming mode's name: creating an
+    // empty one beside it would split the data (the Python template's `categorys`, `categories` created anew).
+    problems.push(...(live ? schemaProblems(m, live) : namingHints(m, tables, models)));
   }
   if (problems.length > 0) {
     throw new SchemaError(
