@@ -349,8 +349,11 @@ export function createTableStatements(def: TableDef, ifNotExists: boolean): stri
 }
 
 /** The CREATE statements for the models (tables, then indexes and triggers), parents first. */
-export function createAllStatements(models: readonly AnyModel[]): Statement[] {
-  return tableDefsOf(models).flatMap((d) => createTableStatements(d, true).map(ddl));
+export function createAllStatements(models: readonly AnyModel[], skipIndex?: (table: TableDef, index: IndexDef) => boolean): Statement[] {
+  return tableDefsOf(models).flatMap((d) => {
+    const def = skipIndex ? { ...d, indexes: d.indexes.filter((ix) => !skipIndex(d, ix)) } : d;
+    return createTableStatements(def, true).map(ddl);
+  });
 }
 
 /** DROP TABLE IF EXISTS for the models, children first. */

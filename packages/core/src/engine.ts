@@ -7,10 +7,11 @@ import { createAllStatements, dropAllStatements } from './ddl.ts';
 import type { Driver, DriverCapabilities, DriverLimits, Executor, Statement, StatementResult } from './driver.ts';
 import { EngineClosedError, LimitExceededError, StateError, UnsupportedError } from './errors.ts';
 import { type AnyModel, metaOf } from './model-meta.ts';
+import { foldIdentifier } from './naming.ts';
 import { checkOptions, nonNegativeNumber, type OptionRule, oneOf } from './options.ts';
 import { startTimer } from './platform.ts';
 import { debugLogger, type QueryLogger, RuntimeDriver } from './runtime-driver.ts';
-import { verifyExistingTables, verifySchema } from './schema-introspect.ts';
+import { hasEquivalentIndex, verifyExistingTables, verifySchema } from './schema-introspect.ts';
 import { Session, type SessionContext } from './session.ts';
 import { checkRawSql } from './sql.ts';
 import { UnitLog } from './unit-log.ts';
@@ -406,10 +407,15 @@ export class Engine implements Executor {
         if (meta.columns.length > max) throw new LimitExceededError('columns per table', meta.columns.length, max, meta.tableName);
       }
     }
-    const statements = createAllStatements(models);
+    // An existing table with other columns is never skipped silently; an index it already has under another
+    // name (one the Python template made) is not created twice.
+    const live = await verifyExistingTables(this, models);
+    const statements = createAllStatements(models, (def, ix) => {
+      const table = live.get(foldIdentifier(def.name));
+      return table !== undefined && hasEquivalentIndex(table, ix);
+    });
     // The unit log's table comes with the schema, so the first commit needs no extra round trip to make it.
     if (this.#units) statements.push(this.#units.createStatement());
-    await verifyExistingTables(this, models); // an existing table with other columns is never skipped silently
     await this.#gated.batch(statements);
   }
 

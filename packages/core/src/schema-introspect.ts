@@ -70,6 +70,8 @@ interface LiveFacts {
   readonly rowidAlias: boolean;
   /** UNIQUE indexes with a WHERE clause or an expression: they do not make their columns unique. */
   readonly partialUniques: ReadonlySet<string>;
+  /** Every index with a WHERE clause or an expression (unique or not): it does not cover whole columns. */
+  readonly partialIndexes: ReadonlySet<string>;
 }
 
 const liveFacts = new WeakMap<TableDef, LiveFacts>();
@@ -113,12 +115,14 @@ function tableFromRow(r: Record<string, SqlValue>): TableDef {
   const uniques: string[][] = [];
   const indexes: IndexDef[] = [];
   const partialUniques = new Set<string>();
+  const partialIndexes = new Set<string>();
   let pkIndex = false;
   for (const [ixName, unique, origin, cols, partial] of arr(r.ixs)) {
     const raw = Array.isArray(cols) ? cols : (JSON.parse(String(cols ?? '[]')) as Json[]);
     const names = raw.map(String);
     if (origin === 'pk') pkIndex = true;
-    if (Number(unique) === 1 && (Number(partial) === 1 || raw.some((c) => c === null))) partialUniques.add(String(ixName));
+    if (Number(partial) === 1 || raw.some((c) => c === null)) partialIndexes.add(String(ixName));
+    if (Number(unique) === 1 && partialIndexes.has(String(ixName))) partialUniques.add(String(ixName));
     if (origin === 'u') uniques.push(names);
     else if (origin === 'c') indexes.push({ name: String(ixName), columns: names, unique: Number(unique) === 1 });
   }
@@ -134,7 +138,13 @@ function tableFromRow(r: Record<string, SqlValue>): TableDef {
     .sort((a, b) => Number(a[4]) - Number(b[4]))
     .map((c) => String(c[0]));
   const kind = Number(r.virtual) === 1 || r.kind === 'virtual' ? 'virtual' : r.kind === 'shadow' ? 'shadow' : 'table';
-  liveFacts.set(def, { kind, primaryKey, rowidAlias: primaryKey.length === 1 && !pkIndex && kind === 'table', partialUniques });
+  liveFacts.set(def, {
+    kind,
+    primaryKey,
+    rowidAlias: primaryKey.length === 1 && !pkIndex && kind === 'table',
+    partialUniques,
+    partialIndexes,
+  });
   return def;
 }
 
@@ -342,7 +352,7 @@ export async function verifySchema(db: StatementRunner, models: readonly AnyMode
  * NOT EXISTS would skip them silently and the first write would fail instead. Missing tables are fine (they
  * are about to be created).
  */
-export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<void> {
+export async function verifyExistingTables(db: StatementRunner, models: readonly AnyModel[]): Promise<ReadonlyMap<string, TableDef>> {
   const problems: string[] = [];
   const tables = await introspectTables(db, [...models.map((m) => metaOf(m).tableName), ...models.flatMap(otherNamings)]);
   for (const m of models) {
@@ -356,4 +366,22 @@ export async function verifyExistingTables(db: StatementRunner, models: readonly
       `createAll: existing tables do not match the models, so they cannot be skipped (migrate them: see "Migrations" in the README):\n- ${problems.join('\n- ')}`,
     );
   }
+  return tables;
+}
+
+/**
+ * Whether a live table already has an index that does what `ix` would: a whole-column index (no WHERE, no
+ * expression) on the same columns in the same order, with the same uniqueness, under any name (SQLAlchemy's
+ * `ix_messages_user_read` for litedao's `ix_messages_user_id_is_read`). `createAll` then leaves `ix` out
+ * instead of maintaining two identical indexes on every write.
+ */
+export function hasEquivalentIndex(live: TableDef, ix: IndexDef): boolean {
+  const partial = liveFacts.get(live)?.partialIndexes;
+  return live.indexes.some(
+    (l) =>
+      !partial?.has(l.name) &&
+      l.unique === ix.unique &&
+      l.columns.length === ix.columns.length &&
+      l.columns.every((c, i) => foldIdentifier(c) === foldIdentifier(ix.columns[i] as string)),
+  );
 }
