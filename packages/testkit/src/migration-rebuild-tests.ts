@@ -121,6 +121,7 @@ async function clean(engine: Engine): Promise<void> {
 /** A database without the previous run's views, triggers, tables and migration records. */
 async function fresh(target: ConformanceTarget, previous: Engine): Promise<Engine> {
   await clean(previous);
+  await previous.close(); // the browser Worker holds one database at a time
   const { engine } = await setup(target, false);
   await run(engine, 'DROP TABLE IF EXISTS d1_migrations');
   return engine;
@@ -275,6 +276,7 @@ export function migrationRebuildTests(target: ConformanceTarget): void {
         expect(await all(engine, 'PRAGMA foreign_key_check')).toEqual([]);
         await engine.verifySchema(B2.metadata.models);
         await clean(engine);
+        await engine.close(); // the browser Worker holds one database at a time
       }
     });
 
