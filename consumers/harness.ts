@@ -72,16 +72,23 @@ export function pinned(manifest: string, dep: string): string {
 
 /**
  * Creates `<work>/<name>` from `fixtures/<fixture>` (if any) with a fresh package.json, then `npm install`s the
- * given specs (tarball paths and `name@version`s) with plain npm, as a user would.
+ * given specs (tarball paths and `name@version`s) with plain npm, as a user would; `npmArgs` adds options
+ * (e.g. `--install-strategy=linked` for a layout without hoisting).
  */
-export async function makeProject(work: string, name: string, fixture: string | null, specs: readonly string[]): Promise<string> {
+export async function makeProject(
+  work: string,
+  name: string,
+  fixture: string | null,
+  specs: readonly string[],
+  npmArgs: readonly string[] = [],
+): Promise<string> {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   if (fixture) cpSync(join(FIXTURES, fixture), dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) {
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }, null, 2)}\n`);
   }
-  const run = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
+  const run = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...npmArgs, ...specs], {
     cwd: dir,
     env: { npm_config_update_notifier: 'false' },
   });
