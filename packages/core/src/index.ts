@@ -145,13 +145,3 @@ export type { SqlTextScan, StatementSpan } from './sql-text.ts';
 export { checkSingleStatement, countStatements, isTransactionControl, leadingKeyword, scanSql, splitStatements } from './sql-text.ts';
 export { UNIT_TABLE } from './unit-log.ts';
 export { WriteResult } from './write-result.ts';
-
-declare global {
-  // `Engine` and `Session` are async-disposable (`await using`), so their declarations name
-  // `Symbol.asyncDispose`. Declared here the way @types/node does, so an app whose `lib` predates
-  // `esnext.disposable` (e.g. Vite's ES2022 + DOM template) still type-checks litedao's declarations; the
-  // runtime symbol is the platform's (Node 20+, workerd, current browsers).
-  interface SymbolConstructor {
-    readonly asyncDispose: unique symbol;
-  }
-}

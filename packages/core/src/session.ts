@@ -60,6 +60,17 @@ import { queueSimpleUpdate, queueUpdate, whereShapeOf } from './update-queue.ts'
 import { checkId, type EncodedUpdate, encodeColumn, encodeUpdate, throwIfIssues } from './validate.ts';
 import { WriteResult } from './write-result.ts';
 
+declare global {
+  // `Engine` and `Session` are async-disposable (`await using`), so their declarations name
+  // `Symbol.asyncDispose`. Declared the way @types/node does, so an app whose `lib` predates `esnext.disposable`
+  // (e.g. Vite's ES2022 + DOM template) still type-checks litedao's declarations; the runtime symbol is the
+  // platform's (Node 20+, workerd, current browsers). Here, beside `Session`, not in index.ts: every entry point
+  // that names a `Session` or an `Engine` (engine.ts imports this file) loads it, `@litedao/core/hono` included.
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 export { WriteResult } from './write-result.ts';
 
 /**
