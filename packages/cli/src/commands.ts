@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { styleText } from 'node:util';
-import { createNodeDriver, filenameFromUrl } from '@litedao/adapter-node';
 import {
   ConfigurationError,
   createEngine,
@@ -29,7 +28,6 @@ import {
   type SchemaSnapshot,
   snapshotOf,
 } from '@litedao/core';
-import Database from 'better-sqlite3';
 import { loadModels, type ResolvedConfig, shownPath } from './config.ts';
 
 /** Where commands write; colours and progress only when `tty` is true. */
@@ -433,20 +431,45 @@ export async function checkCommand(config: ResolvedConfig, out: Output): Promise
   return 0;
 }
 
+type NodeAdapter = typeof import('@litedao/adapter-node');
+type NativeDatabaseClass = typeof import('better-sqlite3');
+
+/**
+ * better-sqlite3 and the Node adapter, loaded only by the commands that open a database (`migrate`, `status`,
+ * `generate --from-db`): `generate`, `check` and `--help` work without them (an install that skipped peer
+ * dependencies), and the commands that need them say how to install them instead of a module-not-found trace.
+ */
+async function nodeDatabase(): Promise<{ adapter: NodeAdapter; Database: NativeDatabaseClass }> {
+  try {
+    const [adapter, native] = await Promise.all([import('@litedao/adapter-node'), import('better-sqlite3')]);
+    return { adapter, Database: native.default };
+  } catch (e) {
+    throw new ConfigurationError(
+      `this command opens a SQLite database and needs better-sqlite3 (a peer dependency): npm install --save-dev better-sqlite3 (${firstLineOf(e)})`,
+      { cause: e },
+    );
+  }
+}
+
+function firstLineOf(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n', 1)[0] ?? '';
+}
+
 /** How a command opens the database: `create` may make a new file (migrate); the others need an existing one. */
 type OpenMode = 'create' | 'existing' | 'readonly';
 
-function openEngine(
+async function openEngine(
   config: ResolvedConfig,
   url: string | undefined,
   mode: OpenMode,
-): { engine: Engine; memory: boolean; file: string; existed: boolean } {
+): Promise<{ engine: Engine; memory: boolean; file: string; existed: boolean; Database: NativeDatabaseClass }> {
   const target = url ?? config.databaseUrl;
   if (!target)
     throw new ConfigurationError('no database: pass --url sqlite:///app.db, set databaseUrl in litedao.config.ts, or set DATABASE_URL');
+  const { adapter, Database } = await nodeDatabase();
   let file: string;
   try {
-    file = filenameFromUrl(target);
+    file = adapter.filenameFromUrl(target);
   } catch (e) {
     if (e instanceof ConfigurationError) throw e;
     throw new ConfigurationError(`the database URL ${JSON.stringify(target.split('?')[0])} is malformed (${(e as Error).message})`, {
@@ -476,7 +499,8 @@ function openEngine(
   } catch (e) {
     throw fsError('open the database', file, e);
   }
-  return { engine: createEngine(createNodeDriver(db as never, { readonly: mode !== 'create' && !memory })), memory, file, existed };
+  const engine = createEngine(adapter.createNodeDriver(db as never, { readonly: mode !== 'create' && !memory }));
+  return { engine, memory, file, existed, Database };
 }
 
 /** `litedao migrate`: apply pending files to the Node database, each atomically, recording them like wrangler. */
@@ -487,7 +511,7 @@ export async function migrateCommand(config: ResolvedConfig, url: string | undef
     out.line(`No migrations to apply: ${shownPath(config.migrationsDir)} holds no .sql files.`);
     return 0;
   }
-  const { engine, file, existed } = openEngine(config, url, 'create');
+  const { engine, file, existed, Database } = await openEngine(config, url, 'create');
   try {
     const pending = (await migrationStatus(engine, files, { table: config.migrationsTable })).filter((s) => !s.applied).map((s) => s.name);
     if (pending.length === 0) {
@@ -501,7 +525,7 @@ export async function migrateCommand(config: ResolvedConfig, url: string | undef
   } finally {
     await engine.close();
     // A database this command created and could not migrate at all is removed again, not left empty.
-    if (!existed && file !== ':memory:' && !hasRecord(file, config.migrationsTable)) {
+    if (!existed && file !== ':memory:' && !hasRecord(Database, file, config.migrationsTable)) {
       for (const suffix of ['', '-wal', '-shm', '-journal']) {
         try {
           unlinkSync(`${file}${suffix}`);
@@ -514,7 +538,7 @@ export async function migrateCommand(config: ResolvedConfig, url: string | undef
 }
 
 /** Whether the database file records any migration (reopened read-only; false when it cannot be read). */
-function hasRecord(file: string, table: string): boolean {
+function hasRecord(Database: NativeDatabaseClass, file: string, table: string): boolean {
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
@@ -532,7 +556,7 @@ function hasRecord(file: string, table: string): boolean {
 export async function statusCommand(config: ResolvedConfig, url: string | undefined, out: Output): Promise<number> {
   const files = readMigrations(config.migrationsDir);
   // Read-only, and only an existing file: a mistyped path must not create an empty database.
-  const { engine } = openEngine(config, url, 'readonly');
+  const { engine } = await openEngine(config, url, 'readonly');
   try {
     const exists = await engine.execute({
       sql: "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?)",
@@ -575,7 +599,7 @@ export async function baselineCommand(config: ResolvedConfig, url: string, out: 
       `${relative(process.cwd(), config.migrationsDir) || '.'} already holds migrations or snapshots: a baseline starts an empty folder`,
     );
   }
-  const { engine, memory, file } = openEngine(config, url, 'existing');
+  const { engine, memory, file } = await openEngine(config, url, 'existing');
   try {
     if (memory) throw new ConfigurationError('--from-db needs a database file: an in-memory database has no schema to adopt');
     const tables = await introspectSchema(engine);
