@@ -455,6 +455,20 @@ function firstLineOf(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n', 1)[0] ?? '';
 }
 
+/** The database file a URL names when no such file exists (`undefined`: it exists, or the URL is in memory). */
+async function missingDatabase(config: ResolvedConfig, url: string | undefined): Promise<string | undefined> {
+  const target = url ?? config.databaseUrl;
+  if (!target) return undefined; // openEngine says what is missing
+  const { adapter } = await nodeDatabase();
+  let file: string;
+  try {
+    file = adapter.filenameFromUrl(target);
+  } catch {
+    return undefined; // openEngine reports the malformed URL
+  }
+  return file !== ':memory:' && !existsSync(file) ? file : undefined;
+}
+
 /** How a command opens the database: `create` may make a new file (migrate); the others need an existing one. */
 type OpenMode = 'create' | 'existing' | 'readonly';
 
@@ -555,7 +569,14 @@ function hasRecord(Database: NativeDatabaseClass, file: string, table: string): 
 /** `litedao status`: every file, applied or pending, and applied names with no file. */
 export async function statusCommand(config: ResolvedConfig, url: string | undefined, out: Output): Promise<number> {
   const files = readMigrations(config.migrationsDir);
-  // Read-only, and only an existing file: a mistyped path must not create an empty database.
+  // A database not created yet (before the first `migrate`, or a mistyped path): every file is pending, and it is
+  // said so; nothing is created. An existing one is opened read-only.
+  const missing = await missingDatabase(config, url);
+  if (missing !== undefined) {
+    for (const f of files) out.line(`${paint(out, 'yellow', 'pending')}  ${f.name}`);
+    out.line(`0 applied, ${files.length} pending: the database ${missing} does not exist yet (nothing was created).`);
+    return 0;
+  }
   const { engine } = await openEngine(config, url, 'readonly');
   try {
     const exists = await engine.execute({
