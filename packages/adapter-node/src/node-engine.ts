@@ -82,7 +82,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
 
 function decode(text: string, what: string): string {
   try {
-    return decodeURIComponent(text.replaceAll('+', what === 'path' ? '+' : ' '));
+    return decodeURIComponent(what === 'path' ? text : text.replaceAll('+', ' ')); // a query's + is a space (form encoding)
   } catch (e) {
     throw new ConfigurationError(`the database URL's ${what} has a malformed %-escape: ${JSON.stringify(text)}`, { cause: e });
   }
